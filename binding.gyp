@@ -1,0 +1,36 @@
+{
+  "targets": [
+    {
+      "target_name": "cvrl_native",
+      "sources": [
+        "native/addon.cc",
+        "native/tensor_wrap.cc",
+        "native/ops_creation.cc",
+        "native/ops_math.cc",
+        "native/ops_shape.cc",
+        "native/ops_nn.cc",
+        "native/ops_loss.cc",
+        "native/ops_autograd.cc",
+        "native/runtime.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/torch-config.mjs include)"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
+        "<!@(node scripts/torch-config.mjs defines)"
+      ],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "libraries": [
+        "-L<!(node scripts/torch-config.mjs libdir)",
+        "-Wl,-rpath,<!(node scripts/torch-config.mjs libdir)",
+        "<!@(node scripts/torch-config.mjs libs)"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|json`.
+// LIBTORCH=/path selects an official libtorch (or a Python torch install's package dir); default: Debian's libtorch-dev.
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+function resolveTorch() {
+  const root = process.env.LIBTORCH;
+  if (root) {
+    const include = join(root, 'include');
+    const libdir = join(root, 'lib');
+    if (!existsSync(join(include, 'ATen', 'ATen.h'))) {
+      throw new Error(`LIBTORCH=${root}: ${include}/ATen/ATen.h not found; point LIBTORCH at a libtorch directory (with include/ and lib/)`);
+    }
+    return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir };
+  }
+  const include = '/usr/include';
+  if (!existsSync(join(include, 'ATen', 'ATen.h'))) {
+    throw new Error('libtorch headers not found: run `apt-get install libtorch-dev` or set LIBTORCH to a libtorch directory');
+  }
+  return { include: [join(include, 'torch', 'csrc', 'api', 'include')], libdir: '/usr/lib/x86_64-linux-gnu' };
+}
+
+// Official pip wheels before 2.7 use the pre-C++11 string ABI; detect it from libc10 rather than guessing.
+function cxx11Abi(libdir) {
+  if (process.env.LIBTORCH_CXX11_ABI) return process.env.LIBTORCH_CXX11_ABI === '0' ? 0 : 1;
+  try {
+    const syms = execFileSync('nm', ['-DC', join(libdir, 'libc10.so')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return syms.includes('std::__cxx11::basic_string') ? 1 : 0;
+  } catch {
+    return 1;
+  }
+}
+
+const t = resolveTorch();
+const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
+const cuda = existsSync(join(t.libdir, 'libtorch_cuda.so'));
+if (cuda) libs.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
+const version = (() => {
+  for (const dir of t.include) {
+    const f = join(dir, 'torch', 'version.h');
+    if (existsSync(f)) return /TORCH_VERSION\s+"?\\?\s*"([^"]+)"/.exec(readFileSync(f, 'utf8'))?.[1] ?? 'unknown';
+  }
+  return 'unknown';
+})();
+const out = {
+  include: t.include,
+  libdir: t.libdir,
+  libs,
+  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`],
+  version,
+};
+const what = process.argv[2] ?? 'json';
+if (what === 'json') console.log(JSON.stringify(out, null, 2));
+else if (what === 'include') console.log(out.include.join(' '));
+else if (what === 'libdir') console.log(out.libdir);
+else if (what === 'libs') console.log(out.libs.join(' '));
+else if (what === 'defines') console.log(out.defines.join(' '));
+else throw new Error(`unknown query ${what}`);
