@@ -1,0 +1,13 @@
+/** Modules, layers, initialisers and weight files. */
+export { Module, type StateDict, type LoadResult } from './module.js';
+export { Parameter, Buffer, emptyParameter } from './parameter.js';
+export { Conv3d, Conv2d, type ConvOptions } from './conv.js';
+export { Linear, Identity, Flatten, Dropout, ReLU } from './linear.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './batchnorm.js';
+export { MaxPool3d, AvgPool3d, AdaptiveAvgPool3d } from './pool.js';
+export { Sequential } from './sequential.js';
+export * as init from './init.js';
+export {
+  loadSafetensors, saveSafetensors, serializeSafetensors, readSafetensorsHeader, parseHeader,
+  writeFileAtomic, SafetensorsError, MAX_HEADER_BYTES, type SafetensorsHeader, type TensorEntry,
+} from './safetensors.js';

@@ -1,0 +1,122 @@
+/**
+ * Optimizer base: parameter groups with their own hyper-parameters, per-parameter state tensors,
+ * and a state dict (tensors plus JSON) that a checkpoint can save and restore.
+ */
+import { Tensor } from '../torch/tensor.js';
+import { noGrad } from '../torch/autograd.js';
+import { tidy } from '../torch/scope.js';
+import { Parameter } from '../nn/parameter.js';
+
+export interface ParamGroup<H> {
+  params: Parameter[];
+  /** Hyper-parameters of this group (lr is what schedules change). */
+  options: H & { lr: number };
+}
+
+export type GroupSpec<H> = Parameter[] | { params: Parameter[]; options?: Partial<H & { lr: number }> }[];
+
+export interface OptimizerState {
+  /** State tensors keyed "<paramIndex>.<name>", parameters numbered across groups in order. */
+  tensors: Map<string, Tensor>;
+  /** JSON-serialisable scalars: step counts and each group's hyper-parameters. */
+  meta: { steps: number; groups: Record<string, number | boolean>[]; perParam: Record<string, Record<string, number>> };
+}
+
+export abstract class Optimizer<H extends { lr: number }> {
+  readonly groups: ParamGroup<H>[];
+  protected readonly state = new Map<Parameter, Map<string, Tensor>>();
+  protected readonly scalars = new Map<Parameter, Record<string, number>>();
+  steps = 0;
+
+  constructor(spec: GroupSpec<H>, defaults: H) {
+    const groups = Array.isArray(spec) && spec.length > 0 && !(spec[0] instanceof Parameter)
+      ? (spec as { params: Parameter[]; options?: Partial<H & { lr: number }> }[])
+      : [{ params: spec as Parameter[] }];
+    this.groups = groups.map((g) => ({ params: g.params, options: { ...defaults, ...(g.options ?? {}) } as H & { lr: number } }));
+    const seen = new Set<Parameter>();
+    for (const g of this.groups) {
+      for (const p of g.params) {
+        if (seen.has(p)) throw new Error('a parameter appears in more than one optimizer group');
+        seen.add(p);
+      }
+    }
+    if (seen.size === 0) throw new Error('optimizer got no parameters');
+  }
+
+  /** Applies one update from the current gradients; parameters without a gradient are skipped. */
+  step(): void {
+    this.steps++;
+    noGrad(() => {
+      for (const g of this.groups) {
+        for (const p of g.params) {
+          tidy(() => {
+            const grad = p.grad;
+            if (grad) this.update(p, grad, g.options);
+          });
+        }
+      }
+    });
+  }
+
+  protected abstract update(p: Parameter, grad: Tensor, h: H & { lr: number }): void;
+
+  /** A state tensor of this parameter, created (kept outside any tidy scope) on first use. */
+  protected buffer(p: Parameter, name: string, init: () => Tensor): { t: Tensor; fresh: boolean } {
+    let s = this.state.get(p);
+    if (!s) this.state.set(p, (s = new Map()));
+    const existing = s.get(name);
+    if (existing) return { t: existing, fresh: false };
+    const t = init().keep();
+    s.set(name, t);
+    return { t, fresh: true };
+  }
+
+  /** Clears gradients (sets them to none). */
+  zeroGrad(): void {
+    for (const g of this.groups) for (const p of g.params) p.grad = null;
+  }
+
+  setLr(lr: number): void {
+    for (const g of this.groups) g.options.lr = lr;
+  }
+
+  stateDict(): OptimizerState {
+    const tensors = new Map<string, Tensor>();
+    const perParam: Record<string, Record<string, number>> = {};
+    let i = 0;
+    for (const g of this.groups) {
+      for (const p of g.params) {
+        for (const [n, t] of this.state.get(p) ?? []) tensors.set(`${i}.${n}`, t);
+        const sc = this.scalars.get(p);
+        if (sc) perParam[String(i)] = { ...sc };
+        i++;
+      }
+    }
+    return { tensors, meta: { steps: this.steps, groups: this.groups.map((g) => ({ ...g.options })), perParam } };
+  }
+
+  loadStateDict(s: OptimizerState): void {
+    if (s.meta.groups.length !== this.groups.length) {
+      throw new Error(`optimizer state has ${s.meta.groups.length} parameter groups, this optimizer has ${this.groups.length}`);
+    }
+    this.steps = s.meta.steps;
+    this.groups.forEach((g, k) => Object.assign(g.options, s.meta.groups[k]));
+    for (const t of this.state.values()) for (const x of t.values()) x.dispose();
+    this.state.clear();
+    this.scalars.clear();
+    const params = this.groups.flatMap((g) => g.params);
+    for (const [key, t] of s.tensors) {
+      const dot = key.indexOf('.');
+      const p = params[Number(key.slice(0, dot))];
+      if (!p) throw new Error(`optimizer state key '${key}' names a parameter this optimizer does not have`);
+      if (p.shape.join() !== t.shape.join()) throw new Error(`optimizer state '${key}' has shape [${t.shape}] but the parameter has [${p.shape}]`);
+      let m = this.state.get(p);
+      if (!m) this.state.set(p, (m = new Map()));
+      m.set(key.slice(dot + 1), t.clone().keep());
+    }
+    for (const [k, sc] of Object.entries(s.meta.perParam)) {
+      const p = params[Number(k)];
+      if (p) this.scalars.set(p, { ...sc });
+    }
+  }
+}

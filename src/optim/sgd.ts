@@ -1,0 +1,31 @@
+/** SGD with momentum, dampening, Nesterov and L2 weight decay, with torch.optim.SGD's update rule. */
+import { Tensor } from '../torch/tensor.js';
+import { Parameter } from '../nn/parameter.js';
+import { Optimizer, type GroupSpec } from './optimizer.js';
+
+export interface SgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+export class SGD extends Optimizer<SgdOptions> {
+  constructor(params: GroupSpec<SgdOptions>, o: Partial<SgdOptions> & { lr: number }) {
+    const h: SgdOptions = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...o };
+    if (h.lr < 0 || h.momentum < 0 || h.weightDecay < 0) throw new RangeError('SGD: lr, momentum and weightDecay must be >= 0');
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
+    super(params, h);
+  }
+
+  protected update(p: Parameter, grad: Tensor, h: SgdOptions): void {
+    let d = h.weightDecay ? grad.add(p, h.weightDecay) : grad;
+    if (h.momentum) {
+      const { t: buf, fresh } = this.buffer(p, 'momentum_buffer', () => d.clone());
+      if (!fresh) buf.mul_(h.momentum).add_(d, 1 - h.dampening);
+      d = h.nesterov ? d.add(buf, h.momentum) : buf;
+    }
+    p.sub_(d, h.lr);
+  }
+}
