@@ -1,0 +1,31 @@
+/** Runs a PyTorch reference script (Debian's python3-torch under /usr/bin/python3). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PY = '/usr/bin/python3';
+const HELPERS = dirname(fileURLToPath(import.meta.url));
+
+let available: boolean | undefined;
+/** Whether python3-torch is importable; under CI its absence is a set-up failure, not a skip. */
+export function torchAvailable(): boolean {
+  if (available === undefined) {
+    available = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+    if (!available && process.env.CI) throw new Error('python3-torch is missing: scripts/setup.sh should have installed it');
+  }
+  return available;
+}
+
+/** Runs `code` with `st_ref` importable and `DIR` set to a fresh temp directory; returns stdout. */
+export function runPython(code: string, dir: string): string {
+  const prelude = `import sys, os\nsys.path.insert(0, ${JSON.stringify(HELPERS)})\nimport torch\nimport st_ref\nDIR = ${JSON.stringify(dir)}\ntorch.set_num_threads(1)\n`;
+  const r = spawnSync(PY, ['-c', prelude + code], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`python reference failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+export function tempDir(prefix = 'cvrl-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
