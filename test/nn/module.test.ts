@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randn, tidy, zeros, Tensor, cudaAvailable } from '../../src/torch/index.js';
+import { Module, Conv3d, BatchNorm3d, BatchNorm1d, Linear, Sequential, ReLU, Dropout, Identity, Parameter } from '../../src/nn/index.js';
+
+class Block extends Module {
+  conv = this.registerModule('conv1', new Conv3d(2, 4, 3, { padding: 1, bias: false }));
+  bn = this.registerModule('bn1', new BatchNorm3d(4));
+  forward(x: Tensor): Tensor {
+    return this.bn.forward(this.conv.forward(x)).relu();
+  }
+}
+class Net extends Module {
+  layer1 = this.registerModule('layer1', new Sequential(new Block(), new Block2()));
+  fc = this.registerModule('fc', new Linear(4, 3));
+  scale = this.registerParameter('scale', new Parameter(zeros([1])));
+  forward(x: Tensor): Tensor {
+    return this.fc.forward(this.layer1.forward(x).mean([2, 3, 4])).add(this.scale);
+  }
+}
+class Block2 extends Block {
+  constructor() {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    return super.forward(x.narrow(1, 0, 2).repeat([1, 1, 1, 1, 1]));
+  }
+}
+
+test('state dict keys follow PyTorch naming and order', () => {
+  tidy(() => {
+    const net = new Net();
+    assert.deepEqual([...net.stateDict().keys()], [
+      'scale',
+      'layer1.0.conv1.weight', 'layer1.0.bn1.weight', 'layer1.0.bn1.bias', 'layer1.0.bn1.running_mean', 'layer1.0.bn1.running_var', 'layer1.0.bn1.num_batches_tracked',
+      'layer1.1.conv1.weight', 'layer1.1.bn1.weight', 'layer1.1.bn1.bias', 'layer1.1.bn1.running_mean', 'layer1.1.bn1.running_var', 'layer1.1.bn1.num_batches_tracked',
+      'fc.weight', 'fc.bias',
+    ]);
+    assert.deepEqual(net.namedParameters().map(([k]) => k).slice(0, 3), ['scale', 'layer1.0.conv1.weight', 'layer1.0.bn1.weight']);
+    assert.equal(net.buffers().length, 6);
+    assert.equal(net.numParameters(), 1 + 2 * (4 * 2 * 27 + 8) + 15);
+    assert.equal(net.stateDict().get('layer1.0.bn1.num_batches_tracked')!.dtype, 'int64');
+  });
+});
+
+test('loadStateDict: strict errors name keys, non-strict reports them, shapes are checked, values copied', () => {
+  tidy(() => {
+    const a = new Net(), b = new Net();
+    const sd = a.stateDict();
+    b.loadStateDict(sd);
+    for (const [k, v] of b.stateDict()) assert.deepEqual(v.toArray(), sd.get(k)!.toArray(), k);
+    const partial = new Map(sd);
+    partial.delete('fc.bias');
+    partial.set('extra.weight', randn([2]));
+    assert.throws(() => b.loadStateDict(partial), /1 missing key\(s\) \[fc\.bias\], 1 unexpected key\(s\) \[extra\.weight\]/);
+    assert.deepEqual(b.loadStateDict(partial, { strict: false }), { missingKeys: ['fc.bias'], unexpectedKeys: ['extra.weight'] });
+    const wrong = new Map(sd);
+    wrong.set('fc.weight', randn([3, 5]));
+    assert.throws(() => b.loadStateDict(wrong), /shape mismatch for 'fc.weight': module has \[3, 4\], state dict has \[3, 5\]/);
+  });
+});
+
+test('train/eval propagate; BatchNorm uses running stats in eval; dropout only in training', () => {
+  tidy(() => {
+    const net = new Sequential(new Linear(6, 6), new BatchNorm1d(6), new Dropout(0.5), new ReLU());
+    net.eval();
+    assert.ok(net.modules().every((m) => !m.training));
+    const x = randn([8, 6]);
+    assert.deepEqual(net.forward(x).toArray(), net.forward(x).toArray(), 'eval is deterministic');
+    net.train();
+    assert.ok(net.modules().every((m) => m.training));
+    const bn = net.at(1) as BatchNorm1d;
+    const before = bn.runningMean!.toArray();
+    net.forward(x);
+    assert.notDeepEqual(bn.runningMean!.toArray(), before, 'running mean updates in training');
+    assert.equal(bn.numBatchesTracked!.item(), 1);
+    assert.throws(() => bn.forward(randn([2, 5])), /BatchNorm1d\(6\) got 5 channels/);
+    assert.throws(() => new BatchNorm3d(3).forward(randn([2, 3])), /expects a 5-D input/);
+  });
+});
+
+test('to(dtype) converts floating tensors in place and keeps references valid; zeroGrad clears', () => {
+  tidy(() => {
+    const net = new Net();
+    const w = net.fc.weight;
+    net.to('float64');
+    assert.equal(w.dtype, 'float64');
+    assert.equal(net.fc.weight, w);
+    assert.equal(net.stateDict().get('layer1.0.bn1.num_batches_tracked')!.dtype, 'int64');
+    const y = net.forward(randn([2, 2, 3, 4, 4], { dtype: 'float64' }));
+    y.sum().backward();
+    assert.ok(w.grad !== null && w.requiresGrad);
+    net.zeroGrad();
+    assert.equal(w.grad, null);
+    if (!cudaAvailable()) assert.throws(() => net.to('cuda:0'));
+  });
+});
+
+test('Identity and Sequential outputs are independent handles that preserve autograd', () => {
+  tidy(() => {
+    const x = randn([3]).requiresGrad_();
+    const y = new Identity().forward(x);
+    y.sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [1, 1, 1]);
+    y.dispose();
+    assert.ok(!x.isDisposed);
+    assert.throws(() => new Conv3d(3, 4, 3, { groups: 2 }), /divisible by groups/);
+    assert.throws(() => new Conv3d(3, 4, [3, 3] as unknown as number), /kernel size must be/);
+  });
+});
