@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
 
 namespace cvrl {
@@ -14,8 +15,8 @@ static Napi::Value Info(Args& a) {
   o.Set("libtorchVersion", TORCH_VERSION);
   o.Set("threads", static_cast<double>(at::get_num_threads()));
   o.Set("interopThreads", static_cast<double>(at::get_num_interop_threads()));
-  o.Set("cudaAvailable", at::hasCUDA());
-  o.Set("cudaDeviceCount", at::hasCUDA() ? static_cast<double>(at::detail::getCUDAHooks().getNumGPUs()) : 0.0);
+  o.Set("cudaAvailable", torch::cuda::is_available());
+  o.Set("cudaDeviceCount", static_cast<double>(torch::cuda::device_count()));
   o.Set("cudaCompiled", CVRL_WITH_CUDA == 1);
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("openmp", at::hasOpenMP());

@@ -7,7 +7,15 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 
 const require = createRequire(import.meta.url);
-const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+// node-gyp from our dependencies, else the one npm bundles.
+const gyp = (() => {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp;
+    throw new Error('node-gyp not found: run `npm ci` first');
+  }
+})();
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
 const common = nodedir ? [`--nodedir=${nodedir}`] : [];
 

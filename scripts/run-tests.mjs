@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's built-in runner through tsx, under jemalloc when present
 // (glibc malloc fragments with large tensors; see docs). Extra arguments filter test files by substring.
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { jemallocEnv } from './jemalloc.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((n) => {
@@ -17,8 +18,6 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const env = { ...process.env };
-const jemalloc = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
-if (existsSync(jemalloc) && !(env.LD_PRELOAD ?? '').includes('jemalloc')) env.LD_PRELOAD = [jemalloc, env.LD_PRELOAD].filter(Boolean).join(':');
+const env = jemallocEnv() ?? process.env;
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -19,7 +19,10 @@ test('default initialisation reproduces PyTorch exactly for the same seed', { sk
     manualSeed(42);
     const conv = new Conv3d(3, 8, [3, 5, 5], { padding: 1 });
     const lin = new Linear(16, 4);
-    saveSafetensors(join(dir, 'ours.safetensors'), new Map([...conv.stateDict()].map(([k, v]) => [`conv.${k}`, v]).concat([...lin.stateDict()].map(([k, v]) => [`lin.${k}`, v]))));
+    const sd = new Map<string, Tensor>();
+    for (const [k, v] of conv.stateDict()) sd.set(`conv.${k}`, v);
+    for (const [k, v] of lin.stateDict()) sd.set(`lin.${k}`, v);
+    saveSafetensors(join(dir, 'ours.safetensors'), sd);
     runPython(`
 torch.manual_seed(42)
 conv = torch.nn.Conv3d(3, 8, (3, 5, 5), padding=1)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One-step set-up for a fresh Debian (bookworm) machine, safe to re-run: system packages when
+# missing, npm dependencies when the lockfile changed, then the native addon and TypeScript builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libtorch (C++ PyTorch) for the addon; python3-torch is the numeric oracle in tests and benchmarks;
+# jemalloc keeps resident memory flat; OpenBLAS replaces the slow reference BLAS behind matmul.
+PACKAGES=(libtorch-dev python3-torch libjemalloc2 libopenblas0-pthread g++ make python3)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+# npm ci also builds the addon through the package's install script.
+stamp=node_modules/.cvrl-lock
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+
+npm run --silent build

@@ -1,0 +1,50 @@
+/** `cvrl info [--json]`: libtorch version, threads, CUDA and build facts. */
+import type { Command } from 'commander';
+import { info, setNumThreads } from '../torch/runtime.js';
+
+export interface InfoReport {
+  cvrlVersion: string;
+  node: string;
+  libtorchVersion: string;
+  threads: number;
+  interopThreads: number;
+  cuda: { available: boolean; deviceCount: number; compiled: boolean };
+  build: { mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean; jemalloc: boolean; config: string; parallel: string };
+}
+
+export function infoReport(): InfoReport {
+  const i = info();
+  return {
+    cvrlVersion: '0.1.0',
+    node: process.version,
+    libtorchVersion: i.libtorchVersion,
+    threads: i.threads,
+    interopThreads: i.interopThreads,
+    cuda: { available: i.cudaAvailable, deviceCount: i.cudaDeviceCount, compiled: i.cudaCompiled },
+    build: {
+      mkldnn: i.mkldnn, openmp: i.openmp, mkl: i.mkl, cxx11Abi: i.cxx11Abi,
+      jemalloc: (process.env.LD_PRELOAD ?? '').includes('jemalloc'),
+      config: i.buildConfig.trim(), parallel: i.parallelInfo.trim(),
+    },
+  };
+}
+
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .description('report the libtorch version, threads, CUDA availability and build flags')
+    .option('--json', 'print one JSON object')
+    .option('--threads <n>', 'set the intra-op thread count first', (v) => Number.parseInt(v, 10))
+    .action((o: { json?: boolean; threads?: number }) => {
+      if (o.threads !== undefined) setNumThreads(o.threads);
+      const r = infoReport();
+      if (o.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
+      console.log(`cvrl ${r.cvrlVersion} on Node ${r.node}`);
+      console.log(`libtorch ${r.libtorchVersion}: ${r.threads} intra-op / ${r.interopThreads} inter-op threads`);
+      console.log(`CUDA: ${r.cuda.available ? `${r.cuda.deviceCount} device(s)` : r.cuda.compiled ? 'compiled, no device' : 'not available'}`);
+      console.log(`mkldnn ${r.build.mkldnn}, openmp ${r.build.openmp}, mkl ${r.build.mkl}, jemalloc ${r.build.jemalloc}`);
+    });
+}
