@@ -19,5 +19,5 @@ if (files.length === 0) {
   process.exit(1);
 }
 const env = jemallocEnv() ?? process.env;
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
+const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -164,3 +164,18 @@ test('seeds and RNG state make draws reproducible; threads can be set', () => {
     assert.equal(typeof i.cudaAvailable, 'boolean');
   });
 });
+
+test('tensors dropped without dispose are freed by their finalisers', async (t) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return t.skip('needs node --expose-gc (scripts/run-tests.mjs passes it)');
+  const base = liveTensorCount();
+  (() => {
+    for (let i = 0; i < 50; i++) randn([64, 64]).mul(2);
+  })();
+  assert.ok(liveTensorCount() >= base + 100);
+  for (let i = 0; i < 10 && liveTensorCount() > base; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(liveTensorCount(), base);
+});
