@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libtorch (C++ PyTorch) for the addon; python3-torch is the numeric oracle in tests and benchmarks;
-# jemalloc keeps resident memory flat; OpenBLAS replaces the slow reference BLAS behind matmul.
-PACKAGES=(libtorch-dev python3-torch libjemalloc2 libopenblas0-pthread g++ make python3)
+# python3-torchvision and python3-onnx check model parity and ONNX export; jemalloc keeps resident
+# memory flat; OpenBLAS replaces the slow reference BLAS behind matmul.
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-onnx libjemalloc2 libopenblas0-pthread g++ make python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,6 +1,7 @@
 /** `cvrl info [--json]`: libtorch version, threads, CUDA and build facts. */
 import type { Command } from 'commander';
 import { info, setNumThreads } from '../torch/runtime.js';
+import { positiveInt } from './parse.js';
 
 export interface InfoReport {
   cvrlVersion: string;
@@ -34,7 +35,7 @@ export function registerInfo(program: Command): void {
     .command('info')
     .description('report the libtorch version, threads, CUDA availability and build flags')
     .option('--json', 'print one JSON object')
-    .option('--threads <n>', 'set the intra-op thread count first', (v) => Number.parseInt(v, 10))
+    .option('--threads <n>', 'set the intra-op thread count first', positiveInt('--threads'))
     .action((o: { json?: boolean; threads?: number }) => {
       if (o.threads !== undefined) setNumThreads(o.threads);
       const r = infoReport();

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
+import { registerModel } from './model.js';
+import { registerExport } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerInfo(program);
+  registerModel(program);
+  registerExport(program);
   registerDemo(program);
   return program;
 }

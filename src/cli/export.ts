@@ -1,0 +1,17 @@
+/** `cvrl export`: a checkpoint's encoder to safetensors or ONNX. */
+import type { Command } from 'commander';
+import { exportModel } from '../models/export.js';
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('export an encoder (and optionally its classifier) from a checkpoint file or run directory')
+    .requiredOption('--checkpoint <path>', 'checkpoint file, or a run directory (its latest checkpoint)')
+    .requiredOption('--format <fmt>', 'safetensors (PyTorch keys) or onnx (opset 17)')
+    .requiredOption('--out <file>', 'output file')
+    .option('--with-head', "include the checkpoint's linear classifier (outputs logits too)")
+    .action((o: { checkpoint: string; format: 'safetensors' | 'onnx'; out: string; withHead?: boolean }) => {
+      const r = exportModel(o);
+      console.log(`wrote ${r.out} (${r.format}, ${r.featureDim}-d features${r.classes ? `, ${r.classes} classes` : ''})`);
+    });
+}
