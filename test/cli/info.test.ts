@@ -22,5 +22,5 @@ test('unknown commands and bad flags fail with a message', () => {
   assert.match(r.stderr, /unknown command 'frobnicate'/);
   const t = cvrl('info', '--threads', '0');
   assert.notEqual(t.status, 0);
-  assert.match(t.stderr, /thread count must be a positive integer/);
+  assert.match(t.stderr, /--threads must be a positive integer, got '0'/);
 });
