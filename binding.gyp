@@ -11,11 +11,15 @@
         "native/ops_nn.cc",
         "native/ops_loss.cc",
         "native/ops_autograd.cc",
-        "native/runtime.cc"
+        "native/runtime.cc",
+        "native/video_reader.cc",
+        "native/video_writer.cc",
+        "native/video_bindings.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node scripts/torch-config.mjs include)"
+        "<!@(node scripts/torch-config.mjs include)",
+        "<!@(pkg-config --cflags-only-I libavformat libavcodec libswscale libavutil | sed s/-I//g)"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -29,7 +33,8 @@
       "libraries": [
         "-L<!(node scripts/torch-config.mjs libdir)",
         "-Wl,-rpath,<!(node scripts/torch-config.mjs libdir)",
-        "<!@(node scripts/torch-config.mjs libs)"
+        "<!@(node scripts/torch-config.mjs libs)",
+        "<!@(pkg-config --libs libavformat libavcodec libswscale libavutil)"
       ]
     }
   ]

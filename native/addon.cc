@@ -16,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterLossOps(env, exports);
   RegisterAutogradOps(env, exports);
   RegisterRuntime(env, exports);
+  RegisterVideo(env, exports);
   return exports;
 }
 

@@ -112,4 +112,5 @@ void RegisterNnOps(Napi::Env env, Napi::Object exports);
 void RegisterLossOps(Napi::Env env, Napi::Object exports);
 void RegisterAutogradOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
+void RegisterVideo(Napi::Env env, Napi::Object exports);
 }  // namespace cvrl

@@ -1,0 +1,64 @@
+// FFmpeg-backed video reading with exact frame indexing. No Node-API here: the bindings run these
+// functions on libuv worker threads. Frame i is the i-th frame a full sequential decode outputs.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cvrl::video {
+
+struct VideoError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ProbeInfo {
+  std::string container;
+  std::string codec;
+  int width = 0;
+  int height = 0;
+  double fps = 0;
+  int64_t frames = 0;
+  double duration = 0;
+  int rotation = 0;
+};
+
+// Presentation timestamps of every video packet in presentation order, with keyframe flags.
+struct FrameIndex {
+  std::vector<int64_t> pts;
+  std::vector<uint8_t> key;
+};
+
+struct OutputSize {
+  int shortSide = 0;  // resize so that min(h, w) == shortSide, keeping the aspect ratio
+  int height = 0;     // or an exact size
+  int width = 0;
+};
+
+class VideoReader {
+ public:
+  explicit VideoReader(const std::string& path, int decoderThreads = 1);
+  ~VideoReader();
+  VideoReader(const VideoReader&) = delete;
+  VideoReader& operator=(const VideoReader&) = delete;
+
+  ProbeInfo probe();
+  const FrameIndex& index();
+  // Output size for a request, rounded to whole pixels.
+  void resolveSize(const OutputSize& s, int& h, int& w) const;
+
+  // Decodes the given frame indices (sorted, unique) and calls `sink(index, rgb)` with each frame
+  // converted to RGB24 at h x w. With `seek`, jumps to the keyframe before a target when that is
+  // shorter than decoding forward; without, decodes sequentially from the start (the retry path).
+  // Throws VideoError on any decoder error or when a requested frame never appears.
+  void decode(const std::vector<int64_t>& wanted, int h, int w, bool seek,
+              const std::function<void(int64_t, const uint8_t*)>& sink);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cvrl::video
