@@ -31,6 +31,40 @@ export interface NativeInfo {
   parallelInfo: string;
 }
 
+export interface NativeProbe {
+  container: string;
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  frames: number;
+  duration: number;
+  rotation: number;
+}
+
+export interface NativeDecodeOptions {
+  shortSide?: number;
+  height?: number;
+  width?: number;
+  decoderThreads?: number;
+  seek?: boolean;
+}
+
+export interface NativeDecodeResult {
+  frames: H;
+  frameCount: number;
+  retried: boolean;
+  firstError?: string;
+}
+
+export interface NativeEncodeOptions {
+  fps?: number;
+  codec?: string;
+  gop?: number;
+  crf?: number;
+  bframes?: number;
+}
+
 export interface NativeAddon {
   // creation
   zeros(shape: Ints, dtype?: string, device?: string): H;
@@ -199,6 +233,10 @@ export interface NativeAddon {
   device(a: H): string;
   isContiguous(a: H): boolean;
   dataPtrEqual(a: H, b: H): boolean;
+  // video (all asynchronous, on libuv worker threads)
+  probeVideo(path: string): Promise<NativeProbe>;
+  decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
+  encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
 }
 
 function findAddon(): string {

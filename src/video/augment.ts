@@ -1,0 +1,81 @@
+/**
+ * Applies spatial augmentation parameters to decoded clips with batched libtorch ops (no per-pixel
+ * JS). Input: uint8 frames [T, H, W, 3]; output: the model's float clip [3, T, S, S], normalised.
+ */
+import { Tensor } from '../torch/tensor.js';
+import { tidy } from '../torch/scope.js';
+import { cat, tensor } from '../torch/creation.js';
+import * as F from '../torch/functional.js';
+import { type AugmentConfig, type ClipParams } from './augment-params.js';
+import { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, grayscale, gaussianBlur, solarize } from './color.js';
+
+export interface Normalization {
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** PyTorchVideo's Kinetics statistics (the common choice for video SSL in PyTorch). */
+export const KINETICS_NORM: Normalization = { mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225] };
+
+/** Applies one parameter set to frames [N, H, W, 3] uint8 -> float [N, 3, S, S] in [0, 1]. */
+function applyParams(frames: Tensor, p: ClipParams, c: AugmentConfig): Tensor {
+  const { top, left, height, width } = p.crop;
+  let x = frames.narrow(1, top, height).narrow(2, left, width).permute([0, 3, 1, 2]).float();
+  x = F.interpolate(x, [c.size, c.size], 'bilinear').div(255).clamp(0, 1);
+  if (p.flip) x = x.flip(3);
+  if (p.jitter) {
+    const j = p.jitter;
+    for (const op of j.order) {
+      if (op === 0) x = adjustBrightness(x, j.brightness);
+      else if (op === 1) x = adjustContrast(x, j.contrast);
+      else if (op === 2) x = adjustSaturation(x, j.saturation);
+      else x = adjustHue(x, j.hue);
+    }
+  }
+  if (p.grayscale) x = grayscale(x);
+  if (p.blur !== null) x = gaussianBlur(x, p.blur, Math.floor(c.size * c.blurKernelFraction));
+  if (p.solarize) x = solarize(x);
+  return x;
+}
+
+/** [T, 3, S, S] in [0, 1] -> normalised [3, T, S, S]. */
+export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tensor {
+  const mean = tensor(n.mean).reshape([1, 3, 1, 1]);
+  const std = tensor(n.std).reshape([1, 3, 1, 1]);
+  return x.sub(mean).div(std).permute([1, 0, 2, 3]).contiguous();
+}
+
+/**
+ * Augments one clip (uint8 [T, H, W, 3]) with per-frame parameters (all identical when the config
+ * is temporally consistent, which is applied to the whole clip at once) -> float [3, T, S, S].
+ */
+export function augmentClip(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM): Tensor {
+  const T = frames.size(0);
+  if (params.length !== T) throw new RangeError(`augmentClip: ${params.length} parameter sets for ${T} frames`);
+  return tidy(() => {
+    const shared = params.every((p) => p === params[0]);
+    const x = shared ? applyParams(frames, params[0], c) : cat(params.map((p, t) => applyParams(frames.narrow(0, t, 1), p, c)), 0);
+    return normalizeClip(x, n);
+  });
+}
+
+/**
+ * Evaluation views of one clip (uint8 [T, H, W, 3], already resized so that the short side is at
+ * least S): 1 centre crop or 3 crops along the longer side -> float [crops, 3, T, S, S].
+ */
+export function evalCrops(frames: Tensor, size: number, crops: 1 | 3, n: Normalization = KINETICS_NORM): Tensor {
+  const [, h, w] = frames.shape;
+  if (h < size || w < size) throw new RangeError(`evalCrops: frames ${h}x${w} are smaller than the crop ${size}`);
+  return tidy(() => {
+    const alongWidth = w >= h;
+    const span = (alongWidth ? w : h) - size;
+    const offsets = crops === 1 ? [Math.floor(span / 2)] : [0, Math.floor(span / 2), span];
+    const other = Math.floor(((alongWidth ? h : w) - size) / 2);
+    const views = offsets.map((o) => {
+      const [top, left] = alongWidth ? [other, o] : [o, other];
+      const x = frames.narrow(1, top, size).narrow(2, left, size).permute([0, 3, 1, 2]).float().div(255);
+      return normalizeClip(x, n).unsqueeze(0);
+    });
+    return cat(views, 0);
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Video files through the native FFmpeg layer: probe, frame-exact clip decoding, encoding.
+ * Decoded clips are uint8 [clips, T, H, W, 3]; frame i is the i-th frame of a full sequential decode.
+ */
+import { native } from '../native/addon.js';
+import { Tensor, wrap } from '../torch/tensor.js';
+
+export interface VideoInfo {
+  path: string;
+  /** Demuxer name, e.g. "avi" or "mov,mp4,m4a,3gp,3g2,mj2". */
+  container: string;
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Exact number of frames (counted from the packet index, not container metadata). */
+  frames: number;
+  duration: number;
+  /** Display rotation in degrees (0, 90, 180, 270). */
+  rotation: number;
+}
+
+export async function probeVideo(path: string): Promise<VideoInfo> {
+  const p = await native.probeVideo(path);
+  return { path, ...p };
+}
+
+export interface DecodeSize {
+  /** Resize so that the shorter side has this length, keeping the aspect ratio. */
+  shortSide?: number;
+  /** Or an exact output size. */
+  height?: number;
+  width?: number;
+}
+
+export interface DecodeOptions {
+  /** Start frame of each clip. */
+  starts: readonly number[];
+  /** Frames per clip. */
+  frames: number;
+  /** Temporal stride between frames of a clip. */
+  stride: number;
+  /** Output size (default: the video's own). */
+  size?: DecodeSize;
+  /** FFmpeg decoder threads per video (parallelism normally comes from decoding several videos at once). */
+  decoderThreads?: number;
+  /** Seek to keyframes (default); false decodes sequentially from the start. */
+  seek?: boolean;
+}
+
+export interface DecodedClips {
+  /** uint8 [clips, T, H, W, 3]. */
+  frames: Tensor;
+  /** Frames in the video (clip frames past the end wrap around to the start). */
+  frameCount: number;
+  /** The seeking decode failed and the clips came from a sequential decode from the start. */
+  retried: boolean;
+  firstError?: string;
+}
+
+/**
+ * Decodes clips frame-exactly on a native worker thread. Rejects with an error naming the file if
+ * the video cannot be read even by the sequential retry; never returns blank or partial frames.
+ */
+export async function decodeClips(path: string, o: DecodeOptions): Promise<DecodedClips> {
+  if (!Number.isInteger(o.frames) || o.frames < 1) throw new RangeError(`frames must be a positive integer, got ${o.frames}`);
+  if (!Number.isInteger(o.stride) || o.stride < 1) throw new RangeError(`stride must be a positive integer, got ${o.stride}`);
+  if (o.starts.length === 0 || o.starts.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`clip starts must be non-negative integers, got [${o.starts.join(', ')}]`);
+  const r = await native.decodeClips(path, o.starts, o.frames, o.stride, { ...o.size, decoderThreads: o.decoderThreads, seek: o.seek });
+  return { frames: wrap(r.frames), frameCount: r.frameCount, retried: r.retried, firstError: r.firstError };
+}
+
+export type VideoCodec = 'h264' | 'mpeg4' | 'mjpeg' | 'vp9';
+
+export interface WriteOptions {
+  fps?: number;
+  /** h264 (.mp4/.mkv), mpeg4 (.avi, xvid-like), mjpeg, vp9 (.webm). */
+  codec?: VideoCodec;
+  /** Keyframe interval. */
+  gop?: number;
+  crf?: number;
+  bframes?: number;
+}
+
+/** Encodes uint8 frames [T, H, W, 3] to a file; the container follows the file extension. */
+export async function writeVideo(path: string, frames: Tensor, o: WriteOptions = {}): Promise<void> {
+  if (frames.dtype !== 'uint8' || frames.ndim !== 4 || frames.size(3) !== 3) {
+    throw new RangeError(`writeVideo: expected uint8 frames [T, H, W, 3], got ${frames.dtype} [${frames.shape.join(', ')}]`);
+  }
+  await native.encodeVideo(path, frames.handle, { fps: 25, codec: 'h264', gop: 12, crf: 23, bframes: 0, ...o });
+}

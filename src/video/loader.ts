@@ -1,0 +1,265 @@
+/**
+ * The data loader: an async iterator of ready batches. Decoding runs on native worker threads with
+ * bounded parallelism and a bounded prefetch window; the order is a pure function of (seed, epoch,
+ * rank, world size), and each sample's randomness depends only on its own position, so results do
+ * not depend on scheduling. Unreadable videos are skipped, replaced by another sample, logged once
+ * and counted; they never crash the run and never become blank clips.
+ */
+import { Tensor } from '../torch/tensor.js';
+import { stack, cat } from '../torch/creation.js';
+import { type VideoDataset } from './dataset.js';
+import { probeVideo, decodeClips } from './io.js';
+import { Rng } from './rng.js';
+import { sampleClipPair, sampleRandomClip, uniformClipStarts, type GapLaw } from './samplers.js';
+import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
+import { augmentClip, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
+
+export type LoaderMode = 'pretrain' | 'train' | 'eval';
+
+export interface LoaderOptions {
+  dataset: VideoDataset;
+  mode: LoaderMode;
+  batchSize: number;
+  /** Frames per clip and temporal stride. */
+  frames: number;
+  stride: number;
+  /** Crop size S of the model input [B, 3, T, S, S]. */
+  size: number;
+  /** Decode-time resize of the short side (default round(S * 8/7), e.g. 128 for 112). */
+  decodeShortSide?: number;
+  /** pretrain: the two views' augmentation (default CVRL's); train: one config (default crop + flip). */
+  augment?: AugmentConfig | [AugmentConfig, AugmentConfig];
+  /** pretrain: law and power of the gap between the two clips. */
+  gapLaw?: GapLaw;
+  gapPower?: number;
+  /** eval: temporal x spatial views per video (default 10 x 3). */
+  temporalViews?: number;
+  spatialViews?: 1 | 3;
+  normalization?: Normalization;
+  seed?: number;
+  epoch?: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  /** Videos decoded at once (native worker threads). */
+  parallelism?: number;
+  /** Batches prepared ahead of the consumer. */
+  prefetch?: number;
+  /** Skip this many batches at the start of the epoch (resuming mid-epoch). */
+  startBatch?: number;
+  rank?: number;
+  worldSize?: number;
+  /** Replacement attempts for one slot before giving up on the dataset. */
+  maxBadRetries?: number;
+  /** Called once per unreadable file (default: a warning on stderr). */
+  onBadVideo?: (path: string, reason: string) => void;
+}
+
+export interface Batch {
+  /** pretrain: two views [B, 3, T, S, S]; train: one view; eval: [B * V, 3, T, S, S] (V views per video, video-major). */
+  views: Tensor[];
+  /** Labels per video (-1 when unlabelled). */
+  labels: number[];
+  /** Dataset indices of the videos. */
+  indices: number[];
+  /** eval: views per video. */
+  viewsPerVideo: number;
+}
+
+export interface LoaderStats {
+  samples: number;
+  badVideos: number;
+  retriedDecodes: number;
+  /** Time the consumer waited for batches. */
+  dataWaitMs: number;
+}
+
+interface Sample {
+  clips: Tensor[];
+  label: number;
+  index: number;
+}
+
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiters.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiters.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** Frame counts and unreadable files, shared across epochs of one loader configuration. */
+export class VideoCache {
+  readonly frames = new Map<string, number>();
+  readonly bad = new Map<string, string>();
+}
+
+export class VideoLoader implements AsyncIterable<Batch> {
+  readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower'>> & Pick<LoaderOptions, 'gapPower'>;
+  readonly views: AugmentConfig[];
+  readonly stats: LoaderStats = { samples: 0, badVideos: 0, retriedDecodes: 0, dataWaitMs: 0 };
+  readonly #onBad: (path: string, reason: string) => void;
+  readonly #cache: VideoCache;
+  readonly #positions: number[];
+
+  constructor(opts: LoaderOptions, cache = new VideoCache()) {
+    const training = opts.mode !== 'eval';
+    this.o = {
+      decodeShortSide: Math.round((opts.size * 8) / 7), gapLaw: 'cvrl', temporalViews: 10, spatialViews: 3,
+      normalization: KINETICS_NORM, seed: 0, epoch: 0, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
+      startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20, ...opts,
+    } as VideoLoader['o'];
+    const o = this.o;
+    for (const [k, v] of Object.entries({ batchSize: o.batchSize, frames: o.frames, stride: o.stride, size: o.size, parallelism: o.parallelism, worldSize: o.worldSize, decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews })) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`loader: ${k} must be a positive integer, got ${v}`);
+    }
+    if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new RangeError(`loader: rank must be in [0, ${o.worldSize}), got ${o.rank}`);
+    if (o.dataset.items.length === 0) throw new RangeError(`loader: dataset ${o.dataset.root} has no videos`);
+    const aug = opts.augment;
+    this.views = o.mode === 'pretrain'
+      ? (Array.isArray(aug) ? aug : cvrlViewConfigs(o.size, aug ? { ...aug } : {}))
+      : [Array.isArray(aug) ? aug[0] : aug ?? cropFlipConfig(o.size)];
+    this.views.forEach(validateAugment);
+    this.#onBad = opts.onBadVideo ?? ((p, r) => console.warn(`cvrl: skipping unreadable video ${p}: ${r}`));
+    this.#cache = cache;
+    this.#positions = this.#order();
+  }
+
+  /** This rank's dataset positions for the epoch: a seeded permutation, padded so that every rank gets as many. */
+  #order(): number[] {
+    const n = this.o.dataset.items.length, W = this.o.worldSize;
+    const perm = Array.from({ length: n }, (_, i) => i);
+    if (this.o.shuffle) Rng.from(this.o.seed, this.o.epoch, 0x5eed).shuffle(perm);
+    const padded = Math.ceil(n / W) * W;
+    for (let i = n; i < padded; i++) perm.push(perm[i - n]);
+    return perm.filter((_, i) => i % W === this.o.rank);
+  }
+
+  /** Batches per epoch for this rank. */
+  get length(): number {
+    const n = this.#positions.length, b = this.o.batchSize;
+    return this.o.dropLast ? Math.floor(n / b) : Math.ceil(n / b);
+  }
+
+  async #frameCount(path: string): Promise<number> {
+    const known = this.#cache.frames.get(path);
+    if (known !== undefined) return known;
+    const info = await probeVideo(path);
+    if (info.frames < 1) throw new Error('no decodable frames');
+    this.#cache.frames.set(path, info.frames);
+    return info.frames;
+  }
+
+  async #decodeSample(index: number, rng: Rng): Promise<Sample> {
+    const o = this.o;
+    const item = o.dataset.items[index];
+    const L = await this.#frameCount(item.path);
+    const clip = { frames: o.frames, stride: o.stride };
+    const starts = o.mode === 'pretrain' ? sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts
+      : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
+        : uniformClipStarts(L, clip, o.temporalViews);
+    const decoded = await decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide } });
+    if (decoded.retried) this.stats.retriedDecodes++;
+    try {
+      const [, T, H, W] = decoded.frames.shape;
+      const clips: Tensor[] = [];
+      if (o.mode === 'eval') {
+        const perView = starts.map((_, v) => {
+          const f = decoded.frames.select(0, v);
+          const crops = evalCrops(f, o.size, o.spatialViews, o.normalization);
+          f.dispose();
+          return crops;
+        });
+        clips.push(cat(perView, 0));
+        perView.forEach((t) => t.dispose());
+      } else {
+        starts.forEach((_, v) => {
+          const cfg = this.views[v];
+          const params = sampleClipParams(cfg, T, H, W, rng);
+          const f = decoded.frames.select(0, v);
+          clips.push(augmentClip(f, params, cfg, o.normalization));
+          f.dispose();
+        });
+      }
+      return { clips, label: item.label, index };
+    } finally {
+      decoded.frames.dispose();
+    }
+  }
+
+  /** One slot of the epoch: the scheduled video, or replacements while videos turn out unreadable. */
+  async #sample(pos: number, sem: Semaphore): Promise<Sample> {
+    let index = this.#positions[pos];
+    for (let attempt = 0; ; attempt++) {
+      const path = this.o.dataset.items[index].path;
+      if (!this.#cache.bad.has(path)) {
+        const rng = Rng.from(this.o.seed, this.o.epoch, this.o.rank, pos, attempt);
+        try {
+          const s = await sem.run(() => this.#decodeSample(index, rng));
+          this.stats.samples++;
+          return s;
+        } catch (e) {
+          const reason = (e as Error).message.replace(`${path}: `, '');
+          this.#cache.bad.set(path, reason);
+          this.stats.badVideos++;
+          this.#onBad(path, reason);
+        }
+      }
+      if (attempt >= this.o.maxBadRetries || this.#cache.bad.size >= this.o.dataset.items.length) {
+        throw new Error(`loader: gave up after ${attempt + 1} unreadable videos in a row (last: ${path}: ${this.#cache.bad.get(path)}); check the dataset`);
+      }
+      index = Rng.from(this.o.seed, this.o.epoch, pos, attempt, 0xbad).int(this.o.dataset.items.length);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+    const o = this.o, bs = o.batchSize, nBatches = this.length;
+    const total = Math.min(this.#positions.length, nBatches * bs);
+    const sem = new Semaphore(o.parallelism);
+    const pending = new Map<number, Promise<Sample>>();
+    let next = o.startBatch * bs;
+    const fill = (b: number) => {
+      const limit = Math.min(total, (b + 1 + o.prefetch) * bs);
+      for (; next < limit; next++) {
+        const p = this.#sample(next, sem);
+        p.catch(() => undefined);
+        pending.set(next, p);
+      }
+    };
+    try {
+      for (let b = o.startBatch; b < nBatches; b++) {
+        fill(b);
+        const t0 = performance.now();
+        const ids = Array.from({ length: Math.min(bs, total - b * bs) }, (_, k) => b * bs + k);
+        const samples = await Promise.all(ids.map((i) => pending.get(i)!));
+        ids.forEach((i) => pending.delete(i));
+        this.stats.dataWaitMs += performance.now() - t0;
+        const viewsPerVideo = o.mode === 'eval' ? samples[0].clips[0].size(0) : 1;
+        const views = samples[0].clips.map((_, v) => stack(samples.map((s) => s.clips[v]), 0));
+        for (const s of samples) s.clips.forEach((c) => c.dispose());
+        const batch: Batch = {
+          views: o.mode === 'eval' ? [views[0].flatten(0, 1)] : views,
+          labels: samples.map((s) => s.label),
+          indices: samples.map((s) => s.index),
+          viewsPerVideo,
+        };
+        if (o.mode === 'eval') views[0].dispose();
+        fill(b + 1);
+        yield batch;
+      }
+    } finally {
+      // The consumer stopped early or an error escaped: free whatever is still being prepared.
+      for (const p of pending.values()) p.then((s) => s.clips.forEach((c) => c.dispose()), () => undefined);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Synthetic motion datasets: real encoded videos of one moving object whose class is defined only
+ * by its motion. Shape, colours, background, position, size and speed are drawn per video from
+ * pools shared by every class, so neither a single frame nor appearance identifies the class.
+ * The motions survive CVRL's augmentations: no class depends on direction (left vs right, clockwise
+ * vs counter-clockwise), which a horizontal flip would swap.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromTypedArray } from '../torch/creation.js';
+import { Rng } from './rng.js';
+import { writeVideo, type VideoCodec } from './io.js';
+
+export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
+
+export interface SynthOptions {
+  out: string;
+  format: 'ucf101' | 'hmdb51' | 'kinetics' | 'folder' | 'list';
+  classes?: number;
+  videosPerClass?: number;
+  frames?: number;
+  /** Frame side (square frames). */
+  size?: number;
+  fps?: number;
+  codec?: VideoCodec;
+  seed?: number;
+  /** Called after each video (for progress). */
+  onVideo?: (done: number, total: number) => void;
+}
+
+type Shape = 'square' | 'triangle' | 'cross' | 'L' | 'bar';
+const SHAPES: Shape[] = ['square', 'triangle', 'cross', 'L', 'bar'];
+const PALETTE: [number, number, number][] = [
+  [230, 60, 50], [50, 170, 70], [60, 90, 220], [240, 200, 40], [200, 70, 200], [40, 200, 210], [250, 140, 30], [240, 240, 240],
+];
+
+/** Inside test for a unit shape centred at the origin (coordinates in [-1, 1]). */
+function inside(shape: Shape, x: number, y: number): boolean {
+  const ax = Math.abs(x), ay = Math.abs(y);
+  switch (shape) {
+    case 'square': return ax <= 0.8 && ay <= 0.8;
+    case 'triangle': return y <= 0.8 && y >= -0.8 && ax <= (0.8 - y) * 0.6;
+    case 'cross': return (ax <= 0.3 && ay <= 1) || (ay <= 0.3 && ax <= 1);
+    case 'L': return (x >= -0.8 && x <= -0.3 && ay <= 0.9) || (y >= 0.4 && y <= 0.9 && x >= -0.8 && x <= 0.7);
+    case 'bar': return ax <= 1 && ay <= 0.3;
+  }
+}
+
+interface Pose {
+  x: number;
+  y: number;
+  angle: number;
+  scale: number;
+}
+
+/** Object pose at time t in [0, 1] for a motion class; p holds the per-video random parameters. */
+function pose(cls: string, t: number, p: Record<string, number>): Pose {
+  const base: Pose = { x: p.x0, y: p.y0, angle: p.a0, scale: p.s0 };
+  switch (cls) {
+    case 'Translate': return { ...base, x: p.x0 + p.dx * t, y: p.y0 + p.dy * t };
+    case 'Rotate': return { ...base, angle: p.a0 + p.spin * t * Math.PI * 2 };
+    case 'Pulse': return { ...base, scale: p.s0 * (1 + 0.45 * Math.sin(2 * Math.PI * p.cycles * t + p.phase)) };
+    case 'Orbit': {
+      const a = p.phase + p.dir * 2 * Math.PI * p.cycles * t;
+      return { ...base, x: 0.5 + p.radius * Math.cos(a), y: 0.5 + p.radius * Math.sin(a) };
+    }
+    case 'Oscillate': {
+      const d = Math.sin(2 * Math.PI * p.cycles * t + p.phase) * p.amp;
+      return { ...base, x: 0.5 + d * Math.cos(p.axis), y: 0.5 + d * Math.sin(p.axis) };
+    }
+    case 'Still': return base;
+    case 'Accelerate': return { ...base, x: p.x0 + p.dx * t * t, y: p.y0 + p.dy * t * t };
+    case 'Spiral': {
+      const a = p.phase + p.dir * 2 * Math.PI * p.cycles * t;
+      const r = p.radius * (0.25 + 0.75 * t);
+      return { ...base, x: 0.5 + r * Math.cos(a), y: 0.5 + r * Math.sin(a), angle: a };
+    }
+    default: throw new Error(`unknown motion class ${cls}`);
+  }
+}
+
+function motionParams(cls: string, rng: Rng): Record<string, number> {
+  const dir = rng.bernoulli(0.5) ? 1 : -1;
+  const heading = rng.uniform(0, 2 * Math.PI);
+  const dist = rng.uniform(0.35, 0.55);
+  const p: Record<string, number> = {
+    x0: rng.uniform(0.3, 0.7), y0: rng.uniform(0.3, 0.7), a0: rng.uniform(0, 2 * Math.PI), s0: rng.uniform(0.1, 0.16),
+    dir, spin: dir * rng.uniform(0.6, 1.2), cycles: rng.uniform(1, 2), phase: rng.uniform(0, 2 * Math.PI),
+    radius: rng.uniform(0.18, 0.28), amp: rng.uniform(0.18, 0.28), axis: heading,
+    dx: Math.cos(heading) * dist, dy: Math.sin(heading) * dist,
+  };
+  if (cls === 'Translate' || cls === 'Accelerate') {
+    // Start so that the path stays inside the frame.
+    p.x0 = 0.5 - p.dx / 2;
+    p.y0 = 0.5 - p.dy / 2;
+  }
+  return p;
+}
+
+/** Renders one video as uint8 RGB frames [T, S, S, 3]. */
+export function renderVideo(cls: string, frames: number, size: number, rng: Rng): Uint8Array {
+  const shape = SHAPES[rng.int(SHAPES.length)];
+  const fg = PALETTE[rng.int(PALETTE.length)];
+  let bgA = PALETTE[rng.int(PALETTE.length)];
+  while (bgA === fg) bgA = PALETTE[rng.int(PALETTE.length)];
+  const bg = bgA.map((c) => Math.round(c * 0.35)) as [number, number, number];
+  const stripes = rng.uniform(3, 9), stripeAngle = rng.uniform(0, Math.PI), texture = rng.int(3);
+  const p = motionParams(cls, rng);
+  const out = new Uint8Array(frames * size * size * 3);
+  const cosS = Math.cos(stripeAngle), sinS = Math.sin(stripeAngle);
+  for (let f = 0; f < frames; f++) {
+    const q = pose(cls, frames > 1 ? f / (frames - 1) : 0, p);
+    const ca = Math.cos(q.angle), sa = Math.sin(q.angle);
+    for (let yy = 0; yy < size; yy++) {
+      for (let xx = 0; xx < size; xx++) {
+        const u = (xx + 0.5) / size, v = (yy + 0.5) / size;
+        const dx = (u - q.x) / q.scale, dy = (v - q.y) / q.scale;
+        const lx = ca * dx + sa * dy, ly = -sa * dx + ca * dy;
+        const i = ((f * size + yy) * size + xx) * 3;
+        if (inside(shape, lx, ly)) {
+          out[i] = fg[0]; out[i + 1] = fg[1]; out[i + 2] = fg[2];
+        } else {
+          // Static background texture (shared pool): flat, stripes or checks.
+          const s = texture === 0 ? 1 : texture === 1 ? 0.75 + 0.25 * Math.sign(Math.sin((u * cosS + v * sinS) * stripes * Math.PI))
+            : 0.75 + 0.25 * Math.sign(Math.sin(u * stripes * Math.PI) * Math.sin(v * stripes * Math.PI));
+          out[i] = bg[0] * s; out[i + 1] = bg[1] * s; out[i + 2] = bg[2] * s;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Writes a synthetic dataset in the given layout with its annotation files; returns the class names. */
+export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: string[]; videos: number; annotations: string }> {
+  const nClasses = o.classes ?? 6, per = o.videosPerClass ?? 12, frames = o.frames ?? 40, size = o.size ?? 64;
+  const fps = o.fps ?? 25, seed = o.seed ?? 0;
+  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > MOTION_CLASSES.length) throw new RangeError(`--classes must be 2..${MOTION_CLASSES.length}, got ${nClasses}`);
+  if (!Number.isInteger(per) || per < 3) throw new RangeError(`--videos-per-class must be an integer >= 3, got ${per}`);
+  if (!Number.isInteger(size) || size < 16 || size % 2) throw new RangeError(`--size must be an even integer >= 16, got ${size}`);
+  if (!Number.isInteger(frames) || frames < 2) throw new RangeError(`--frames must be an integer >= 2, got ${frames}`);
+  const codec = o.codec ?? (o.format === 'ucf101' || o.format === 'hmdb51' ? 'mpeg4' : 'h264');
+  const ext = o.format === 'kinetics' ? 'mp4' : codec === 'vp9' ? 'webm' : codec === 'mpeg4' || codec === 'mjpeg' ? 'avi' : 'mp4';
+  const classes = MOTION_CLASSES.slice(0, nClasses) as unknown as string[];
+  mkdirSync(o.out, { recursive: true });
+  const groups = 5; // UCF-style groups: splits hold out whole groups
+  const made: { cls: number; group: number; rel: string; name: string }[] = [];
+  let done = 0;
+  const total = nClasses * per;
+  for (let c = 0; c < nClasses; c++) {
+    for (let k = 0; k < per; k++) {
+      const group = (k % groups) + 1, clip = Math.floor(k / groups) + 1;
+      const name = `v_${classes[c]}_g${String(group).padStart(2, '0')}_c${String(clip).padStart(2, '0')}`;
+      const dir = o.format === 'kinetics' ? join('train', classes[c]) : classes[c];
+      const file = o.format === 'kinetics' ? `${name}_${String(0).padStart(6, '0')}_${String(10).padStart(6, '0')}.${ext}` : `${name}.${ext}`;
+      mkdirSync(join(o.out, dir), { recursive: true });
+      const rgb = renderVideo(classes[c], frames, size, Rng.from(seed, c, k));
+      const t = fromTypedArray(rgb, [frames, size, size, 3]);
+      try {
+        await writeVideo(join(o.out, dir, file), t, { fps, codec, gop: 12 });
+      } finally {
+        t.dispose();
+      }
+      made.push({ cls: c, group, rel: `${dir}/${file}`, name });
+      o.onVideo?.(++done, total);
+    }
+  }
+  const ann = join(o.out, 'annotations');
+  mkdirSync(ann, { recursive: true });
+  // Split s tests on group s (UCF-style: whole groups held out), trains on the others.
+  const isTest = (g: number, split: number) => g === split;
+  if (o.format === 'ucf101') {
+    writeFileSync(join(ann, 'classInd.txt'), classes.map((c, i) => `${i + 1} ${c}`).join('\n') + '\n');
+    for (const s of [1, 2, 3]) {
+      writeFileSync(join(ann, `trainlist0${s}.txt`), made.filter((m) => !isTest(m.group, s)).map((m) => `${m.rel} ${m.cls + 1}`).join('\n') + '\n');
+      writeFileSync(join(ann, `testlist0${s}.txt`), made.filter((m) => isTest(m.group, s)).map((m) => m.rel).join('\n') + '\n');
+    }
+  } else if (o.format === 'hmdb51') {
+    for (const s of [1, 2, 3]) {
+      classes.forEach((c, ci) => {
+        const rows = made.filter((m) => m.cls === ci).map((m) => `${m.rel.split('/')[1]} ${isTest(m.group, s) ? 2 : 1}`);
+        writeFileSync(join(ann, `${c}_test_split${s}.txt`), rows.join('\n') + '\n');
+      });
+    }
+  } else if (o.format === 'kinetics') {
+    const rows = made.map((m) => `${classes[m.cls]},${m.name},0,10,train`);
+    writeFileSync(join(ann, 'train.csv'), ['label,youtube_id,time_start,time_end,split', ...rows].join('\n') + '\n');
+  } else if (o.format === 'list') {
+    writeFileSync(join(ann, 'list.csv'), ['path,label', ...made.map((m) => `${m.rel},${classes[m.cls]}`)].join('\n') + '\n');
+  }
+  const annotations = o.format === 'kinetics' ? join(ann, 'train.csv') : o.format === 'list' ? join(ann, 'list.csv') : ann;
+  return { classes, videos: made.length, annotations };
+}
