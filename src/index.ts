@@ -12,6 +12,7 @@ export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
+export * as video from './video/index.js';
 export { createModel } from './models/registry.js';
 export { Tensor } from './torch/tensor.js';
 export { Module } from './nn/module.js';

@@ -4,6 +4,8 @@ import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
 import { registerModel } from './model.js';
 import { registerExport } from './export.js';
+import { registerProbe } from './probe.js';
+import { registerSynth } from './synth.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -13,11 +15,18 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerModel(program);
   registerExport(program);
+  registerProbe(program);
+  registerSynth(program);
   registerDemo(program);
   return program;
 }
 
 export async function run(argv: string[]): Promise<void> {
+  // `cvrl probe ... | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
