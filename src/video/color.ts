@@ -3,10 +3,10 @@ import { Tensor } from '../torch/tensor.js';
 import { stack, einsum, arange, where, cat, tensor } from '../torch/creation.js';
 import * as F from '../torch/functional.js';
 
-/** ITU-R 601-2 luma, [N, 1, H, W]. */
+/** ITU-R 601-2 luma with torchvision's coefficients, [N, 1, H, W]. */
 export function luma(x: Tensor): Tensor {
   const [r, g, b] = x.chunk(3, 1);
-  return r.mul(0.299).add(g.mul(0.587)).add(b.mul(0.114));
+  return r.mul(0.2989).add(g.mul(0.587)).add(b.mul(0.114));
 }
 
 export function adjustBrightness(x: Tensor, f: number): Tensor {

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fromTypedArray, tidy, tensor, randn, rand, Tensor } from '../../src/torch/index.js';
+import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
+import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClip, evalCrops, validateAugment } from '../../src/video/index.js';
+import { adjustHue, adjustSaturation, adjustContrast, adjustBrightness, gaussianBlur } from '../../src/video/color.js';
+import { movingPattern } from '../helpers/videos.js';
+import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
+
+test('consistent augmentation draws one parameter set per clip; the ablation draws one per frame', () => {
+  const [v1, v2] = cvrlViewConfigs(112);
+  const rng = Rng.from(0);
+  const p = sampleClipParams(v1, 16, 128, 171, rng);
+  assert.equal(p.length, 16);
+  assert.ok(p.every((x) => JSON.stringify(x) === JSON.stringify(p[0])), 'identical crop, flip, colour, blur for every frame');
+  const q = sampleClipParams({ ...v1, consistent: false }, 16, 128, 171, rng);
+  assert.ok(new Set(q.map((x) => JSON.stringify(x))).size > 1);
+  // Per-view probabilities: blur always on clip 1, rarely on clip 2; solarize only on clip 2.
+  const draws = Array.from({ length: 2000 }, (_, i) => [sampleClipParams(v1, 1, 64, 64, Rng.from(i))[0], sampleClipParams(v2, 1, 64, 64, Rng.from(i))[0]]);
+  const rate = (f: (x: (typeof draws)[0]) => boolean) => draws.filter(f).length / draws.length;
+  assert.equal(rate(([a]) => a.blur !== null), 1);
+  assert.ok(Math.abs(rate(([, b]) => b.blur !== null) - 0.1) < 0.03);
+  assert.equal(rate(([a]) => a.solarize), 0);
+  assert.ok(Math.abs(rate(([, b]) => b.solarize) - 0.2) < 0.03);
+  assert.ok(Math.abs(rate(([a]) => a.jitter !== null) - 0.8) < 0.03);
+  assert.ok(Math.abs(rate(([a]) => a.grayscale) - 0.2) < 0.03);
+  assert.ok(Math.abs(rate(([a]) => a.flip) - 0.5) < 0.04);
+});
+
+test('random resized crops respect the area and aspect ranges', () => {
+  const rng = Rng.from(5);
+  for (let i = 0; i < 1000; i++) {
+    const c = sampleCrop(128, 171, [0.3, 1], [0.5, 2], rng);
+    assert.ok(c.top >= 0 && c.left >= 0 && c.top + c.height <= 128 && c.left + c.width <= 171);
+    const area = (c.height * c.width) / (128 * 171), ar = c.width / c.height;
+    assert.ok(area > 0.28 && area <= 1.0001 && ar > 0.45 && ar < 2.2, `area ${area} aspect ${ar}`);
+  }
+  assert.throws(() => validateAugment({ ...cvrlViewConfigs(64)[0], cropArea: [0, 1] }), /cropArea/);
+  assert.throws(() => validateAugment({ ...cvrlViewConfigs(64)[0], flipProb: 2 }), /flipProb must be in \[0, 1\]/);
+});
+
+test('consistent augmentation keeps a static clip static; inconsistent breaks it', () => {
+  tidy(() => {
+    const one = movingPattern(1, 48, 64);
+    const still = new Uint8Array(8 * one.length);
+    for (let t = 0; t < 8; t++) still.set(one, t * one.length);
+    const frames = fromTypedArray(still, [8, 48, 64, 3]);
+    const cfg = cvrlViewConfigs(32)[0];
+    const out = augmentClip(frames, sampleClipParams(cfg, 8, 48, 64, Rng.from(1)), cfg);
+    assert.deepEqual(out.shape, [3, 8, 32, 32]);
+    const spread = (x: Tensor) => x.sub(x.narrow(1, 0, 1)).abs().amax().item();
+    assert.ok(spread(out) < 1e-6, 'every frame transformed identically');
+    const bad = augmentClip(frames, sampleClipParams({ ...cfg, consistent: false }, 8, 48, 64, Rng.from(1)), cfg);
+    assert.ok(spread(bad) > 0.1);
+    const ev = evalCrops(fromTypedArray(still, [8, 48, 64, 3]), 40, 3);
+    assert.deepEqual(ev.shape, [3, 3, 8, 40, 40]);
+    const x = cropFlipConfig(32);
+    assert.equal(x.jitterProb + x.blurProb + x.grayscaleProb + x.solarizeProb, 0);
+  });
+});
+
+test('colour ops match torchvision.transforms.functional', { skip: !torchAvailable() && 'python3-torch missing' }, () => {
+  const dir = tempDir();
+  tidy(() => {
+    const img = rand([2, 3, 20, 24]);
+    saveSafetensors(join(dir, 'in.safetensors'), { img });
+    const out = runPython(`
+try:
+    import torchvision.transforms.functional as TF
+except ImportError:
+    print('missing'); sys.exit(0)
+t, _ = st_ref.load(os.path.join(DIR, 'in.safetensors'))
+x = t['img']
+res = {'hue': TF.adjust_hue(x, 0.17), 'hue_neg': TF.adjust_hue(x, -0.2), 'sat': TF.adjust_saturation(x, 1.6),
+       'con': TF.adjust_contrast(x, 0.4), 'bri': TF.adjust_brightness(x, 1.3)}
+st_ref.save(res, os.path.join(DIR, 'out.safetensors'))
+print('ok')
+`, dir);
+    if (out.trim() === 'missing') return;
+    const ref = loadSafetensors(join(dir, 'out.safetensors')).tensors;
+    const close = (a: Tensor, k: string, tol: number) => {
+      const d = a.sub(ref.get(k)!).abs().amax().item();
+      assert.ok(d < tol, `${k}: max abs difference ${d}`);
+    };
+    close(adjustHue(img, 0.17), 'hue', 1e-4);
+    close(adjustHue(img, -0.2), 'hue_neg', 1e-4);
+    close(adjustSaturation(img, 1.6), 'sat', 1e-5);
+    close(adjustContrast(img, 0.4), 'con', 1e-5);
+    close(adjustBrightness(img, 1.3), 'bri', 1e-6);
+  });
+});
+
+test('Gaussian blur preserves the mean of a constant interior and matches a direct computation', () => {
+  tidy(() => {
+    const x = randn([1, 3, 15, 15]);
+    const y = gaussianBlur(x, 1.2, 5);
+    // Direct: pixel (7,7) of channel 0 is a weighted 5x5 sum.
+    const w = [-2, -1, 0, 1, 2].map((d) => Math.exp(-(d * d) / (2 * 1.44)));
+    const s = w.reduce((a, b) => a + b);
+    const xs = x.toArray();
+    let direct = 0;
+    for (let i = -2; i <= 2; i++) for (let j = -2; j <= 2; j++) direct += (w[i + 2] / s) * (w[j + 2] / s) * xs[(7 + i) * 15 + 7 + j];
+    assert.ok(Math.abs(y.toArray()[7 * 15 + 7] - direct) < 1e-5);
+    const c = gaussianBlur(tensor([[[[0.5]]]]).expand([1, 3, 9, 9]).contiguous(), 2, 3);
+    assert.ok(Math.abs(c.toArray()[4 * 9 + 4] - 0.5) < 1e-6);
+  });
+});
