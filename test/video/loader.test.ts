@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync, readFileSync, copyFileSync } from 'node:fs';
+import { liveTensorCount, tidy } from '../../src/torch/index.js';
+import { openDataset, synthesizeDataset, VideoLoader, VideoCache, type LoaderOptions, type VideoDataset, type Batch } from '../../src/video/index.js';
+import { tempDir } from '../helpers/python.js';
+
+const root = tempDir('cvrl-loader-');
+let ds: VideoDataset;
+
+async function collect(o: Partial<LoaderOptions>, cache?: VideoCache): Promise<{ batches: { sums: number[]; labels: number[]; indices: number[]; shapes: number[][] }[]; loader: VideoLoader }> {
+  const loader = new VideoLoader({ dataset: ds, mode: 'pretrain', batchSize: 4, frames: 4, stride: 2, size: 24, seed: 1, ...o }, cache);
+  const batches = [];
+  for await (const b of loader as AsyncIterable<Batch>) {
+    batches.push({ sums: tidy(() => b.views.map((v) => Math.round(v.sum().item() * 1e3) / 1e3)), labels: b.labels, indices: b.indices, shapes: b.views.map((v) => v.shape) });
+    b.views.forEach((v) => v.dispose());
+  }
+  return { batches, loader };
+}
+
+test('loader: shapes, determinism across parallelism, epochs differ, no leaked tensors', async () => {
+  const r = await synthesizeDataset({ out: root, format: 'ucf101', classes: 3, videosPerClass: 6, frames: 20, size: 32 });
+  ds = openDataset({ data: root, format: 'ucf101', annotations: r.annotations });
+  const base = liveTensorCount();
+  const a = await collect({ parallelism: 1, prefetch: 0 });
+  const b = await collect({ parallelism: 4, prefetch: 3 });
+  assert.equal(a.batches.length, Math.floor(ds.items.length / 4));
+  assert.deepEqual(a.batches[0].shapes, [[4, 3, 4, 24, 24], [4, 3, 4, 24, 24]]);
+  assert.deepEqual(a.batches, b.batches, 'same seed and epoch give identical batches whatever the parallelism');
+  const c = await collect({ epoch: 1 });
+  assert.notDeepEqual(c.batches.map((x) => x.indices), a.batches.map((x) => x.indices));
+  assert.equal(liveTensorCount(), base);
+  const resumed = await collect({ startBatch: 2 });
+  assert.deepEqual(resumed.batches, a.batches.slice(2), 'resuming mid-epoch continues the same order');
+});
+
+test('loader: sharding by rank covers the data once, every rank gets as many batches', async () => {
+  const seen: number[] = [];
+  const lengths: number[] = [];
+  for (const rank of [0, 1, 2]) {
+    const { batches, loader } = await collect({ rank, worldSize: 3, batchSize: 2, dropLast: false, mode: 'train' });
+    lengths.push(loader.length);
+    batches.forEach((x) => seen.push(...x.indices));
+  }
+  assert.equal(new Set(lengths).size, 1);
+  assert.deepEqual([...new Set(seen)].sort((x, y) => x - y), ds.items.map((_, i) => i));
+  assert.throws(() => new VideoLoader({ dataset: ds, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, rank: 3, worldSize: 3 }), /rank must be in \[0, 3\)/);
+});
+
+test('loader: eval mode yields every view of every video in order', async () => {
+  const { batches } = await collect({ mode: 'eval', temporalViews: 2, spatialViews: 3, batchSize: 5 });
+  assert.deepEqual(batches.flatMap((x) => x.indices), ds.items.map((_, i) => i));
+  assert.deepEqual(batches[0].shapes, [[5 * 6, 3, 4, 24, 24]]);
+});
+
+test('loader: missing, zero-byte, truncated and non-video files are skipped, logged once and counted', async () => {
+  const good = ds.items[0].path;
+  const bad = ['missing.avi', 'zero.avi', 'trunc.avi', 'text.avi'].map((n) => join(root, n));
+  writeFileSync(bad[1], '');
+  const bytes = readFileSync(good);
+  writeFileSync(bad[2], bytes.subarray(0, 200));
+  writeFileSync(bad[3], 'not a video at all');
+  copyFileSync(good, join(root, 'copy.avi'));
+  const mixed: VideoDataset = { ...ds, items: [...ds.items, ...bad.map((path) => ({ path, label: 0 }))] };
+  const logged: string[] = [];
+  const cache = new VideoCache();
+  const run = async (epoch: number) => {
+    const loader = new VideoLoader({ dataset: mixed, mode: 'pretrain', batchSize: 4, frames: 4, stride: 2, size: 24, epoch, onBadVideo: (p) => logged.push(p) }, cache);
+    let n = 0;
+    for await (const b of loader) {
+      assert.equal(b.views[0].size(0), 4, 'batches stay full');
+      assert.ok(b.indices.every((i) => i < ds.items.length), 'no bad video reaches a batch');
+      n++;
+      b.views.forEach((v) => v.dispose());
+    }
+    return { n, loader };
+  };
+  const first = await run(0);
+  assert.equal(first.n, Math.floor(mixed.items.length / 4));
+  assert.equal(first.loader.stats.badVideos, 4);
+  await run(1);
+  assert.deepEqual([...logged].sort(), [...bad].sort(), 'each bad file is reported once across epochs');
+  const allBad: VideoDataset = { ...ds, items: bad.map((path) => ({ path, label: 0 })) };
+  const doomed = new VideoLoader({ dataset: allBad, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, onBadVideo: () => undefined });
+  await assert.rejects(async () => { for await (const b of doomed) b.views.forEach((v) => v.dispose()); }, /gave up after .* unreadable videos/);
+});
