@@ -14,7 +14,8 @@
         "native/runtime.cc",
         "native/video_reader.cc",
         "native/video_writer.cc",
-        "native/video_bindings.cc"
+        "native/video_bindings.cc",
+        "native/augment.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

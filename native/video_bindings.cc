@@ -3,6 +3,7 @@
 #include "common.h"
 #include "video_reader.h"
 #include "video_writer.h"
+#include "augment.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -161,6 +162,58 @@ class EncodeWorker : public PromiseWorker {
   video::EncodeOptions opts_;
 };
 
+class AugmentWorker : public PromiseWorker {
+ public:
+  AugmentWorker(Napi::Env env, at::Tensor frames, std::vector<video::AugParams> params, video::AugSpec spec)
+      : PromiseWorker(env), frames_(std::move(frames)), params_(std::move(params)), spec_(spec) {}
+  void Execute() override {
+    try {
+      out_ = video::AugmentClip(frames_, params_, spec_);
+    } catch (const c10::Error& e) {
+      SetError(e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { Resolve(WrapTensor(Env(), out_)); }
+
+ private:
+  at::Tensor frames_, out_;
+  std::vector<video::AugParams> params_;
+  video::AugSpec spec_;
+};
+
+static double Num(const Napi::Object& o, const char* key, double def) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
+}
+
+// One ClipParams object from src/video/augment-params.ts.
+static video::AugParams ParseParams(const Napi::Object& o) {
+  video::AugParams p;
+  Napi::Object crop = o.Get("crop").As<Napi::Object>();
+  p.top = static_cast<int64_t>(Num(crop, "top", 0));
+  p.left = static_cast<int64_t>(Num(crop, "left", 0));
+  p.height = static_cast<int64_t>(Num(crop, "height", 0));
+  p.width = static_cast<int64_t>(Num(crop, "width", 0));
+  p.flip = o.Get("flip").ToBoolean().Value();
+  Napi::Value j = o.Get("jitter");
+  if (j.IsObject()) {
+    Napi::Object jo = j.As<Napi::Object>();
+    p.jitter = true;
+    Napi::Array order = jo.Get("order").As<Napi::Array>();
+    for (uint32_t k = 0; k < 4 && k < order.Length(); k++) p.order[k] = order.Get(k).As<Napi::Number>().Int32Value();
+    p.brightness = Num(jo, "brightness", 1);
+    p.contrast = Num(jo, "contrast", 1);
+    p.saturation = Num(jo, "saturation", 1);
+    p.hue = Num(jo, "hue", 0);
+  }
+  p.grayscale = o.Get("grayscale").ToBoolean().Value();
+  p.blurSigma = Num(o, "blur", 0);
+  p.solarize = o.Get("solarize").ToBoolean().Value();
+  return p;
+}
+
 static int IntOpt(const Napi::Object& o, const char* key, int def) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : def;
@@ -201,6 +254,35 @@ void RegisterVideo(Napi::Env env, Napi::Object exports) {
       return w->Promise();
     });
   }, "decodeClips"));
+  // augmentClip(uint8 [T, H, W, 3], ClipParams[] (1: consistent, or T), { size, blurKernel, mean, std }) -> float [3, T, S, S]
+  exports.Set("augmentClip", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Guard(info, [](Args& a) -> Napi::Value {
+      at::Tensor frames = a.t(0);
+      if (frames.scalar_type() != at::kByte || frames.dim() != 4 || frames.size(3) != 3) ArgError(a.env(), 0, "expected uint8 frames [T, H, W, 3]");
+      Napi::Array arr = a.raw(1).As<Napi::Array>();
+      std::vector<video::AugParams> params;
+      for (uint32_t k = 0; k < arr.Length(); k++) {
+        video::AugParams p = ParseParams(arr.Get(k).As<Napi::Object>());
+        if (p.top < 0 || p.left < 0 || p.height < 1 || p.width < 1 || p.top + p.height > frames.size(1) || p.left + p.width > frames.size(2)) {
+          ArgError(a.env(), 1, "crop box outside the frame");
+        }
+        params.push_back(p);
+      }
+      if (params.size() != 1 && static_cast<int64_t>(params.size()) != frames.size(0)) ArgError(a.env(), 1, "need one parameter set, or one per frame");
+      Napi::Object so = a.raw(2).As<Napi::Object>();
+      video::AugSpec spec;
+      spec.size = static_cast<int64_t>(Num(so, "size", 112));
+      spec.blurKernel = static_cast<int64_t>(Num(so, "blurKernel", 0));
+      Napi::Array mean = so.Get("mean").As<Napi::Array>(), stdv = so.Get("std").As<Napi::Array>();
+      for (uint32_t k = 0; k < 3; k++) {
+        spec.mean[k] = mean.Get(k).As<Napi::Number>().DoubleValue();
+        spec.std[k] = stdv.Get(k).As<Napi::Number>().DoubleValue();
+      }
+      auto* w = new AugmentWorker(a.env(), frames, std::move(params), spec);
+      w->Queue();
+      return w->Promise();
+    });
+  }, "augmentClip"));
   // encodeVideo(path, uint8 [T, H, W, 3], { fps, codec, gop, crf, bframes })
   exports.Set("encodeVideo", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [](Args& a) -> Napi::Value {

@@ -237,6 +237,7 @@ export interface NativeAddon {
   probeVideo(path: string): Promise<NativeProbe>;
   decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
   encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
+  augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }): Promise<H>;
 }
 
 function findAddon(): string {

@@ -2,7 +2,8 @@
  * Applies spatial augmentation parameters to decoded clips with batched libtorch ops (no per-pixel
  * JS). Input: uint8 frames [T, H, W, 3]; output: the model's float clip [3, T, S, S], normalised.
  */
-import { Tensor } from '../torch/tensor.js';
+import { native } from '../native/addon.js';
+import { Tensor, wrap } from '../torch/tensor.js';
 import { tidy } from '../torch/scope.js';
 import { cat, tensor } from '../torch/creation.js';
 import * as F from '../torch/functional.js';
@@ -17,24 +18,36 @@ export interface Normalization {
 /** PyTorchVideo's Kinetics statistics (the common choice for video SSL in PyTorch). */
 export const KINETICS_NORM: Normalization = { mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225] };
 
+/**
+ * Runs one step in its own scope and frees the previous value at once: holding every intermediate
+ * until the end would make each op write to fresh pages, which costs several times the op itself.
+ */
+function step(x: Tensor, f: (x: Tensor) => Tensor): Tensor {
+  const y = tidy(() => f(x));
+  x.dispose();
+  return y;
+}
+
 /** Applies one parameter set to frames [N, H, W, 3] uint8 -> float [N, 3, S, S] in [0, 1]. */
 function applyParams(frames: Tensor, p: ClipParams, c: AugmentConfig): Tensor {
   const { top, left, height, width } = p.crop;
-  let x = frames.narrow(1, top, height).narrow(2, left, width).permute([0, 3, 1, 2]).float();
-  x = F.interpolate(x, [c.size, c.size], 'bilinear').div(255).clamp(0, 1);
-  if (p.flip) x = x.flip(3);
+  let x = tidy(() => {
+    const crop = frames.narrow(1, top, height).narrow(2, left, width).permute([0, 3, 1, 2]).float();
+    return F.interpolate(crop, [c.size, c.size], 'bilinear').div_(255).clamp_(0, 1);
+  });
+  if (p.flip) x = step(x, (v) => v.flip(3));
   if (p.jitter) {
     const j = p.jitter;
     for (const op of j.order) {
-      if (op === 0) x = adjustBrightness(x, j.brightness);
-      else if (op === 1) x = adjustContrast(x, j.contrast);
-      else if (op === 2) x = adjustSaturation(x, j.saturation);
-      else x = adjustHue(x, j.hue);
+      if (op === 0) x = step(x, (v) => adjustBrightness(v, j.brightness));
+      else if (op === 1) x = step(x, (v) => adjustContrast(v, j.contrast));
+      else if (op === 2) x = step(x, (v) => adjustSaturation(v, j.saturation));
+      else x = step(x, (v) => adjustHue(v, j.hue));
     }
   }
-  if (p.grayscale) x = grayscale(x);
-  if (p.blur !== null) x = gaussianBlur(x, p.blur, Math.floor(c.size * c.blurKernelFraction));
-  if (p.solarize) x = solarize(x);
+  if (p.grayscale) x = step(x, grayscale);
+  if (p.blur !== null) x = step(x, (v) => gaussianBlur(v, p.blur!, Math.floor(c.size * c.blurKernelFraction)));
+  if (p.solarize) x = step(x, solarize);
   return x;
 }
 
@@ -52,11 +65,23 @@ export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tens
 export function augmentClip(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM): Tensor {
   const T = frames.size(0);
   if (params.length !== T) throw new RangeError(`augmentClip: ${params.length} parameter sets for ${T} frames`);
-  return tidy(() => {
-    const shared = params.every((p) => p === params[0]);
-    const x = shared ? applyParams(frames, params[0], c) : cat(params.map((p, t) => applyParams(frames.narrow(0, t, 1), p, c)), 0);
-    return normalizeClip(x, n);
+  const shared = params.every((p) => p === params[0]);
+  const x = shared ? applyParams(frames, params[0], c) : tidy(() => cat(params.map((p, t) => applyParams(frames.narrow(0, t, 1), p, c)), 0));
+  return step(x, (v) => normalizeClip(v, n));
+}
+
+/**
+ * The same augmentation run natively on a worker thread (ATen ops in C++, native/augment.cc): the
+ * JS thread stays free and several clips are augmented in parallel. Equal to augmentClip.
+ */
+export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM): Promise<Tensor> {
+  const T = frames.size(0);
+  if (params.length !== T) throw new RangeError(`augmentClip: ${params.length} parameter sets for ${T} frames`);
+  const shared = params.every((p) => p === params[0]);
+  const h = await native.augmentClip(frames.handle, shared ? [params[0]] : params, {
+    size: c.size, blurKernel: Math.floor(c.size * c.blurKernelFraction), mean: n.mean, std: n.std,
   });
+  return wrap(h);
 }
 
 /**

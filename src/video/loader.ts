@@ -12,7 +12,7 @@ import { probeVideo, decodeClips } from './io.js';
 import { Rng } from './rng.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, type GapLaw } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
-import { augmentClip, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
+import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
 
 export type LoaderMode = 'pretrain' | 'train' | 'eval';
 
@@ -183,13 +183,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
         clips.push(cat(perView, 0));
         perView.forEach((t) => t.dispose());
       } else {
-        starts.forEach((_, v) => {
+        // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
+        const jobs = starts.map((_, v) => {
           const cfg = this.views[v];
           const params = sampleClipParams(cfg, T, H, W, rng);
           const f = decoded.frames.select(0, v);
-          clips.push(augmentClip(f, params, cfg, o.normalization));
-          f.dispose();
+          return augmentClipAsync(f, params, cfg, o.normalization).finally(() => f.dispose());
         });
+        clips.push(...(await Promise.all(jobs)));
       }
       return { clips, label: item.label, index };
     } finally {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fromTypedArray, tidy, tensor, randn, rand, Tensor } from '../../src/torch/index.js';
 import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
-import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClip, evalCrops, validateAugment } from '../../src/video/index.js';
+import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClip, augmentClipAsync, evalCrops, validateAugment } from '../../src/video/index.js';
 import { adjustHue, adjustSaturation, adjustContrast, adjustBrightness, gaussianBlur } from '../../src/video/color.js';
 import { movingPattern } from '../helpers/videos.js';
 import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
@@ -105,4 +105,23 @@ test('Gaussian blur preserves the mean of a constant interior and matches a dire
     const c = gaussianBlur(tensor([[[[0.5]]]]).expand([1, 3, 9, 9]).contiguous(), 2, 3);
     assert.ok(Math.abs(c.toArray()[4 * 9 + 4] - 0.5) < 1e-6);
   });
+});
+
+test('the native (worker-thread) augmentation equals the TypeScript one for every op', async () => {
+  const frames = fromTypedArray(movingPattern(6, 40, 56), [6, 40, 56, 3]);
+  const [v1, v2] = cvrlViewConfigs(24);
+  const configs = [v1, v2, { ...v1, jitterProb: 1, grayscaleProb: 0.5 }, { ...v2, solarizeProb: 1, blurProb: 1 }, { ...v1, consistent: false }];
+  for (let i = 0; i < 20; i++) {
+    const cfg = configs[i % configs.length];
+    const params = sampleClipParams(cfg, 6, 40, 56, Rng.from(100 + i));
+    const a = augmentClip(frames, params, cfg);
+    const b = await augmentClipAsync(frames, params, cfg);
+    const d = tidy(() => a.sub(b).abs().amax().item());
+    assert.ok(d < 1e-4, `draw ${i}: max abs difference ${d} (${JSON.stringify(params[0])})`);
+    a.dispose();
+    b.dispose();
+  }
+  const outside = { ...sampleClipParams(v1, 1, 40, 56, Rng.from(1))[0], crop: { top: 30, left: 0, height: 20, width: 10 } };
+  await assert.rejects(augmentClipAsync(frames, Array(6).fill(outside), v1), /crop box outside the frame/);
+  frames.dispose();
 });
