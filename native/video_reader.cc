@@ -10,8 +10,12 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <unordered_map>
 
 namespace cvrl::video {
 
@@ -20,6 +24,47 @@ static std::string AvErr(int code) {
   av_strerror(code, buf, sizeof(buf));
   return buf;
 }
+
+// Frame indices of recently read files, keyed by path and validated by size and modification time,
+// so that every epoch (and both clips of a pair) skips the indexing pass over the file.
+class IndexCache {
+ public:
+  static bool Get(const std::string& path, FrameIndex& idx, bool& countMode) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return false;
+    std::lock_guard<std::mutex> lock(mu());
+    auto it = map().find(path);
+    if (it == map().end() || it->second.size != st.st_size || it->second.mtime != Mtime(st)) return false;
+    idx = it->second.idx;
+    countMode = it->second.countMode;
+    return true;
+  }
+  static void Put(const std::string& path, const FrameIndex& idx, bool countMode) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return;
+    std::lock_guard<std::mutex> lock(mu());
+    if (map().size() >= kMaxEntries) map().clear();
+    map()[path] = Entry{st.st_size, Mtime(st), idx, countMode};
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 20000;
+  struct Entry {
+    off_t size;
+    int64_t mtime;
+    FrameIndex idx;
+    bool countMode;
+  };
+  static int64_t Mtime(const struct stat& st) { return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec; }
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static std::unordered_map<std::string, Entry>& map() {
+    static std::unordered_map<std::string, Entry> m;
+    return m;
+  }
+};
 
 struct VideoReader::Impl {
   std::string path;
@@ -30,6 +75,7 @@ struct VideoReader::Impl {
   AVFrame* frame = nullptr;
   int stream = -1;
   int decoderThreads = 1;
+  bool fast = true;
   bool indexed = false;
   FrameIndex idx;
   std::vector<uint8_t> rgb;
@@ -48,8 +94,15 @@ struct VideoReader::Impl {
     if (fmt) avformat_close_input(&fmt);
     int r = avformat_open_input(&fmt, path.c_str(), nullptr, nullptr);
     if (r < 0) Fail("cannot open (" + AvErr(r) + ")");
-    r = avformat_find_stream_info(fmt, nullptr);
-    if (r < 0) Fail("cannot read stream info (" + AvErr(r) + ")");
+    // MP4 and Matroska headers carry complete codec parameters; analysing packets (which decodes
+    // frames) is only needed for other containers, or when a probe reports frame rates.
+    const std::string demuxer = fmt->iformat ? fmt->iformat->name : "";
+    const bool selfDescribing = fast && (demuxer.rfind("mov,", 0) == 0 || demuxer.rfind("matroska", 0) == 0);
+    stream = selfDescribing ? av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0) : -1;
+    if (stream < 0 || fmt->streams[stream]->codecpar->width <= 0) {
+      r = avformat_find_stream_info(fmt, nullptr);
+      if (r < 0) Fail("cannot read stream info (" + AvErr(r) + ")");
+    }
     stream = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (stream < 0) Fail("no video stream");
     AVCodecParameters* par = fmt->streams[stream]->codecpar;
@@ -79,6 +132,10 @@ struct VideoReader::Impl {
 
   void BuildIndex() {
     if (indexed) return;
+    if (IndexCache::Get(path, idx, countMode)) {
+      indexed = true;
+      return;
+    }
     std::vector<std::pair<int64_t, uint8_t>> entries;
     bool missing = false;
     while (true) {
@@ -111,6 +168,7 @@ struct VideoReader::Impl {
     }
     if (idx.pts.empty()) Fail("no video frames");
     indexed = true;
+    IndexCache::Put(path, idx, countMode);
   }
   bool countMode = false;
 
@@ -155,6 +213,10 @@ const FrameIndex& VideoReader::index() {
 
 ProbeInfo VideoReader::probe() {
   Impl& m = *impl_;
+  if (m.fast) {
+    m.fast = false;  // a probe reports analysed stream parameters (frame rate, B-frame delay)
+    m.Open();
+  }
   ProbeInfo p;
   AVStream* st = m.fmt->streams[m.stream];
   p.container = m.fmt->iformat ? m.fmt->iformat->name : "";
