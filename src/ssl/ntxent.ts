@@ -1,0 +1,44 @@
+/**
+ * The CVRL objective: L2-normalised NT-Xent (InfoNCE) with temperature, symmetric over the two
+ * views, with the other 2N - 2 clips of the batch as negatives. With rho >= 2 views per video (the
+ * rho-clip variant of Feichtenhofer et al. 2021) every pair of views of a video is a positive.
+ */
+import { Tensor } from '../torch/tensor.js';
+import { cat, eye } from '../torch/creation.js';
+import { tidy } from '../torch/scope.js';
+import * as F from '../torch/functional.js';
+
+export interface NtXentOptions {
+  /** Softmax temperature (CVRL: 0.1). */
+  temperature?: number;
+}
+
+/**
+ * Loss for views z[0..rho-1], each [N, D] (row i of every view is video i): for every anchor the
+ * other rho*N - 1 clips are candidates and the same video's clips in the other views are positives,
+ *   L = -1/(N (rho - 1)) * sum over anchors and their positives of log softmax(sim / temperature).
+ * For rho = 2 this is the sum of both directions (a -> b plus b -> a), which starts near 2 ln(2N - 1).
+ */
+export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor {
+  const tau = o.temperature ?? 0.1;
+  if (!(tau > 0)) throw new RangeError(`temperature must be > 0, got ${tau}`);
+  const rho = views.length;
+  if (rho < 2) throw new RangeError(`NT-Xent needs at least 2 views, got ${rho}`);
+  const [n, d] = views[0].shape;
+  for (const v of views) {
+    if (v.ndim !== 2 || v.size(0) !== n || v.size(1) !== d) throw new RangeError(`every view must be [${n}, ${d}], got [${v.shape.join(', ')}]`);
+  }
+  if (n < 2) throw new RangeError('NT-Xent needs at least 2 videos per batch (negatives come from the batch)');
+  return tidy(() => {
+    const z = F.normalize(cat([...views], 0), { dim: 1 });
+    const m = rho * n;
+    const self = eye(m, { dtype: 'bool' });
+    // A large finite negative instead of -inf keeps 0 * logp finite on the diagonal.
+    const sim = z.matmul(z.t()).div(tau).maskedFill(self, -1e9);
+    const logp = F.logSoftmax(sim, 1);
+    // positives[r, c]: same video (r = c mod n), different clip.
+    const vid = eye(n, { dtype: logp.dtype }).repeat([rho, rho]);
+    const positives = vid.maskedFill(self, 0);
+    return logp.mul(positives).sum().div(-n * (rho - 1));
+  });
+}
