@@ -6,6 +6,7 @@ import { registerModel } from './model.js';
 import { registerExport } from './export.js';
 import { registerProbe } from './probe.js';
 import { registerSynth } from './synth.js';
+import { registerPretrain } from './pretrain.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerProbe(program);
   registerSynth(program);
+  registerPretrain(program);
   registerDemo(program);
   return program;
 }

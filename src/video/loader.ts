@@ -117,7 +117,8 @@ export class VideoLoader implements AsyncIterable<Batch> {
     this.o = {
       decodeShortSide: Math.round((opts.size * 8) / 7), gapLaw: 'cvrl', temporalViews: 10, spatialViews: 3,
       normalization: KINETICS_NORM, seed: 0, epoch: 0, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
-      startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20, ...opts,
+      startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20,
+      ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     } as VideoLoader['o'];
     const o = this.o;
     for (const [k, v] of Object.entries({ batchSize: o.batchSize, frames: o.frames, stride: o.stride, size: o.size, parallelism: o.parallelism, worldSize: o.worldSize, decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews })) {

@@ -1,0 +1,51 @@
+/** `cvrl pretrain`: CVRL self-supervised pre-training of a video encoder. */
+import { Command } from 'commander';
+import { resolveConfig, PretrainConfigSchema } from '../train/config.js';
+import { pretrain } from '../train/pretrain.js';
+
+/** Flags for every config key: --key value (camelCase keys become --kebab-case). */
+function kebab(k: string): string {
+  return k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+}
+
+const NUMBER_LISTS = new Set(['blurProb', 'solarizeProb']);
+
+function parseValue(key: string, raw: string): unknown {
+  const shape = PretrainConfigSchema.shape[key as keyof typeof PretrainConfigSchema.shape];
+  const inner = (shape as { _def: { innerType?: { _def: { typeName: string } }; typeName: string } })._def;
+  const type = inner.innerType?._def.typeName ?? inner.typeName;
+  if (NUMBER_LISTS.has(key)) return raw.split(',').map(Number);
+  if (type === 'ZodNumber') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--${kebab(key)} must be a number, got '${raw}'`);
+    return n;
+  }
+  if (type === 'ZodBoolean') {
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new Error(`--${kebab(key)} must be true or false, got '${raw}'`);
+    return raw === 'true' || raw === '1';
+  }
+  return raw;
+}
+
+export function registerPretrain(program: Command): void {
+  const cmd = program
+    .command('pretrain')
+    .description('pre-train a video encoder with CVRL (two clips per video, consistent augmentation, NT-Xent)')
+    .option('--config <file>', 'YAML config (see configs/); flags override its keys')
+    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--quiet', 'no progress output');
+  for (const key of Object.keys(PretrainConfigSchema.shape)) {
+    cmd.option(`--${kebab(key)} <value>`, `config key '${key}'`);
+  }
+  cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const overrides: Record<string, unknown> = {};
+    for (const key of Object.keys(PretrainConfigSchema.shape)) {
+      const v = opts[key];
+      if (typeof v === 'string') overrides[key] = parseValue(key, v);
+    }
+    const config = resolveConfig(overrides, typeof opts.config === 'string' ? opts.config : undefined);
+    const r = await pretrain({ config, resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
+    console.log(JSON.stringify({ runDir: r.runDir, steps: r.steps, finalLoss: r.finalLoss, checkpoint: r.checkpoint, clipsPerSec: Math.round(r.clipsPerSec * 10) / 10, badVideos: r.badVideos, interrupted: r.interrupted }));
+    if (r.interrupted) process.exitCode = 130;
+  });
+}

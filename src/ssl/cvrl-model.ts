@@ -1,0 +1,22 @@
+/** The CVRL model for pre-training: encoder + projection head. Only the encoder is kept downstream. */
+import { Tensor } from '../torch/tensor.js';
+import { Module } from '../nn/module.js';
+import { ResNet3d } from '../models/resnet3d.js';
+import { ProjectionHead, type ProjectionHeadOptions } from '../models/heads.js';
+
+export class CvrlModel extends Module {
+  readonly encoder: ResNet3d;
+  readonly head: ProjectionHead;
+  constructor(encoder: ResNet3d, head: ProjectionHeadOptions = {}) {
+    super();
+    this.encoder = this.registerModule('encoder', encoder);
+    this.head = this.registerModule('head', new ProjectionHead(encoder.featureDim, head));
+  }
+  /** Clips [B, 3, T, H, W] -> projections [B, outDim] (normalised inside the loss). */
+  forward(x: Tensor): Tensor {
+    const f = this.encoder.forward(x);
+    const z = this.head.forward(f);
+    f.dispose();
+    return z;
+  }
+}
