@@ -1,0 +1,105 @@
+// Pre-training: runs, resumes after SIGKILL with identical losses, checkpoints on SIGTERM, validates config.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { synthesizeDataset } from '../../src/video/index.js';
+import { resolveConfig } from '../../src/train/config.js';
+import { pretrain } from '../../src/train/pretrain.js';
+import { loadTrainCheckpoint } from '../../src/train/run-checkpoint.js';
+import { tempDir } from '../helpers/python.js';
+
+const root = tempDir('cvrl-pretrain-');
+const data = join(root, 'data');
+const base = { data, format: 'ucf101', annotations: join(data, 'annotations'), arch: 'r3d_18_tiny', frames: 4, stride: 2, size: 32, batch: 4, threads: 1, parallelism: 2, headHidden: 64, headOut: 32, lr: 8, steps: 8, checkpointEvery: 2, logEvery: 1, seed: 3 };
+
+function losses(runDir: string): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const line of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')) {
+    const r = JSON.parse(line) as { step: number; loss: number };
+    m.set(r.step, r.loss);
+  }
+  return m;
+}
+
+function cli(args: string[]) {
+  return spawn(process.execPath, ['bin/cvrl.js', 'pretrain', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const flags = (o: Record<string, unknown>) => Object.entries(o).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`, String(v)]);
+
+async function waitForStep(runDir: string, step: number, child: ReturnType<typeof spawn>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`pretrain exited early with ${child.exitCode}`);
+    if (existsSync(join(runDir, 'metrics.jsonl')) && Math.max(...losses(runDir).keys()) >= step) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for training steps');
+}
+
+test('pre-training runs, logs and checkpoints; the loss starts near 2 ln(2N - 1)', async () => {
+  await synthesizeDataset({ out: data, format: 'ucf101', classes: 3, videosPerClass: 8, frames: 16, size: 40 });
+  const r = await pretrain({ config: resolveConfig({ ...base, out: join(root, 'a') }), quiet: true });
+  assert.equal(r.steps, 8);
+  assert.ok(!r.interrupted);
+  const l = losses(r.runDir);
+  assert.equal(l.size, 8);
+  assert.ok(Math.abs(l.get(1)! - 2 * Math.log(2 * 4 - 1)) < 1.0, `first loss ${l.get(1)}`);
+  assert.ok(existsSync(join(r.runDir, 'config.json')));
+  const ck = loadTrainCheckpoint(r.runDir);
+  assert.equal(ck.state.step, 8);
+  assert.ok(ck.encoder.has('stem.0.weight') && ck.head.has('mlp.0.weight'));
+});
+
+test('a run killed with SIGKILL resumes with the same losses as the uninterrupted run', async () => {
+  const reference = losses(join(root, 'a'));
+  const runDir = join(root, 'b');
+  const child = cli([...flags({ ...base, out: runDir }), '--quiet']);
+  await waitForStep(runDir, 5, child);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  const resumedFrom = loadTrainCheckpoint(runDir).state.step;
+  assert.ok(resumedFrom >= 4 && resumedFrom < 8, `checkpoint at step ${resumedFrom}`);
+  const again = cli([...flags({ ...base, out: runDir }), '--resume', '--quiet']);
+  const code = await new Promise((r) => again.on('exit', r));
+  assert.equal(code, 0);
+  const after = losses(runDir);
+  for (let s = resumedFrom + 1; s <= 8; s++) assert.equal(after.get(s), reference.get(s), `step ${s}`);
+});
+
+test('SIGTERM writes a checkpoint at the current step before exiting', async () => {
+  const runDir = join(root, 'c');
+  const child = cli([...flags({ ...base, out: runDir, checkpointEvery: 100 }), '--quiet']);
+  await waitForStep(runDir, 2, child);
+  child.kill('SIGTERM');
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 130);
+  const ck = loadTrainCheckpoint(runDir);
+  assert.equal(ck.state.step, Math.max(...losses(runDir).keys()));
+  assert.ok(ck.state.step < 8);
+});
+
+test('a failed checkpoint write leaves the previous checkpoint loadable; a finished run refuses to restart', async () => {
+  const runDir = join(root, 'a');
+  const before = loadTrainCheckpoint(runDir);
+  // Block the temporary file of the next write.
+  mkdirSync(join(runDir, 'checkpoints', `step-00000009.safetensors.tmp-${process.pid}`));
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, out: runDir, steps: 9 }), resume: true, quiet: true }));
+  assert.equal(loadTrainCheckpoint(runDir).state.step, before.state.step);
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, out: runDir }), quiet: true }), /already has checkpoints: pass --resume/);
+});
+
+test('config: unknown and out-of-range keys are named; YAML files and flags merge', () => {
+  assert.throws(() => resolveConfig({ ...base, out: 'x', batchsize: 3 }), /unknown key\(s\) 'batchsize'/);
+  assert.throws(() => resolveConfig({ ...base, out: 'x', batch: 1 }), /'batch': Number must be greater than or equal to 2/);
+  assert.throws(() => resolveConfig({ ...base, out: 'x', format: 'mp4' }), /'format': Invalid enum value/);
+  const f = join(root, 'c.yaml');
+  writeFileSync(f, 'batch: 6\nlr: 0.5\nepochs: 2\n');
+  const c = resolveConfig({ data, format: 'folder', out: 'x', lr: 0.1 }, f);
+  assert.equal(c.batch, 6);
+  assert.equal(c.lr, 0.1, 'flags override the file');
+  writeFileSync(f, 'batch: [1, 2\n');
+  assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, f), /invalid YAML/);
+  assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, join(root, 'missing.yaml')), /--config: .* not found/);
+});
