@@ -20,7 +20,7 @@ mkdirSync(values.out, { recursive: true });
 
 async function fixture(codec: VideoCodec, ext: string): Promise<string> {
   // A synthetic scene rendered at 320x240 (moving object over a textured background), 7 s at 25 fps.
-  const small = renderVideo('Orbit', LENGTH, 240, Rng.from(1));
+  const small = renderVideo("Orbit", LENGTH, 240, Rng.from(1));
   const rgb = new Uint8Array(LENGTH * 240 * 320 * 3);
   for (let t = 0; t < LENGTH; t++) for (let y = 0; y < 240; y++) for (let x = 0; x < 320; x++) {
     const src = ((t * 240 + y) * 240 + Math.min(239, Math.floor((x * 240) / 320))) * 3, dst = ((t * 240 + y) * 320 + x) * 3;

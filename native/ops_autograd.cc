@@ -1,9 +1,26 @@
 // Autograd: requires-grad flags, backward, gradients and the grad-mode switch.
 #include "common.h"
 
+#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
+#include <torch/version.h>
 
 namespace cvrl {
+
+// CPU autocast (bfloat16 matmuls and convolutions); the API was renamed in libtorch 2.4.
+static bool SetCpuAutocast(bool enabled, at::ScalarType dtype) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  bool prev = at::autocast::is_autocast_enabled(at::kCPU);
+  at::autocast::set_autocast_dtype(at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+#else
+  bool prev = at::autocast::is_cpu_enabled();
+  at::autocast::set_autocast_cpu_dtype(dtype);
+  at::autocast::set_cpu_enabled(enabled);
+#endif
+  if (!enabled) at::autocast::clear_cache();
+  return prev;
+}
 
 static at::Tensor SetGrad(at::Tensor& t, const c10::optional<at::Tensor>& g) {
   t.mutable_grad() = g.has_value() ? *g : at::Tensor();
@@ -24,6 +41,7 @@ void RegisterAutogradOps(Napi::Env env, Napi::Object exports) {
     return prev;
   }());
   CVRL_OP("isGradEnabled", c10::GradMode::is_enabled());
+  CVRL_OP("setCpuAutocast", SetCpuAutocast(a.b(0), ParseDtype(a.has(1) ? a.s(1) : std::string("bfloat16"))));
 }
 
 }  // namespace cvrl

@@ -218,6 +218,7 @@ export interface NativeAddon {
   retainGrad(a: H): void;
   setGradEnabled(v: boolean): boolean;
   isGradEnabled(): boolean;
+  setCpuAutocast(enabled: boolean, dtype?: string): boolean;
   // runtime
   info(): NativeInfo;
   dispose(a: H): void;

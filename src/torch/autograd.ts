@@ -22,3 +22,18 @@ export function enableGrad<T>(fn: () => T): T {
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }
+
+/**
+ * Runs fn with CPU autocast: convolutions and matmuls in bfloat16 (or float16), reductions and
+ * losses in float32, as torch.autocast('cpu') does. Synchronous, like the grad-mode scopes.
+ */
+export function autocast<T>(fn: () => T, dtype: 'bfloat16' | 'float16' = 'bfloat16'): T {
+  const prev = native.setCpuAutocast(true, dtype);
+  try {
+    const r = fn();
+    if (r instanceof Promise) throw new TypeError('autocast() needs a synchronous function');
+    return r;
+  } finally {
+    native.setCpuAutocast(prev, dtype);
+  }
+}

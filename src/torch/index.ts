@@ -3,6 +3,6 @@ export { Tensor, type Shape, type TensorOrScalar } from './tensor.js';
 export { type DType, DTYPES, DTYPE_BYTES, isFloating, type AnyTypedArray } from './dtype.js';
 export * from './creation.js';
 export * as F from './functional.js';
-export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, autocast } from './autograd.js';
 export { tidy, keep, disposeAll } from './scope.js';
 export * from './runtime.js';

@@ -55,6 +55,8 @@ export const PretrainConfigSchema = z.object({
   logEvery: int(1).default(10),
   checkpointEvery: int(1).default(100),
   keepCheckpoints: int(1).default(3),
+  /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls). */
+  bf16: z.boolean().default(false),
 }).strict();
 
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
+import { autocast } from '../torch/autograd.js';
 import { manualSeed, setNumThreads, setRngState, info } from '../torch/runtime.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
@@ -124,9 +125,9 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         waitMs += performance.now() - tWait;
         const tc = performance.now();
         const loss = tidy(() => {
-          const z1 = model.forward(batch.views[0]);
-          const z2 = model.forward(batch.views[1]);
-          const l = ntXent([z1, z2], { temperature: c.temperature });
+          const forward = () => [model.forward(batch.views[0]), model.forward(batch.views[1])];
+          const [z1, z2] = c.bf16 ? autocast(forward) : forward();
+          const l = ntXent([z1.float(), z2.float()], { temperature: c.temperature });
           l.div(c.accumulate).backward();
           return l.item();
         });

@@ -24,6 +24,12 @@ export interface SynthOptions {
   fps?: number;
   codec?: VideoCodec;
   seed?: number;
+  /**
+   * Number of distinct looks (shape, colours, background) shared by all videos. Kept small on
+   * purpose: when a look is unique to a video, contrastive learning tells videos apart by look and
+   * learns no motion.
+   */
+  appearances?: number;
   /** Called after each video (for progress). */
   onVideo?: (done: number, total: number) => void;
 }
@@ -97,14 +103,31 @@ function motionParams(cls: string, rng: Rng): Record<string, number> {
   return p;
 }
 
-/** Renders one video as uint8 RGB frames [T, S, S, 3]. */
-export function renderVideo(cls: string, frames: number, size: number, rng: Rng): Uint8Array {
-  const shape = SHAPES[rng.int(SHAPES.length)];
-  const fg = PALETTE[rng.int(PALETTE.length)];
-  let bgA = PALETTE[rng.int(PALETTE.length)];
-  while (bgA === fg) bgA = PALETTE[rng.int(PALETTE.length)];
-  const bg = bgA.map((c) => Math.round(c * 0.35)) as [number, number, number];
-  const stripes = rng.uniform(3, 9), stripeAngle = rng.uniform(0, Math.PI), texture = rng.int(3);
+interface Look {
+  shape: Shape;
+  fg: [number, number, number];
+  bg: [number, number, number];
+  texture: number;
+  stripes: number;
+  stripeAngle: number;
+}
+
+/** The shared pool of looks for a dataset (a pure function of the seed and the pool size). */
+export function appearancePool(count: number, seed: number): Look[] {
+  const rng = Rng.from(seed, 0xa99);
+  return Array.from({ length: count }, (_, i) => {
+    const fgIndex = (i * 3 + rng.int(2)) % PALETTE.length;
+    const bgIndex = (fgIndex + 1 + rng.int(PALETTE.length - 1)) % PALETTE.length;
+    return {
+      shape: SHAPES[i % SHAPES.length], fg: PALETTE[fgIndex], bg: PALETTE[bgIndex].map((c) => Math.round(c * 0.35)) as [number, number, number],
+      texture: rng.int(3), stripes: rng.uniform(3, 9), stripeAngle: rng.uniform(0, Math.PI),
+    };
+  });
+}
+
+/** Renders one video as uint8 RGB frames [T, S, S, 3] with a look from the shared pool. */
+export function renderVideo(cls: string, frames: number, size: number, rng: Rng, pool: Look[] = appearancePool(4, 0)): Uint8Array {
+  const { shape, fg, bg, texture, stripes, stripeAngle } = pool[rng.int(pool.length)];
   const p = motionParams(cls, rng);
   const out = new Uint8Array(frames * size * size * 3);
   const cosS = Math.cos(stripeAngle), sinS = Math.sin(stripeAngle);
@@ -135,6 +158,7 @@ export function renderVideo(cls: string, frames: number, size: number, rng: Rng)
 export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: string[]; videos: number; annotations: string }> {
   const nClasses = o.classes ?? 6, per = o.videosPerClass ?? 12, frames = o.frames ?? 40, size = o.size ?? 64;
   const fps = o.fps ?? 25, seed = o.seed ?? 0;
+  const pool = appearancePool(o.appearances ?? 4, seed);
   if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > MOTION_CLASSES.length) throw new RangeError(`--classes must be 2..${MOTION_CLASSES.length}, got ${nClasses}`);
   if (!Number.isInteger(per) || per < 3) throw new RangeError(`--videos-per-class must be an integer >= 3, got ${per}`);
   if (!Number.isInteger(size) || size < 16 || size % 2) throw new RangeError(`--size must be an even integer >= 16, got ${size}`);
@@ -154,7 +178,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
       const dir = o.format === 'kinetics' ? join('train', classes[c]) : classes[c];
       const file = o.format === 'kinetics' ? `${name}_${String(0).padStart(6, '0')}_${String(10).padStart(6, '0')}.${ext}` : `${name}.${ext}`;
       mkdirSync(join(o.out, dir), { recursive: true });
-      const rgb = renderVideo(classes[c], frames, size, Rng.from(seed, c, k));
+      const rgb = renderVideo(classes[c], frames, size, Rng.from(seed, c, k), pool);
       const t = fromTypedArray(rgb, [frames, size, size, 3]);
       try {
         await writeVideo(join(o.out, dir, file), t, { fps, codec, gop: 12 });
