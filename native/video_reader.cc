@@ -1,6 +1,7 @@
 // FFmpeg demux/decode/scale for VideoReader. Seek targets are computed in the stream's time base
 // from an exact packet index, never from float seconds (a float target lands one frame off).
 #include "video_reader.h"
+#include "av_error.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -18,12 +19,6 @@ extern "C" {
 #include <unordered_map>
 
 namespace cvrl::video {
-
-static std::string AvErr(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, buf, sizeof(buf));
-  return buf;
-}
 
 // Frame indices of recently read files, keyed by path and validated by size and modification time,
 // so that every epoch (and both clips of a pair) skips the indexing pass over the file.

@@ -1,5 +1,6 @@
 // FFmpeg encoding for synthetic datasets and test fixtures.
 #include "video_writer.h"
+#include "av_error.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -13,12 +14,6 @@ extern "C" {
 namespace cvrl::video {
 
 namespace {
-
-std::string Err(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, buf, sizeof(buf));
-  return buf;
-}
 
 struct Writer {
   std::string path;
@@ -45,15 +40,15 @@ struct Writer {
 
   void Drain(bool flush) {
     int r = avcodec_send_frame(enc, flush ? nullptr : frame);
-    if (r < 0) Fail("encoder error (" + Err(r) + ")");
+    if (r < 0) Fail("encoder error (" + AvErr(r) + ")");
     while (true) {
       r = avcodec_receive_packet(enc, pkt);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      if (r < 0) Fail("encoder error (" + Err(r) + ")");
+      if (r < 0) Fail("encoder error (" + AvErr(r) + ")");
       av_packet_rescale_ts(pkt, enc->time_base, st->time_base);
       pkt->stream_index = st->index;
       r = av_interleaved_write_frame(fmt, pkt);
-      if (r < 0) Fail("write error (" + Err(r) + ")");
+      if (r < 0) Fail("write error (" + AvErr(r) + ")");
     }
   }
 };
@@ -66,7 +61,7 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   const int T = static_cast<int>(frames.size(0)), H = static_cast<int>(frames.size(1)), W = static_cast<int>(frames.size(2));
   if (T < 1) w.Fail("no frames to encode");
   int r = avformat_alloc_output_context2(&w.fmt, nullptr, nullptr, path.c_str());
-  if (r < 0 || !w.fmt) w.Fail("cannot choose a container from the file name (" + Err(r) + ")");
+  if (r < 0 || !w.fmt) w.Fail("cannot choose a container from the file name (" + AvErr(r) + ")");
 
   const char* name = o.codec == "h264" ? "libx264" : o.codec == "vp9" ? "libvpx-vp9" : o.codec.c_str();
   const AVCodec* codec = avcodec_find_encoder_by_name(name);
@@ -102,16 +97,16 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   if (w.fmt->oformat->flags & AVFMT_GLOBALHEADER) w.enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   w.enc->thread_count = 1;
   r = avcodec_open2(w.enc, codec, nullptr);
-  if (r < 0) w.Fail("cannot open encoder " + o.codec + " (" + Err(r) + ")");
+  if (r < 0) w.Fail("cannot open encoder " + o.codec + " (" + AvErr(r) + ")");
   avcodec_parameters_from_context(w.st->codecpar, w.enc);
   w.st->time_base = w.enc->time_base;
   w.st->avg_frame_rate = w.enc->framerate;
   if (!(w.fmt->oformat->flags & AVFMT_NOFILE)) {
     r = avio_open(&w.fmt->pb, path.c_str(), AVIO_FLAG_WRITE);
-    if (r < 0) w.Fail("cannot create file (" + Err(r) + ")");
+    if (r < 0) w.Fail("cannot create file (" + AvErr(r) + ")");
   }
   r = avformat_write_header(w.fmt, nullptr);
-  if (r < 0) w.Fail("cannot write header (" + Err(r) + ")");
+  if (r < 0) w.Fail("cannot write header (" + AvErr(r) + ")");
 
   w.frame->format = w.enc->pix_fmt;
   w.frame->width = W;
@@ -130,7 +125,7 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   }
   w.Drain(true);
   r = av_write_trailer(w.fmt);
-  if (r < 0) w.Fail("cannot finish the file (" + Err(r) + ")");
+  if (r < 0) w.Fail("cannot finish the file (" + AvErr(r) + ")");
 }
 
 }  // namespace cvrl::video

@@ -60,7 +60,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const classes = o.classes ?? 6;
   if (!existsSync(join(data, 'annotations', 'classInd.txt'))) {
     log(`demo: rendering a synthetic dataset of ${classes} motion classes in ${data}`);
-    await synthesizeDataset({ out: data, format: 'ucf101', classes, videosPerClass: o.videosPerClass ?? 40, frames: 40, size: 64, seed: 0 });
+    await synthesizeDataset({ out: data, format: 'ucf101', classes, videosPerClass: o.videosPerClass ?? 100, frames: 40, size: 64, seed: 0 });
   }
   const runDir = join(out, 'pretrain');
   const config: PretrainConfig = resolveConfig({ data, format: 'ucf101', annotations: join(data, 'annotations'), split: 1, out: runDir }, o.config ?? demoConfigFile());

@@ -2,22 +2,15 @@
  * Video files through the native FFmpeg layer: probe, frame-exact clip decoding, encoding.
  * Decoded clips are uint8 [clips, T, H, W, 3]; frame i is the i-th frame of a full sequential decode.
  */
-import { native } from '../native/addon.js';
+import { native, type NativeProbe } from '../native/addon.js';
 import { Tensor, wrap } from '../torch/tensor.js';
 
-export interface VideoInfo {
+/**
+ * container: the demuxer name, e.g. "avi" or "mov,mp4,m4a,3gp,3g2,mj2"; frames: exact (counted from
+ * the packet index, not container metadata); rotation: display rotation in degrees.
+ */
+export interface VideoInfo extends NativeProbe {
   path: string;
-  /** Demuxer name, e.g. "avi" or "mov,mp4,m4a,3gp,3g2,mj2". */
-  container: string;
-  codec: string;
-  width: number;
-  height: number;
-  fps: number;
-  /** Exact number of frames (counted from the packet index, not container metadata). */
-  frames: number;
-  duration: number;
-  /** Display rotation in degrees (0, 90, 180, 270). */
-  rotation: number;
 }
 
 export async function probeVideo(path: string): Promise<VideoInfo> {

@@ -85,12 +85,17 @@ function pose(cls: string, t: number, p: Record<string, number>): Pose {
   }
 }
 
+/**
+ * Per-video motion parameters. Static attributes (size, orientation, resting position) come from
+ * tiny shared sets: a static attribute unique to a video would let contrastive learning tell videos
+ * apart without looking at motion.
+ */
 function motionParams(cls: string, rng: Rng): Record<string, number> {
   const dir = rng.bernoulli(0.5) ? 1 : -1;
   const heading = rng.uniform(0, 2 * Math.PI);
   const dist = rng.uniform(0.35, 0.55);
   const p: Record<string, number> = {
-    x0: rng.uniform(0.3, 0.7), y0: rng.uniform(0.3, 0.7), a0: rng.uniform(0, 2 * Math.PI), s0: rng.uniform(0.1, 0.16),
+    x0: 0.5, y0: 0.5, a0: rng.bernoulli(0.5) ? 0 : Math.PI / 4, s0: 0.13,
     dir, spin: dir * rng.uniform(0.6, 1.2), cycles: rng.uniform(1, 2), phase: rng.uniform(0, 2 * Math.PI),
     radius: rng.uniform(0.18, 0.28), amp: rng.uniform(0.18, 0.28), axis: heading,
     dx: Math.cos(heading) * dist, dy: Math.sin(heading) * dist,
