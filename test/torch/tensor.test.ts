@@ -179,3 +179,15 @@ test('tensors dropped without dispose are freed by their finalisers', async (t) 
   }
   assert.equal(liveTensorCount(), base);
 });
+
+test('autocast runs convolutions and matmuls in bfloat16 and restores float32 afterwards', async () => {
+  const { autocast } = await import('../../src/torch/index.js');
+  tidy(() => {
+    const x = randn([1, 2, 4, 8, 8]), w = randn([3, 2, 3, 3, 3]);
+    const y = autocast(() => F.conv3d(x, w));
+    assert.equal(y.dtype, 'bfloat16');
+    assert.ok(y.float().sub(F.conv3d(x, w)).abs().amax().item() < 0.5, 'bfloat16 result close to float32');
+    assert.equal(F.conv3d(x, w).dtype, 'float32');
+    assert.equal(autocast(() => randn([4, 4]).matmul(randn([4, 4]))).dtype, 'bfloat16');
+  });
+});
