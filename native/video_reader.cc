@@ -287,7 +287,8 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
   size_t next = 0;        // next wanted position
   int64_t position = -1;  // index of the last frame the decoder produced (-1: just restarted)
   int64_t counter = 0;    // index of the next output frame (count mode and sequential decoding)
-  bool expectKey = false;  // after a seek in count mode the first frame must be the keyframe
+  bool expectKey = false;  // after a seek in count mode the first frame must be the keyframe we sought
+  int64_t soughtKey = 0;
   bool draining = false;
   auto restart = [&](int64_t target) {
     if (seek) {
@@ -295,6 +296,7 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
       m.SeekToKeyframe(k);
       counter = k;
       expectKey = true;
+      soughtKey = k;
     } else {
       m.Rewind();
       counter = 0;
@@ -324,7 +326,8 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
       }
       if (rr < 0) m.Fail("read error (" + AvErr(rr) + ")");
       int sr = 0;
-      if (m.pkt->stream_index == m.stream) sr = avcodec_send_packet(m.dec, m.pkt);
+      // Zero-size packets (AVI's dropped-frame chunks) are not frames: the index skips them too.
+      if (m.pkt->stream_index == m.stream && m.pkt->size > 0) sr = avcodec_send_packet(m.dec, m.pkt);
       av_packet_unref(m.pkt);
       if (sr < 0 && sr != AVERROR(EAGAIN)) m.Fail("decoder error (" + AvErr(sr) + ")");
       continue;
@@ -336,7 +339,8 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
     if (byTimestamp) {
       const int64_t pts = m.frame->best_effort_timestamp;
       at = pts == AV_NOPTS_VALUE ? -1 : m.IndexOf(pts);
-    } else if (seek && ((expectKey && !IsKeyframe(m.frame)) || m.frame->pict_type == AV_PICTURE_TYPE_B)) {
+    } else if (seek && ((expectKey && (!IsKeyframe(m.frame) || (m.frame->pkt_dts != AV_NOPTS_VALUE && m.frame->pkt_dts != m.idx.pts[soughtKey]))) ||
+                        m.frame->pict_type == AV_PICTURE_TYPE_B)) {
       av_frame_unref(m.frame);
       m.Fail("frames cannot be counted after a seek in this stream");
     }

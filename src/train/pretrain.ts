@@ -77,7 +77,13 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     opt.loadStateDict(ck.optimizer);
     schedule.loadState({ step: ck.state.scheduleStep });
     if (ck.rng) setRngState(ck.rng);
-    pos = ck.state;
+    // The data position only means something for the same data, order and batching.
+    const before = ck.state.config as Partial<PretrainConfig>;
+    const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride'] as const).filter((k) => before[k] !== c[k]);
+    if (changed.length) {
+      throw new Error(`${ck.file}: cannot resume with a different ${changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`).join(', ')}`);
+    }
+    pos = { ...ck.state, config: c };
   } else if (existsSync(join(runDir, 'checkpoints'))) {
     throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
   }
@@ -91,7 +97,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const save = (s: TrainState) => saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints);
 
   let stopSignal: string | null = null;
-  const onSignal = (sig: string) => () => { stopSignal = sig; };
+  const onSignal = (sig: string) => () => {
+    // The first signal checkpoints at the next step; a second one (a hung read, an impatient user) exits now.
+    if (stopSignal !== null) process.exit(130);
+    stopSignal = sig;
+  };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
@@ -119,9 +129,13 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         onBadVideo: (p, r) => progress.message(`skipping unreadable video ${p}: ${r}`),
       }, cache);
       let b = startBatch;
-      opt.zeroGrad(); // micro-batches left over at an epoch's end do not leak into the next step
       let tWait = performance.now();
+      const usable = stepsPerEpoch * c.accumulate; // batches that end in an optimiser step
       for await (const batch of loader) {
+        if (b >= usable) {
+          batch.views.forEach((v) => v.dispose());
+          break;
+        }
         waitMs += performance.now() - tWait;
         const tc = performance.now();
         const loss = tidy(() => {

@@ -79,6 +79,17 @@ interface Sample {
   index: number;
 }
 
+/** A probe or decode failure: the file is unreadable (other errors are bugs and propagate). */
+class BadVideo extends Error {}
+
+async function readable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new BadVideo((e as Error).message);
+  }
+}
+
 class Semaphore {
   #free: number;
   readonly #waiters: (() => void)[] = [];
@@ -155,8 +166,8 @@ export class VideoLoader implements AsyncIterable<Batch> {
   async #frameCount(path: string): Promise<number> {
     const known = this.#cache.frames.get(path);
     if (known !== undefined) return known;
-    const info = await probeVideo(path);
-    if (info.frames < 1) throw new Error('no decodable frames');
+    const info = await readable(probeVideo(path));
+    if (info.frames < 1) throw new BadVideo('no decodable frames');
     this.#cache.frames.set(path, info.frames);
     return info.frames;
   }
@@ -169,7 +180,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const starts = o.mode === 'pretrain' ? sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts
       : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
         : uniformClipStarts(L, clip, o.temporalViews);
-    const decoded = await decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide } });
+    const decoded = await readable(decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide } }));
     if (decoded.retried) this.stats.retriedDecodes++;
     try {
       const [, T, H, W] = decoded.frames.shape;
@@ -191,7 +202,13 @@ export class VideoLoader implements AsyncIterable<Batch> {
           const f = decoded.frames.select(0, v);
           return augmentClipAsync(f, params, cfg, o.normalization).finally(() => f.dispose());
         });
-        clips.push(...(await Promise.all(jobs)));
+        const settled = await Promise.allSettled(jobs);
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) {
+          for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
+          throw (failed as PromiseRejectedResult).reason;
+        }
+        clips.push(...settled.map((r) => (r as PromiseFulfilledResult<Tensor>).value));
       }
       return { clips, label: item.label, index };
     } finally {
@@ -211,16 +228,20 @@ export class VideoLoader implements AsyncIterable<Batch> {
           this.stats.samples++;
           return s;
         } catch (e) {
-          const reason = (e as Error).message.replace(`${path}: `, '');
-          this.#cache.bad.set(path, reason);
-          this.stats.badVideos++;
-          this.#onBad(path, reason);
+          if (!(e instanceof BadVideo)) throw e;
+          const reason = e.message.replace(`${path}: `, '');
+          // Another slot may have found the same file bad meanwhile: report it once.
+          if (!this.#cache.bad.has(path)) {
+            this.#cache.bad.set(path, reason);
+            this.stats.badVideos++;
+            this.#onBad(path, reason);
+          }
         }
       }
       if (attempt >= this.o.maxBadRetries || this.#cache.bad.size >= this.o.dataset.items.length) {
         throw new Error(`loader: gave up after ${attempt + 1} unreadable videos in a row (last: ${path}: ${this.#cache.bad.get(path)}); check the dataset`);
       }
-      index = Rng.from(this.o.seed, this.o.epoch, pos, attempt, 0xbad).int(this.o.dataset.items.length);
+      index = Rng.from(this.o.seed, this.o.epoch, this.o.rank, pos, attempt, 0xbad).int(this.o.dataset.items.length);
     }
   }
 

@@ -90,6 +90,7 @@ test('a failed checkpoint write leaves the previous checkpoint loadable; a finis
   await assert.rejects(pretrain({ config: resolveConfig({ ...base, out: runDir, steps: 9 }), resume: true, quiet: true }));
   assert.equal(loadTrainCheckpoint(runDir).state.step, before.state.step);
   await assert.rejects(pretrain({ config: resolveConfig({ ...base, out: runDir }), quiet: true }), /already has checkpoints: pass --resume/);
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, out: runDir, batch: 5, steps: 12 }), resume: true, quiet: true }), /cannot resume with a different batch \(4 -> 5\)/);
 });
 
 test('config: unknown and out-of-range keys are named; YAML files and flags merge', () => {
