@@ -6,7 +6,7 @@ import { positiveInt } from './parse.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('end-to-end demo on a built-in synthetic dataset (about 10 minutes on 2 cores); leaves a run directory to explore')
+    .description('end-to-end demo on a built-in synthetic dataset (about 7 minutes on 2 cores); leaves a run directory to explore')
     .option('--out <dir>', 'output folder (data, pre-training run, metrics)', 'runs/demo')
     .option('--config <file>', 'pre-training recipe (default configs/cpu-demo.yaml)')
     .option('--videos-per-class <n>', 'synthetic videos per class', positiveInt('--videos-per-class'))
