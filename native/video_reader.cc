@@ -72,6 +72,7 @@ struct VideoReader::Impl {
   int decoderThreads = 1;
   bool fast = true;
   bool indexed = false;
+  bool countMode = false;  // frames indexed by decode order (no presentation timestamps)
   FrameIndex idx;
   std::vector<uint8_t> rgb;
 
@@ -123,33 +124,34 @@ struct VideoReader::Impl {
     if (r < 0) Fail("cannot open decoder (" + AvErr(r) + ")");
   }
 
-  int64_t PacketPts(const AVPacket* p) const { return p->pts != AV_NOPTS_VALUE ? p->pts : p->dts; }
-
   void BuildIndex() {
     if (indexed) return;
     if (IndexCache::Get(path, idx, countMode)) {
       indexed = true;
       return;
     }
-    std::vector<std::pair<int64_t, uint8_t>> entries;
-    bool missing = false;
+    struct Packet {
+      int64_t pts, dts;
+      uint8_t key;
+    };
+    std::vector<Packet> packets;
     while (true) {
       int r = av_read_frame(fmt, pkt);
       if (r == AVERROR_EOF) break;
       if (r < 0) Fail("read error while indexing (" + AvErr(r) + ")");
-      if (pkt->stream_index == stream && pkt->size > 0) {
-        if (pkt->pts == AV_NOPTS_VALUE) missing = true;
-        entries.emplace_back(missing ? pkt->dts : PacketPts(pkt), (pkt->flags & AV_PKT_FLAG_KEY) ? 1 : 0);
-      }
+      if (pkt->stream_index == stream && pkt->size > 0) packets.push_back({pkt->pts, pkt->dts, static_cast<uint8_t>((pkt->flags & AV_PKT_FLAG_KEY) ? 1 : 0)});
       av_packet_unref(pkt);
     }
     // Without presentation timestamps (AVI stores none) frames are counted in decode order: with
-    // closed GOPs a keyframe's presentation index equals the number of packets before it.
-    countMode = missing;
-    if (countMode) {
-      for (size_t i = 0; i < entries.size(); i++) {
-        if (entries[i].first == AV_NOPTS_VALUE) Fail("packet without any timestamp; cannot index frames");
-      }
+    // closed GOPs a keyframe's presentation index equals the number of packets before it. The
+    // choice holds for the whole file, so pts and dts never mix in one index.
+    countMode = std::any_of(packets.begin(), packets.end(), [](const Packet& p) { return p.pts == AV_NOPTS_VALUE; });
+    std::vector<std::pair<int64_t, uint8_t>> entries;
+    entries.reserve(packets.size());
+    for (const Packet& p : packets) {
+      const int64_t t = countMode ? p.dts : p.pts;
+      if (t == AV_NOPTS_VALUE) Fail("packet without any timestamp; cannot index frames");
+      entries.emplace_back(t, p.key);
     }
     std::sort(entries.begin(), entries.end());
     for (size_t i = 1; i < entries.size(); i++) {
@@ -165,7 +167,6 @@ struct VideoReader::Impl {
     indexed = true;
     IndexCache::Put(path, idx, countMode);
   }
-  bool countMode = false;
 
   // Back to the first packet by reopening: seeking to "the start" is unreliable across demuxers.
   void Rewind() { Open(); }

@@ -4,7 +4,7 @@
  */
 import { Tensor } from '../torch/tensor.js';
 import { noGrad } from '../torch/autograd.js';
-import { type DType, DTYPES, isFloating } from '../torch/dtype.js';
+import { type DType, isDType, isFloating } from '../torch/dtype.js';
 import { Parameter, Buffer } from './parameter.js';
 
 export type StateDict = Map<string, Tensor>;
@@ -108,7 +108,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Moves or converts every parameter and buffer in place ("cuda:0", "float64", ...). Integer buffers keep their dtype. */
   to(target: string): this {
-    const isDtype = (DTYPES as readonly string[]).includes(target);
+    const isDtype = isDType(target);
     for (const m of this.modules()) {
       for (const p of m.#params.values()) if (p) move(p, target, isDtype);
       for (const b of m.#buffers.values()) if (b.t) move(b.t, target, isDtype);

@@ -40,6 +40,10 @@ export function dtypeOfArray(a: ArrayBufferView): DType {
   throw new TypeError(`cannot infer a dtype from ${a.constructor.name}; pass { dtype } explicitly`);
 }
 
+export function isDType(s: string): s is DType {
+  return (DTYPES as readonly string[]).includes(s);
+}
+
 export function isFloating(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }

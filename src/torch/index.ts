@@ -1,6 +1,6 @@
 /** The typed Tensor API over libtorch. */
 export { Tensor, type Shape, type TensorOrScalar } from './tensor.js';
-export { type DType, DTYPES, DTYPE_BYTES, isFloating, type AnyTypedArray } from './dtype.js';
+export { type DType, DTYPES, DTYPE_BYTES, isDType, isFloating, type AnyTypedArray } from './dtype.js';
 export * from './creation.js';
 export * as F from './functional.js';
 export { noGrad, enableGrad, isGradEnabled, autocast } from './autograd.js';

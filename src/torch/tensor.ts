@@ -4,7 +4,7 @@
  * scope; methods ending in `_` modify this tensor in place and return it.
  */
 import { native, type Handle } from '../native/addon.js';
-import { type DType, type AnyTypedArray, DTYPES, viewBytes } from './dtype.js';
+import { type DType, type AnyTypedArray, isDType, viewBytes } from './dtype.js';
 import { track, keep as keepTensor, type Disposable } from './scope.js';
 
 export type Shape = readonly number[];
@@ -108,7 +108,7 @@ export class Tensor implements Disposable {
   // ---- conversion ----
   /** Converts to a dtype or moves to a device ("cpu", "cuda", "cuda:1"). */
   to(target: DType | string, opts: { nonBlocking?: boolean } = {}): Tensor {
-    if (isDTypeName(target)) return wrap(native.toDtype(this.handle, target));
+    if (isDType(target)) return wrap(native.toDtype(this.handle, target));
     return wrap(native.toDevice(this.handle, target, opts.nonBlocking));
   }
   float(): Tensor { return this.to('float32'); }
@@ -267,11 +267,6 @@ export class Tensor implements Disposable {
   toString(): string {
     return this.isDisposed ? 'Tensor(disposed)' : `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device})`;
   }
-}
-
-const DTYPE_NAMES = new Set<string>(DTYPES);
-function isDTypeName(s: string): s is DType {
-  return DTYPE_NAMES.has(s);
 }
 
 /** Wraps a native handle as a tracked Tensor. */
