@@ -7,6 +7,10 @@ import { registerExport } from './export.js';
 import { registerProbe } from './probe.js';
 import { registerSynth } from './synth.js';
 import { registerPretrain } from './pretrain.js';
+import { registerEmbed } from './embed.js';
+import { registerLinearEval } from './linear-eval.js';
+import { registerFinetune } from './finetune.js';
+import { registerRetrieve } from './retrieve.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -19,6 +23,10 @@ export function buildProgram(): Command {
   registerProbe(program);
   registerSynth(program);
   registerPretrain(program);
+  registerEmbed(program);
+  registerLinearEval(program);
+  registerFinetune(program);
+  registerRetrieve(program);
   registerDemo(program);
   return program;
 }

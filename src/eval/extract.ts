@@ -1,6 +1,7 @@
 /**
- * Embedding extraction: one feature vector per video from a frozen encoder, averaged over
- * temporal x spatial evaluation views, streamed batch by batch.
+ * Feature extraction from a frozen encoder: per-video features of every temporal x spatial
+ * evaluation view, streamed batch by batch (nothing holds the whole dataset), and the
+ * view-averaged embeddings built on top of it.
  */
 import { Tensor } from '../torch/tensor.js';
 import { fromTypedArray } from '../torch/creation.js';
@@ -22,48 +23,75 @@ export interface ExtractOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One video's features: `views` rows of `dim` values, view-major (temporal outer, spatial inner). */
+export interface VideoFeatures {
+  index: number;
+  label: number;
+  path: string;
+  views: number;
+  dim: number;
+  data: Float32Array;
+}
+
 export interface Embeddings {
-  /** [N][D] features per video, in dataset order (videos that could not be read are left out). */
+  /** [N][D] view-averaged features per video, in dataset order (unreadable videos are left out). */
   features: number[][];
   labels: number[];
   indices: number[];
   badVideos: number;
 }
 
-export async function extractEmbeddings(encoder: ResNet3d, dataset: VideoDataset, o: ExtractOptions, cache = new VideoCache()): Promise<Embeddings> {
+/** Streams per-view features of every readable video in dataset order; `stats.badVideos` counts the others. */
+export async function* videoFeatures(encoder: ResNet3d, dataset: VideoDataset, o: ExtractOptions, cache = new VideoCache(), stats = { badVideos: 0 }): AsyncGenerator<VideoFeatures> {
   encoder.eval();
   const loader = new VideoLoader({
     dataset, mode: 'eval', batchSize: o.batchSize ?? 8, frames: o.frames, stride: o.stride, size: o.size,
-    decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews ?? 4, spatialViews: o.spatialViews ?? 1,
+    decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3,
     parallelism: o.parallelism ?? 4, shuffle: false, dropLast: false, onBadVideo: () => undefined,
   }, cache);
-  const out: Embeddings = { features: [], labels: [], indices: [], badVideos: 0 };
   const seen = new Set<number>();
   for await (const batch of loader) {
     const clips = batch.views[0];
-    const feats = tidy(() => noGrad(() => {
-      const f = encoder.forward(clips);
-      return f.reshape([batch.indices.length, batch.viewsPerVideo, f.size(1)]).mean(1);
-    }));
+    const feats = tidy(() => noGrad(() => encoder.forward(clips)));
     clips.dispose();
-    const d = feats.size(1), flat = feats.toArray();
+    const flat = feats.toTypedArray() as Float32Array;
+    const dim = feats.size(1), V = batch.viewsPerVideo;
     feats.dispose();
-    batch.indices.forEach((idx, i) => {
+    for (let i = 0; i < batch.indices.length; i++) {
+      const index = batch.indices[i];
       // Replacements for unreadable videos duplicate other videos: keep each video once.
-      if (seen.has(idx)) return;
-      seen.add(idx);
-      out.features.push(flat.slice(i * d, (i + 1) * d));
-      out.labels.push(batch.labels[i]);
-      out.indices.push(idx);
-    });
+      if (seen.has(index)) continue;
+      seen.add(index);
+      yield { index, label: batch.labels[i], path: dataset.items[index].path, views: V, dim, data: flat.slice(i * V * dim, (i + 1) * V * dim) };
+    }
     o.onProgress?.(seen.size, dataset.items.length);
   }
-  out.badVideos = loader.stats.badVideos;
+  stats.badVideos = loader.stats.badVideos;
+}
+
+/** The mean over a video's views. */
+export function meanView(v: VideoFeatures): Float32Array {
+  const out = new Float32Array(v.dim);
+  for (let r = 0; r < v.views; r++) for (let j = 0; j < v.dim; j++) out[j] += v.data[r * v.dim + j];
+  for (let j = 0; j < v.dim; j++) out[j] /= v.views;
+  return out;
+}
+
+/** View-averaged embeddings of a whole dataset, in memory (for small datasets; `cvrl embed` streams). */
+export async function extractEmbeddings(encoder: ResNet3d, dataset: VideoDataset, o: ExtractOptions, cache = new VideoCache()): Promise<Embeddings> {
+  const out: Embeddings = { features: [], labels: [], indices: [], badVideos: 0 };
+  const stats = { badVideos: 0 };
+  for await (const v of videoFeatures(encoder, dataset, { temporalViews: 4, spatialViews: 1, ...o }, cache, stats)) {
+    out.features.push(Array.from(meanView(v)));
+    out.labels.push(v.label);
+    out.indices.push(v.index);
+  }
+  out.badVideos = stats.badVideos;
   return out;
 }
 
 /** [N][D] rows -> float32 tensor [N, D]. */
-export function toTensor(rows: readonly (readonly number[])[]): Tensor {
+export function toTensor(rows: readonly (readonly number[] | Float32Array)[]): Tensor {
   const d = rows[0]?.length ?? 0;
   const flat = new Float32Array(rows.length * d);
   rows.forEach((r, i) => flat.set(r, i * d));

@@ -46,3 +46,30 @@ export function classificationReport(scores: readonly (readonly number[])[], lab
   const confusion = confusionMatrix(scores.map(argmax), labels, classes);
   return { top1: topK(scores, labels, 1), top5: topK(scores, labels, Math.min(5, classes)), perClass: perClassAccuracy(confusion), confusion };
 }
+
+/**
+ * Recall@k in percent (the clip-retrieval protocol of video SSL papers): a query counts as a hit
+ * when any of its k nearest gallery items has the query's label. `neighbors[q]` lists gallery
+ * indices from the most to the least similar.
+ */
+export function recallAtK(neighbors: readonly (readonly number[])[], queryLabels: readonly number[], galleryLabels: readonly number[], k: number): number {
+  if (neighbors.length !== queryLabels.length) throw new RangeError(`${neighbors.length} neighbour lists for ${queryLabels.length} queries`);
+  if (neighbors.length === 0) return NaN;
+  let hit = 0;
+  neighbors.forEach((row, q) => {
+    if (row.slice(0, k).some((g) => galleryLabels[g] === queryLabels[q])) hit++;
+  });
+  return (100 * hit) / neighbors.length;
+}
+
+/**
+ * k-nearest-neighbour class scores: each of the k nearest gallery items votes for its label with
+ * weight exp(similarity / temperature) (Wu et al. 2018). Returns [Q][C] scores.
+ */
+export function knnScores(neighbors: readonly (readonly number[])[], similarities: readonly (readonly number[])[], galleryLabels: readonly number[], classes: number, k: number, temperature = 0.07): number[][] {
+  return neighbors.map((row, q) => {
+    const s = new Array<number>(classes).fill(0);
+    row.slice(0, k).forEach((g, j) => { s[galleryLabels[g]] += Math.exp(similarities[q][j] / temperature); });
+    return s;
+  });
+}

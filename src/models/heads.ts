@@ -4,6 +4,8 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Linear, ReLU, Dropout } from '../nn/linear.js';
 import { BatchNorm1d } from '../nn/batchnorm.js';
+import { tidy } from '../torch/scope.js';
+import * as F from '../torch/functional.js';
 
 export interface ProjectionHeadOptions {
   hiddenDim?: number;
@@ -42,6 +44,24 @@ export class LinearClassifier extends Module {
   }
   forward(x: Tensor): Tensor {
     return this.fc.forward(x);
+  }
+}
+
+/**
+ * The linear-probe head: L2-normalised features, a BatchNorm without affine parameters (a fixed
+ * standardisation at test time, as in MAE's linear probe: raw ReLU features share a large common
+ * component that would leave normalised vectors nearly parallel), then one linear layer.
+ */
+export class LinearProbeHead extends Module {
+  readonly bn: BatchNorm1d;
+  readonly fc: Linear;
+  constructor(readonly inDim: number, readonly numClasses: number) {
+    super();
+    this.bn = this.registerModule('bn', new BatchNorm1d(inDim, { affine: false }));
+    this.fc = this.registerModule('fc', new Linear(inDim, numClasses));
+  }
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.fc.forward(this.bn.forward(F.normalize(x, { dim: 1 }))));
   }
 }
 

@@ -1,0 +1,36 @@
+/** `cvrl finetune`: fine-tune the whole network on all or a fraction of the labels, or train from scratch. */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { runFinetune } from '../eval/run-classification.js';
+import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
+import { positiveInt, positiveNumber } from './parse.js';
+
+const VIEWS = { temporal: 10, spatial: 3 as const };
+
+function fractionArg(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`--label-fraction must be in (0, 1], e.g. 0.01 or 0.1, got '${v}'`);
+  return n;
+}
+
+export function registerFinetune(program: Command): void {
+  const cmd = program.command('finetune').description('fine-tune encoder + dropout/linear head end to end (semi-supervised with --label-fraction; supervised baseline with --scratch)');
+  addEvalOptions(cmd, VIEWS)
+    .option('--scratch', 'random initial weights with the same architecture and schedule (the supervised baseline)')
+    .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', fractionArg, 1)
+    .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 30)
+    .option('--lr <x>', 'SGD learning rate (warm-up then cosine, momentum 0.9)', positiveNumber('--lr'), 0.05)
+    .option('--warmup-epochs <n>', 'linear warm-up epochs', Number, 1)
+    .option('--weight-decay <x>', 'weight decay on kernels', Number, 1e-4)
+    .option('--dropout <p>', 'dropout before the linear head', Number, 0.5)
+    .option('--bf16', 'bfloat16 autocast on CPU')
+    .action(async (f: EvalFlags & { scratch?: boolean; labelFraction: number; epochs: number; lr: number; warmupEpochs: number; weightDecay: number; dropout: number; bf16?: boolean }) => {
+      if (!(f.dropout >= 0 && f.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got '${f.dropout}'`);
+      const job = evalJob({ ...f, randomInit: f.randomInit || f.scratch }, VIEWS);
+      const m = await runFinetune({
+        ...job, labelFraction: f.labelFraction,
+        finetune: { epochs: f.epochs, lr: f.lr, warmupEpochs: f.warmupEpochs, weightDecay: f.weightDecay, dropout: f.dropout, bf16: f.bf16, batchSize: f.batch },
+      });
+      console.log(JSON.stringify({ out: f.out, top1: m.top1, top5: m.top5, splits: m.splits }));
+    });
+}

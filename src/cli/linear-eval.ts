@@ -1,0 +1,22 @@
+/** `cvrl linear-eval`: linear probe on a frozen encoder, multi-view testing. */
+import type { Command } from 'commander';
+import { runLinearEval } from '../eval/run-classification.js';
+import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
+import { positiveInt, positiveNumber } from './parse.js';
+
+const VIEWS = { temporal: 10, spatial: 3 as const };
+
+export function registerLinearEval(program: Command): void {
+  const cmd = program.command('linear-eval').description('train a linear classifier on frozen, L2-normalised encoder features; test on temporal x spatial views');
+  addEvalOptions(cmd, VIEWS)
+    .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 100)
+    .option('--lr <x>', 'SGD learning rate (cosine decay, momentum 0.9)', positiveNumber('--lr'), 0.1)
+    .option('--weight-decay <x>', 'weight decay', Number, 0)
+    .option('--no-augment', 'no crop + flip: compute training features once and reuse them every epoch (much faster)')
+    .option('--train-views <n>', 'with --no-augment: evenly spaced clips per training video, each a sample', positiveInt('--train-views'), 1)
+    .action(async (f: EvalFlags & { epochs: number; lr: number; weightDecay: number; augment: boolean; trainViews: number }) => {
+      const job = evalJob(f, VIEWS);
+      const m = await runLinearEval({ ...job, linear: { epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, augment: f.augment, trainViews: f.trainViews, batchSize: f.batch } });
+      console.log(JSON.stringify({ out: f.out, top1: m.top1, top5: m.top5, splits: m.splits }));
+    });
+}

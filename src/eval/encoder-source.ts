@@ -1,0 +1,67 @@
+/**
+ * The encoder an evaluation runs on: a checkpoint (file or run directory, loaded strictly), or a
+ * randomly initialised encoder of a named architecture (the random-encoder and from-scratch
+ * baselines). Clip settings recorded by pre-training become the evaluation defaults.
+ */
+import { createModel, listModels } from '../models/registry.js';
+import { loadEncoder, readCheckpoint, type ModelSpec } from '../models/checkpoint.js';
+import { ResNet3d } from '../models/resnet3d.js';
+import { manualSeed } from '../torch/runtime.js';
+
+export interface EncoderSourceOptions {
+  checkpoint?: string;
+  arch?: string;
+  width?: number;
+  /** Random weights: with `arch`, or with `checkpoint` to take only its architecture (the scratch baseline). */
+  randomInit?: boolean;
+  seed?: number;
+}
+
+export interface ClipDefaults {
+  frames?: number;
+  stride?: number;
+  size?: number;
+  decodeShortSide?: number;
+}
+
+export interface EncoderSource {
+  encoder: ResNet3d;
+  spec: ModelSpec;
+  checkpoint: string | null;
+  randomInit: boolean;
+  clip: ClipDefaults;
+}
+
+/** What a metrics.json records about the encoder. */
+export function describeEncoder(s: EncoderSource): { checkpoint: string | null; arch: string; randomInit: boolean } {
+  return { checkpoint: s.checkpoint, arch: s.spec.arch, randomInit: s.randomInit };
+}
+
+function clipDefaults(meta: Record<string, unknown>): ClipDefaults {
+  const cfg = ((meta.train as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
+  const pick = (k: string) => (typeof cfg[k] === 'number' ? (cfg[k] as number) : undefined);
+  return { frames: pick('frames'), stride: pick('stride'), size: pick('size'), decodeShortSide: pick('decodeShortSide') };
+}
+
+export function openEncoder(o: EncoderSourceOptions): EncoderSource {
+  if (o.checkpoint && o.arch) throw new Error('pass either --checkpoint or --arch, not both (a checkpoint records its architecture)');
+  if (o.checkpoint) {
+    if (o.randomInit) {
+      const ck = readCheckpoint(o.checkpoint);
+      ck.tensors.forEach((t) => t.dispose());
+      manualSeed(o.seed ?? 0);
+      return { encoder: createModel(ck.meta.model.arch, { ...ck.meta.model.overrides, numClasses: 0 }), spec: ck.meta.model, checkpoint: null, randomInit: true, clip: clipDefaults(ck.meta) };
+    }
+    const { encoder, spec, checkpoint } = loadEncoder(o.checkpoint);
+    const clip = clipDefaults(checkpoint.meta);
+    checkpoint.tensors.forEach((t) => t.dispose());
+    return { encoder, spec, checkpoint: checkpoint.file, randomInit: false, clip };
+  }
+  if (!o.arch) throw new Error('pass --checkpoint CKPT|RUNDIR, or --arch NAME --random-init for the random-encoder baseline');
+  if (!o.randomInit) throw new Error(`--arch ${o.arch} needs --random-init (trained weights come from --checkpoint)`);
+  const known = listModels().map((m) => m.name);
+  if (!known.includes(o.arch)) throw new Error(`--arch: unknown model '${o.arch}'; known: ${known.join(', ')}`);
+  const spec: ModelSpec = { arch: o.arch, overrides: o.width !== undefined ? { width: o.width } : {} };
+  manualSeed(o.seed ?? 0);
+  return { encoder: createModel(o.arch, { ...spec.overrides, numClasses: 0 }), spec, checkpoint: null, randomInit: true, clip: {} };
+}

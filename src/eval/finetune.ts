@@ -1,0 +1,121 @@
+/**
+ * Fine-tuning (CVRL section 6): the whole network, with a dropout + linear head, trained on all or a
+ * class-balanced fraction of the labels; from pre-trained weights, or from random weights with the
+ * identical schedule (the supervised-from-scratch baseline). Tested with multi-view softmax averaging.
+ */
+import { tidy } from '../torch/scope.js';
+import { manualSeed } from '../torch/runtime.js';
+import { autocast } from '../torch/autograd.js';
+import { fromTypedArray } from '../torch/creation.js';
+import { type Tensor } from '../torch/tensor.js';
+import * as F from '../torch/functional.js';
+import { Module } from '../nn/module.js';
+import { FineTuneHead } from '../models/heads.js';
+import { type ResNet3d } from '../models/resnet3d.js';
+import { section, writeCheckpoint, type ModelSpec } from '../models/checkpoint.js';
+import { SGD } from '../optim/sgd.js';
+import { weightDecayGroups } from '../optim/groups.js';
+import { LrSchedule } from '../optim/schedule.js';
+import { type VideoDataset } from '../video/dataset.js';
+import { VideoLoader, VideoCache } from '../video/loader.js';
+import { multiViewTest, type MultiViewResult } from './classify.js';
+import { type ClipOptions, type EpochRecord } from './linear-eval.js';
+
+export interface FinetuneOptions extends ClipOptions {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  warmupEpochs?: number;
+  dropout?: number;
+  bf16?: boolean;
+  temporalViews?: number;
+  spatialViews?: 1 | 3;
+  seed?: number;
+  parallelism?: number;
+  onEpoch?: (r: EpochRecord) => void;
+  log?: (line: string) => void;
+}
+
+export interface FinetuneResult extends MultiViewResult {
+  trainTop1: number;
+  trainVideos: number;
+  model: VideoClassifier;
+}
+
+/** Encoder + fine-tuning head; state-dict sections "encoder." and "classifier.". */
+export class VideoClassifier extends Module {
+  readonly encoder: ResNet3d;
+  readonly classifier: FineTuneHead;
+  constructor(encoder: ResNet3d, classes: number, dropout: number) {
+    super();
+    this.encoder = this.registerModule('encoder', encoder);
+    this.classifier = this.registerModule('classifier', new FineTuneHead(encoder.featureDim, classes, dropout));
+  }
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.classifier.forward(this.encoder.forward(x)));
+  }
+  save(file: string, spec: ModelSpec, classes: string[]): void {
+    const tensors = section('encoder', this.encoder);
+    section('classifier', this.classifier, tensors);
+    writeCheckpoint(file, tensors, { model: spec, classes });
+    tensors.forEach((t) => t.dispose());
+  }
+}
+
+export async function finetune(encoder: ResNet3d, train: VideoDataset, test: VideoDataset, o: FinetuneOptions): Promise<FinetuneResult> {
+  if (train.items.some((it) => it.label < 0)) throw new Error(`${train.root}: fine-tuning needs labelled training videos`);
+  const epochs = o.epochs ?? 30, bs = o.batchSize ?? 8, lr = o.lr ?? 0.05, seed = o.seed ?? 0;
+  const log = o.log ?? (() => undefined);
+  manualSeed(seed);
+  const model = new VideoClassifier(encoder, train.classes.length, o.dropout ?? 0.5);
+  const opt = new SGD(weightDecayGroups<{ lr: number }>(model.namedParameters(), o.weightDecay ?? 1e-4), { lr, momentum: o.momentum ?? 0.9 });
+  // Small label subsets can hold fewer videos than a batch: keep the last partial batch.
+  const stepsPerEpoch = Math.ceil(train.items.length / bs);
+  const totalSteps = epochs * stepsPerEpoch;
+  const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round((o.warmupEpochs ?? 1) * stepsPerEpoch)), totalSteps });
+  const cache = new VideoCache();
+  const clip = { frames: o.frames, stride: o.stride, size: o.size, decodeShortSide: o.decodeShortSide, parallelism: o.parallelism };
+  let trainTop1 = NaN, step = 0;
+  const t0 = performance.now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    model.train();
+    let lossSum = 0, correct = 0, n = 0;
+    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, seed, epoch, shuffle: true, dropLast: false }, cache);
+    for await (const batch of loader) {
+      // BatchNorm cannot normalise a batch of one video in train mode.
+      if (batch.labels.length < 2) {
+        batch.views[0].dispose();
+        continue;
+      }
+      opt.setLr(schedule.lr);
+      const y = fromTypedArray(BigInt64Array.from(batch.labels.map(BigInt)));
+      const r = tidy(() => {
+        const logits = (o.bf16 ? autocast(() => model.forward(batch.views[0])) : model.forward(batch.views[0])).float();
+        const loss = F.crossEntropy(logits, y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        const pred = logits.argmax(1).toArray();
+        return { loss: loss.item(), correct: pred.filter((p, i) => p === batch.labels[i]).length };
+      });
+      batch.views[0].dispose();
+      y.dispose();
+      if (!Number.isFinite(r.loss)) throw new Error(`fine-tuning diverged: loss ${r.loss} at epoch ${epoch + 1}; lower --lr`);
+      lossSum += r.loss * batch.labels.length;
+      correct += r.correct;
+      n += batch.labels.length;
+      step++;
+      schedule.step();
+    }
+    if (n === 0) throw new Error(`${train.root}: no training batch of at least 2 readable videos`);
+    trainTop1 = (100 * correct) / n;
+    const rec: EpochRecord = { epoch: epoch + 1, step, loss: lossSum / n, lr: schedule.lr, train_top1: trainTop1, seconds: (performance.now() - t0) / 1000 };
+    o.onEpoch?.(rec);
+    log(`finetune: epoch ${rec.epoch}/${epochs} loss ${rec.loss.toFixed(4)} train top-1 ${trainTop1.toFixed(1)} lr ${rec.lr.toExponential(2)} (${rec.seconds.toFixed(0)} s)`);
+  }
+  log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? 10} x ${o.spatialViews ?? 3} views`);
+  const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3 }, cache);
+  return { ...result, trainTop1, trainVideos: train.items.length, model };
+}

@@ -1,0 +1,40 @@
+/** What every evaluation command shares: its options, the clip settings and the metrics header. */
+import { setNumThreads } from '../torch/runtime.js';
+import { type EncoderSource, type EncoderSourceOptions, describeEncoder } from './encoder-source.js';
+import { type EvalDataSpec } from './eval-data.js';
+import { type ClipOptions } from './linear-eval.js';
+
+export interface EvalJobOptions {
+  out: string;
+  encoder: EncoderSourceOptions;
+  data: EvalDataSpec;
+  /** Clip settings; missing ones come from the checkpoint's pre-training config, then 16 x 2 at 112. */
+  clip?: Partial<ClipOptions>;
+  temporalViews?: number;
+  spatialViews?: 1 | 3;
+  batchSize?: number;
+  parallelism?: number;
+  threads?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export function resolveClip(o: EvalJobOptions, src: EncoderSource): ClipOptions {
+  const pick = <K extends keyof ClipOptions>(k: K, d: ClipOptions[K]): ClipOptions[K] => o.clip?.[k] ?? src.clip[k] ?? d;
+  return { frames: pick('frames', 16), stride: pick('stride', 2), size: pick('size', 112), decodeShortSide: pick('decodeShortSide', undefined) };
+}
+
+export function startJob(o: EvalJobOptions): void {
+  if (o.threads !== undefined) setNumThreads(o.threads);
+}
+
+/** The part of metrics.json that says what was evaluated and how. */
+export function jobHeader(command: string, o: EvalJobOptions, src: EncoderSource, clip: ClipOptions): Record<string, unknown> {
+  return {
+    command,
+    encoder: describeEncoder(src),
+    data: o.data,
+    clip,
+    views: { temporal: o.temporalViews ?? 10, spatial: o.spatialViews ?? 3 },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * `cvrl linear-eval` and `cvrl finetune` as library calls: for each requested split, open the
+ * datasets and the encoder, train and test, then write metrics.json (per-split and mean scores,
+ * per-class accuracy, confusion matrix), summary.md and per-epoch metrics.jsonl.
+ */
+import { join } from 'node:path';
+import { openEncoder } from './encoder-source.js';
+import { openSplit, splitsOf } from './eval-data.js';
+import { linearEval, type LinearEvalOptions } from './linear-eval.js';
+import { finetune, type FinetuneOptions } from './finetune.js';
+import { labelFractionSubset } from './label-fraction.js';
+import { classificationSummary, epochLog, meanScore, writeEvalOutput, type SplitScore } from './output.js';
+import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
+import { type ClassificationReport } from './metrics.js';
+import { section, writeCheckpoint, type ModelSpec } from '../models/checkpoint.js';
+import { type Module } from '../nn/module.js';
+import { type Tensor } from '../torch/tensor.js';
+
+type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'onEpoch' | 'log'>;
+
+export interface LinearEvalJob extends EvalJobOptions {
+  linear?: TrainKnobs<LinearEvalOptions>;
+}
+
+export interface FinetuneJob extends EvalJobOptions {
+  finetune?: TrainKnobs<FinetuneOptions>;
+  /** Fraction of the training labels, class-balanced (CVRL: 0.01, 0.1). */
+  labelFraction?: number;
+}
+
+export interface ClassificationMetrics extends ClassificationReport {
+  command: string;
+  classes: string[];
+  top1: number;
+  top5: number;
+  trainTop1: number;
+  splits: SplitScore[];
+  [key: string]: unknown;
+}
+
+interface SplitRun extends ClassificationReport {
+  trainTop1: number;
+  trainVideos: number;
+  videos: number;
+  badVideos: number;
+  classes: string[];
+  header: Record<string, unknown>;
+}
+
+async function overSplits(
+  command: string,
+  o: EvalJobOptions,
+  title: string,
+  extra: Record<string, unknown>,
+  runSplit: (split: number | undefined, onEpoch: (r: object) => void) => Promise<SplitRun>,
+): Promise<ClassificationMetrics> {
+  startJob(o);
+  const log = o.log ?? (() => undefined);
+  const epochs = epochLog(o.out);
+  epochs.reset();
+  const splits: SplitScore[] = [];
+  const perSplit: Record<string, unknown>[] = [];
+  let last: SplitRun | null = null;
+  for (const split of splitsOf(o.data)) {
+    if (split !== undefined && o.data.split === 'all') log(`${command}: split ${split}`);
+    last = await runSplit(split, (r) => epochs.write({ ...(split !== undefined ? { split } : {}), ...r }));
+    splits.push({ split: split ?? null, top1: last.top1, top5: last.top5 });
+    perSplit.push({ split: split ?? null, top1: last.top1, top5: last.top5, trainTop1: last.trainTop1, trainVideos: last.trainVideos, testVideos: last.videos, badVideos: last.badVideos });
+  }
+  const r = last!;
+  const mean = meanScore(splits);
+  const metrics: ClassificationMetrics = {
+    ...r.header, ...extra, command,
+    classes: r.classes, top1: mean.top1, top5: mean.top5, trainTop1: r.trainTop1,
+    perClass: r.perClass, confusion: r.confusion, splits, perSplit,
+  };
+  const summary = classificationSummary(title, splits, r, r.classes);
+  writeEvalOutput(o.out, metrics, summary);
+  log(`\n${summary}`);
+  return metrics;
+}
+
+function saveHead(file: string, head: Module<[Tensor], Tensor>, spec: ModelSpec, classes: string[]): void {
+  const tensors = section('classifier', head);
+  writeCheckpoint(file, tensors, { model: spec, classes });
+  tensors.forEach((t) => t.dispose());
+}
+
+export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMetrics> {
+  return overSplits('linear-eval', o, 'Linear evaluation', { linear: o.linear ?? {} }, async (split, onEpoch) => {
+    const { train, test } = openSplit(o.data, split);
+    const src = openEncoder({ seed: o.seed, ...o.encoder });
+    const clip = resolveClip(o, src);
+    const r = await linearEval(src.encoder, train, test, {
+      ...clip, ...o.linear, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
+    });
+    saveHead(join(o.out, split !== undefined && o.data.split === 'all' ? `linear-head-split${split}.safetensors` : 'linear-head.safetensors'), r.head, src.spec, train.classes);
+    return { ...r, classes: train.classes, header: jobHeader('linear-eval', o, src, clip) };
+  });
+}
+
+export async function runFinetune(o: FinetuneJob): Promise<ClassificationMetrics> {
+  const fraction = o.labelFraction ?? 1;
+  return overSplits('finetune', o, `Fine-tuning (${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of the labels)`, { labelFraction: fraction, finetune: o.finetune ?? {} }, async (split, onEpoch) => {
+    const { train, test } = openSplit(o.data, split);
+    const subset = labelFractionSubset(train, fraction, o.seed ?? 0);
+    const src = openEncoder({ seed: o.seed, ...o.encoder });
+    const clip = resolveClip(o, src);
+    o.log?.(`finetune: ${subset.items.length} of ${train.items.length} training videos (${src.randomInit ? 'random init' : src.checkpoint})`);
+    const r = await finetune(src.encoder, subset, test, {
+      ...clip, ...o.finetune, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
+    });
+    r.model.save(join(o.out, split !== undefined && o.data.split === 'all' ? `model-split${split}.safetensors` : 'model.safetensors'), src.spec, train.classes);
+    return { ...r, classes: train.classes, header: jobHeader('finetune', o, src, clip) };
+  });
+}

@@ -1,0 +1,123 @@
+// The evaluation commands end to end on a tiny synthetic dataset in UCF-101 layout with three splits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { synthesizeDataset, openDataset } from '../../src/video/index.js';
+import { createModel } from '../../src/models/registry.js';
+import { saveEncoder, loadEncoder } from '../../src/models/checkpoint.js';
+import { manualSeed } from '../../src/torch/runtime.js';
+import { runLinearEval, runFinetune } from '../../src/eval/run-classification.js';
+import { runEmbed, runRetrieve } from '../../src/eval/run-embedding.js';
+import { readEmbeddings } from '../../src/eval/embedding-file.js';
+import { extractEmbeddings } from '../../src/eval/extract.js';
+import { type EvalJobOptions } from '../../src/eval/job.js';
+import { tempDir } from '../helpers/python.js';
+
+const root = tempDir('cvrl-eval-');
+const data = join(root, 'data');
+const ann = join(data, 'annotations');
+const ckpt = join(root, 'encoder.safetensors');
+const CLIP = { frames: 4, stride: 2, size: 32 };
+
+const job = (out: string, o: Partial<EvalJobOptions> = {}): EvalJobOptions => ({
+  out: join(root, out), encoder: { checkpoint: ckpt }, data: { data, format: 'ucf101', annotations: ann, split: 1 },
+  temporalViews: 2, spatialViews: 3, batchSize: 8, parallelism: 2, threads: 1, seed: 0, ...o,
+});
+
+const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown> & { splits: { split: number; top1: number; top5: number }[] };
+const sum = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
+
+test.before(async () => {
+  await synthesizeDataset({ out: data, format: 'ucf101', classes: 3, videosPerClass: 10, frames: 16, size: 40, seed: 1 });
+  manualSeed(5);
+  // A checkpoint that records its pre-training clip settings, which become the evaluation defaults.
+  saveEncoder(ckpt, { arch: 'r3d_18_tiny', overrides: {} }, createModel('r3d_18_tiny', { numClasses: 0 }), { train: { config: CLIP } });
+});
+
+test('linear-eval --split all: per-split and mean scores, confusion, per-epoch log, heads', async () => {
+  const m = await runLinearEval({ ...job('le-all', { data: { data, format: 'ucf101', annotations: ann, split: 'all' } }), linear: { epochs: 2, batchSize: 8 } });
+  const onDisk = readJson(join(root, 'le-all', 'metrics.json'));
+  assert.equal(onDisk.command, 'linear-eval');
+  assert.deepEqual(onDisk.clip, { ...CLIP });
+  assert.deepEqual(onDisk.classes, ['Translate', 'Rotate', 'Pulse']);
+  assert.deepEqual(m.splits.map((s) => s.split), [1, 2, 3]);
+  const mean = m.splits.reduce((a, s) => a + s.top1, 0) / 3;
+  assert.ok(Math.abs(m.top1 - mean) < 1e-9 && Math.abs((onDisk.top1 as number) - mean) < 1e-9);
+  for (const s of m.splits) assert.ok(s.top1 >= 0 && s.top1 <= s.top5 && s.top5 <= 100);
+  const split3Test = openDataset({ data, format: 'ucf101', annotations: ann, split: 3, subset: 'test' }).items.length;
+  assert.equal(sum(m.confusion), split3Test, 'the confusion matrix is the last split\'s test set');
+  assert.equal(m.perClass.length, 3);
+  const epochs = readFileSync(join(root, 'le-all', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: number; epoch: number });
+  assert.deepEqual(epochs.map((e) => `${e.split}:${e.epoch}`), ['1:1', '1:2', '2:1', '2:2', '3:1', '3:2']);
+  for (const s of [1, 2, 3]) assert.ok(existsSync(join(root, 'le-all', `linear-head-split${s}.safetensors`)));
+  assert.match(readFileSync(join(root, 'le-all', 'summary.md'), 'utf8'), /\| mean \|/);
+});
+
+test('linear-eval on cached features fits its training set (the optimiser works)', async () => {
+  const m = await runLinearEval({ ...job('le-cached'), linear: { epochs: 60, batchSize: 8, augment: false, trainViews: 2, lr: 0.5 } });
+  assert.equal(m.trainTop1, 100);
+  assert.equal(readFileSync(join(root, 'le-cached', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 60);
+});
+
+test('finetune through the CLI: label fraction, saved model, scratch baseline', () => {
+  const base = ['--data', data, '--format', 'ucf101', '--annotations', ann, '--split', '1', '--epochs', '2', '--batch', '4', '--temporal-views', '2', '--spatial-views', '1', '--threads', '1', '--quiet'];
+  const run = (args: string[]) => spawnSync(process.execPath, ['bin/cvrl.js', 'finetune', ...base, ...args], { encoding: 'utf8' });
+  const ft = run(['--checkpoint', ckpt, '--label-fraction', '0.5', '--out', join(root, 'ft')]);
+  assert.equal(ft.status, 0, ft.stderr);
+  const stdout = JSON.parse(ft.stdout) as { top1: number };
+  const m = readJson(join(root, 'ft', 'metrics.json'));
+  assert.equal(m.command, 'finetune');
+  assert.equal(m.labelFraction, 0.5);
+  assert.equal(stdout.top1, m.top1);
+  assert.deepEqual((m.encoder as { randomInit: boolean }).randomInit, false);
+  const train = openDataset({ data, format: 'ucf101', annotations: ann, split: 1 }).items.length;
+  assert.equal((m.perSplit as { trainVideos: number }[])[0].trainVideos, 3 * Math.round(0.5 * (train / 3)));
+  const saved = loadEncoder(join(root, 'ft', 'model.safetensors'));
+  assert.equal(saved.spec.arch, 'r3d_18_tiny');
+  const scratch = run(['--checkpoint', ckpt, '--scratch', '--label-fraction', '0.5', '--out', join(root, 'ft-scratch')]);
+  assert.equal(scratch.status, 0, scratch.stderr);
+  const s = readJson(join(root, 'ft-scratch', 'metrics.json'));
+  assert.deepEqual(s.encoder, { checkpoint: null, arch: 'r3d_18_tiny', randomInit: true });
+  assert.deepEqual(s.clip, { ...CLIP }, 'the scratch baseline keeps the checkpoint\'s clip settings');
+});
+
+test('retrieve: recall@k rises with k; kNN top-1 is reported', async () => {
+  const m = await runRetrieve({ ...job('ret', { spatialViews: 1 }), ks: [1, 5, 10, 20], knnK: 5 });
+  const r = m.recall as Record<string, number>;
+  assert.deepEqual(Object.keys(r), ['1', '5', '10', '20']);
+  assert.ok(r['1'] <= r['5'] && r['5'] <= r['10'] && r['10'] <= r['20']);
+  assert.ok(r['1'] >= 0 && r['20'] <= 100);
+  assert.ok(typeof m.knnTop1 === 'number' && (m.knnTop1 as number) >= 0);
+  assert.ok(existsSync(join(root, 'ret', 'metrics.json')) && existsSync(join(root, 'ret', 'summary.md')));
+});
+
+test('embed streams one row per video, equal to the in-memory view average', async () => {
+  const file = join(root, 'emb', 'train.safetensors');
+  const r = await runEmbed({ ...job(file, { spatialViews: 1 }), out: file, temporalViews: 2 });
+  const dataset = openDataset({ data, format: 'ucf101', annotations: ann, split: 1 });
+  assert.equal(r.rows, dataset.items.length);
+  const { features, rows } = readEmbeddings(file, join(root, 'emb', 'train.jsonl'));
+  assert.deepEqual(features.shape, [dataset.items.length, 128]);
+  assert.deepEqual(rows[0], { path: dataset.items[0].path, label: dataset.items[0].label, class: dataset.classes[dataset.items[0].label], views: 2 });
+  const ref = await extractEmbeddings(loadEncoder(ckpt).encoder, dataset, { ...CLIP, temporalViews: 2, spatialViews: 1 });
+  const got = features.toArray();
+  const maxDiff = Math.max(...ref.features.flat().map((v, i) => Math.abs(v - got[i])));
+  assert.ok(maxDiff < 1e-5, `max diff ${maxDiff}`);
+  features.dispose();
+});
+
+test('clear errors: no encoder, --arch without --random-init, --split all on a folder, missing test set', async () => {
+  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass --checkpoint CKPT\|RUNDIR, or --arch NAME --random-init/);
+  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /--arch r3d_18_tiny needs --random-init/);
+  await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /--arch: unknown model 'nope'/);
+  const folder = join(root, 'folder');
+  mkdirSync(join(folder, 'a'), { recursive: true });
+  writeFileSync(join(folder, 'a', 'x.mp4'), '');
+  await assert.rejects(runLinearEval({ ...job('e4'), data: { data: folder, format: 'folder', split: 'all' } }), /--split all needs --format ucf101 or hmdb51/);
+  await assert.rejects(runLinearEval({ ...job('e5'), data: { data: folder, format: 'folder' } }), /no built-in test split: pass --test-data/);
+  const bad = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--data', data, '--format', 'ucf101', '--split', '4', '--out', join(root, 'e6')], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--split must be 1, 2, 3 or all, got '4'/);
+});
