@@ -71,6 +71,10 @@ export function nearestNeighbors(queries: Tensor, gallery: Tensor, k: number, ch
 
 export async function retrieval(encoder: ResNet3d, gallery: VideoDataset, queries: VideoDataset, o: RetrievalOptions): Promise<RetrievalResult> {
   const ks = o.ks ?? [1, 5, 10, 20], knnK = o.knnK ?? 20;
+  for (const d of [gallery, queries]) {
+    const unlabelled = d.items.find((it) => it.label < 0);
+    if (unlabelled) throw new Error(`retrieval needs labelled videos; ${unlabelled.path} has no label`);
+  }
   const log = o.log ?? (() => undefined);
   const cache = new VideoCache();
   log(`retrieve: gallery features (${gallery.items.length} videos)`);
