@@ -19,7 +19,7 @@ import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { multiViewTest, type MultiViewResult } from './classify.js';
-import { type ClipOptions, type EpochRecord } from './linear-eval.js';
+import { trainAugment, type ClipOptions, type EpochRecord } from './linear-eval.js';
 
 export interface FinetuneOptions extends ClipOptions {
   epochs?: number;
@@ -29,6 +29,8 @@ export interface FinetuneOptions extends ClipOptions {
   weightDecay?: number;
   warmupEpochs?: number;
   dropout?: number;
+  /** Smallest crop area (fraction of the frame) of the training augmentation. */
+  cropAreaMin?: number;
   bf16?: boolean;
   temporalViews?: number;
   spatialViews?: 1 | 3;
@@ -82,7 +84,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   for (let epoch = 0; epoch < epochs; epoch++) {
     model.train();
     let lossSum = 0, correct = 0, n = 0;
-    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, seed, epoch, shuffle: true, dropLast: false }, cache);
+    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin), seed, epoch, shuffle: true, dropLast: false }, cache);
     for await (const batch of loader) {
       // BatchNorm cannot normalise a batch of one video in train mode.
       if (batch.labels.length < 2) {

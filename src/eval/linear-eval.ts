@@ -17,6 +17,7 @@ import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { Rng } from '../video/rng.js';
+import { cropFlipConfig, type AugmentConfig } from '../video/augment-params.js';
 import { videoFeatures, type ExtractOptions } from './extract.js';
 import { multiViewTest, type MultiViewResult } from './classify.js';
 
@@ -25,6 +26,12 @@ export interface ClipOptions {
   stride: number;
   size: number;
   decodeShortSide?: number;
+}
+
+/** Training-clip augmentation of the supervised protocols: random resized crop of this minimum area, and flip. */
+export function trainAugment(size: number, cropAreaMin = 0.3): AugmentConfig {
+  if (!(cropAreaMin > 0 && cropAreaMin <= 1)) throw new RangeError(`--crop-area-min must be in (0, 1], got ${cropAreaMin}`);
+  return cropFlipConfig(size, { cropArea: [cropAreaMin, 1] });
 }
 
 export interface EpochRecord {
@@ -44,6 +51,8 @@ export interface LinearEvalOptions extends ClipOptions {
   weightDecay?: number;
   /** Crop + flip training clips every epoch (default); off: one set of cached features. */
   augment?: boolean;
+  /** Smallest crop area (fraction of the frame) of the training augmentation. */
+  cropAreaMin?: number;
   /** With augmentation off: evenly spaced centre-crop clips per training video, each a sample. */
   trainViews?: number;
   temporalViews?: number;
@@ -126,7 +135,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
           schedule.step();
         }
       } else {
-        const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, seed, epoch, shuffle: true, dropLast: false }, cache);
+        const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin), seed, epoch, shuffle: true, dropLast: false }, cache);
         for await (const batch of loader) {
           opt.setLr(schedule.lr);
           const x = tidy(() => noGrad(() => encoder.forward(batch.views[0])));

@@ -65,19 +65,22 @@ export class LinearProbeHead extends Module {
   }
 }
 
-/** Dropout then a linear layer (the fine-tuning head). */
+/**
+ * The fine-tuning head: the probe's normalisation (L2, then BatchNorm without affine parameters),
+ * dropout, then a linear layer. Normalising first keeps the head's step size independent of the
+ * encoder's feature scale, which differs between pre-trained and random weights.
+ */
 export class FineTuneHead extends Module {
+  readonly bn: BatchNorm1d;
   readonly dropout: Dropout;
   readonly fc: Linear;
   constructor(readonly inDim: number, readonly numClasses: number, dropout = 0.5) {
     super();
+    this.bn = this.registerModule('bn', new BatchNorm1d(inDim, { affine: false }));
     this.dropout = this.registerModule('dropout', new Dropout(dropout));
     this.fc = this.registerModule('fc', new Linear(inDim, numClasses));
   }
   forward(x: Tensor): Tensor {
-    const d = this.dropout.forward(x);
-    const out = this.fc.forward(d);
-    d.dispose();
-    return out;
+    return tidy(() => this.fc.forward(this.dropout.forward(this.bn.forward(F.normalize(x, { dim: 1 })))));
   }
 }
