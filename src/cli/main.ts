@@ -7,6 +7,7 @@ import { registerExport } from './export.js';
 import { registerProbe } from './probe.js';
 import { registerSynth } from './synth.js';
 import { registerPretrain } from './pretrain.js';
+import { registerReport } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerPretrain(program);
   registerDemo(program);
+  registerReport(program);
   return program;
 }
 
