@@ -53,7 +53,7 @@ function why(dir: string): string {
 }
 
 export async function renderReport(o: ReportOptions): Promise<Report> {
-  if (!o.runDirs.length && !o.embeddings?.length) throw new ReportError('no RUNDIR given');
+  if (!o.runDirs.length && !o.embeddings?.length) throw new ReportError('nothing to report: give at least one RUNDIR or --embeddings FILE');
   const samples = o.samples ?? 4;
   if (!Number.isInteger(samples) || samples < 0) throw new ReportError(`--samples must be a non-negative integer, got ${samples}`);
   const dirs = o.runDirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? expandRunDir(d) : [d]));

@@ -172,4 +172,10 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   const neg = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.ret, '--samples', '-1', '--out', out], { encoding: 'utf8' });
   assert.equal(neg.status, 1);
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
+  const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /give at least one RUNDIR or --embeddings FILE/);
+  const emb = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--embeddings', join(fx.lin, 'embeddings.safetensors'), fx.ret, '--out', out, '--samples', '0'], { encoding: 'utf8' });
+  assert.equal(emb.status, 0, emb.stderr);
+  assert.match(emb.stdout, /1 run\(s\), 1 charts/);
 });
