@@ -169,13 +169,13 @@ export function renderPage(model: ReportModel): RenderedPage {
   const curved = model.runs.filter((r) => r.curves);
   if (curved.length) {
     body.push('<h2>Training curves</h2>');
-    if (curved.length > 1) {
-      const withLoss = curved.filter((r) => r.curves!.points.some((p) => p.values.loss !== undefined));
-      if (withLoss.length > 1) {
-        body.push('<h3>All runs</h3><div class="charts">');
-        body.push(chart(lineChart({ title: 'loss, all runs', xLabel: 'step or epoch', yLabel: 'loss', series: withLoss.map((r) => seriesOf(r.curves!, 'loss', r.name)) })));
-        body.push('</div>');
-      }
+    // One loss chart across runs that share an x axis (pre-training steps, or fine-tuning epochs).
+    const overlays = (['step', 'epoch'] as const).map((x) => ({ x, runs: curved.filter((r) => r.curves!.x === x && r.curves!.points.some((p) => p.values.loss !== undefined)) }))
+      .filter((g) => g.runs.length > 1);
+    if (overlays.length) {
+      body.push('<h3>All runs</h3><div class="charts">');
+      for (const g of overlays) body.push(chart(lineChart({ title: `loss by ${g.x}, all runs`, xLabel: g.x, yLabel: 'loss', series: g.runs.map((r) => seriesOf(r.curves!, 'loss', r.name)) })));
+      body.push('</div>');
     }
     for (const r of curved) {
       const c = r.curves!;

@@ -56,7 +56,9 @@ export async function renderReport(o: ReportOptions): Promise<Report> {
   if (!o.runDirs.length && !o.embeddings?.length) throw new ReportError('nothing to report: give at least one RUNDIR or --embeddings FILE');
   const samples = o.samples ?? 4;
   if (!Number.isInteger(samples) || samples < 0) throw new ReportError(`--samples must be a non-negative integer, got ${samples}`);
-  const dirs = o.runDirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? expandRunDir(d) : [d]));
+  const seen = new Set<string>();
+  const dirs = o.runDirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? expandRunDir(d) : [d]))
+    .filter((d) => !seen.has(resolve(d)) && Boolean(seen.add(resolve(d))));
   const names = runNames(dirs);
   const notes: string[] = [];
   const runs: RunData[] = [];

@@ -263,7 +263,7 @@ export function readEmbeddings(file: string, warnings: string[], classNames?: re
       if (l >= 0 && typeof r.class === 'string' && !names.has(l)) names.set(l, r.class);
       return l;
     });
-    const k = Math.max(-1, ...labels) + 1;
+    const k = labels.reduce((a, b) => Math.max(a, b), -1) + 1;
     const classes = Array.from({ length: k }, (_, i) => names.get(i) ?? classNames?.[i] ?? `class ${i}`);
     return { file, features, n, d, labels, paths: rows.map((r) => (typeof r.path === 'string' ? r.path : '')), classes };
   } finally {
@@ -271,21 +271,24 @@ export function readEmbeddings(file: string, warnings: string[], classNames?: re
   }
 }
 
-/** Reads everything recognisable in one run directory. */
+/** Reads everything recognisable in one run directory; an unreadable file is a warning. */
 export function readRun(dir: string, name: string): RunData {
   const run: RunData = { dir, name, warnings: [] };
   const w = run.warnings;
   const at = (f: string) => join(dir, f);
-  if (existsSync(at('metrics.jsonl'))) run.curves = readCurves(at('metrics.jsonl'), w);
-  if (existsSync(at('metrics.json'))) Object.assign(run, readMetricsJson(at('metrics.json'), w));
-  if (existsSync(at('config.json'))) run.source = readDataSource(at('config.json'), w);
-  if (existsSync(at('embeddings.safetensors'))) {
+  const attempt = (file: string, read: () => void) => {
+    if (!existsSync(at(file))) return;
     try {
-      run.embeddings = readEmbeddings(at('embeddings.safetensors'), w, run.eval?.classes);
+      read();
     } catch (e) {
-      w.push((e as Error).message);
+      const m = (e as Error).message;
+      w.push(m.includes(at(file)) ? m : `${at(file)}: ${m}`);
     }
-  }
+  };
+  attempt('metrics.jsonl', () => { run.curves = readCurves(at('metrics.jsonl'), w); });
+  attempt('metrics.json', () => { Object.assign(run, readMetricsJson(at('metrics.json'), w)); });
+  attempt('config.json', () => { run.source = readDataSource(at('config.json'), w); });
+  attempt('embeddings.safetensors', () => { run.embeddings = readEmbeddings(at('embeddings.safetensors'), w, run.eval?.classes); });
   return run;
 }
 

@@ -76,6 +76,22 @@ test('--samples 0 shows no clips; a moved dataset is a note in the page, not a f
   assert.equal(count(r.html, /<img /g), 0);
   assert.match(r.html, /sample clips unavailable: the dataset of .*config\.json could not be opened/);
   assert.equal(r.charts, 2);
+  // Two runs logged by step share a loss chart (pre: loss, lr, throughput; moved: loss, lr); a RUNDIR given twice counts once.
+  const both = await renderReport({ runDirs: [fx.pre, moved, `${fx.pre}/`], samples: 0 });
+  assert.equal(both.runs.length, 2);
+  assert.equal(both.charts, 3 + 2 + 1);
+  assert.match(both.html, /loss by step, all runs/);
+});
+
+test('a demo output directory brings its pretrain/ run along', async () => {
+  const demo = join(fx.root, 'demo-with-run');
+  mkdirSync(join(demo, 'pretrain'), { recursive: true });
+  writeFileSync(join(demo, 'metrics.json'), readFileSync(join(fx.demo, 'metrics.json')));
+  writeFileSync(join(demo, 'pretrain', 'metrics.jsonl'), readFileSync(join(fx.pre, 'metrics.jsonl')));
+  const r = await renderReport({ runDirs: [demo], samples: 0 });
+  assert.deepEqual(r.runs.map((x) => x.name), ['demo-with-run', 'pretrain']);
+  assert.equal(r.charts, 3);
+  assert.match(r.html, /random init<\/td><td>87\.5<\/td>/);
 });
 
 test('an unreadable video is skipped with a note and another one is shown', async () => {
@@ -110,6 +126,13 @@ test('missing or unrecognisable RUNDIRs: an error naming each when none is usabl
   assert.equal(r.runs.length, 1);
   assert.ok(warnings.some((w) => w.includes('does-not-exist: no such directory')));
   assert.match(r.html, /skipped .*does-not-exist: no such directory/);
+  // An unreadable file inside a usable run is a warning, not a crash.
+  const odd = join(fx.root, 'odd');
+  mkdirSync(join(odd, 'metrics.jsonl'), { recursive: true });
+  writeFileSync(join(odd, 'metrics.json'), JSON.stringify({ command: 'finetune', top1: 50 }));
+  const o = await renderReport({ runDirs: [odd] });
+  assert.match(o.warnings.join('\n'), /odd\/metrics\.jsonl: EISDIR/);
+  assert.match(o.html, /<td class="l">finetune<\/td><td class="l">–<\/td><td>–<\/td><td>50\.0<\/td>/);
 });
 
 test('malformed metrics: bad JSON, wrong shapes and missing optional fields', () => {
