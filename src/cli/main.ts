@@ -11,6 +11,7 @@ import { registerEmbed } from './embed.js';
 import { registerLinearEval } from './linear-eval.js';
 import { registerFinetune } from './finetune.js';
 import { registerRetrieve } from './retrieve.js';
+import { registerReport } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerFinetune(program);
   registerRetrieve(program);
   registerDemo(program);
+  registerReport(program);
   return program;
 }
 

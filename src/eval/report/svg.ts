@@ -1,0 +1,154 @@
+/**
+ * Inline SVG charts for the report: line charts (training curves) and a scatter plot (embeddings).
+ * No external references: the SVG is meant to sit inside HTML (no xmlns needed there).
+ */
+import { esc, fmt } from './escape.js';
+
+/** Categorical colours (Tableau 10 and a second, lighter set), then evenly spaced hues. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#17becf',
+  '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#dbdb8d', '#9edae5', '#393b79'];
+
+export function color(i: number): string {
+  return i < PALETTE.length ? PALETTE[i] : `hsl(${Math.round((i * 137.508) % 360)} 60% 50%)`;
+}
+
+/** About `count` round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) {
+    const d = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    return niceTicks(lo - d, lo + d, count);
+  }
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  return out;
+}
+
+export interface Series {
+  name: string;
+  /** [x, y] pairs; non-finite y values break the line. */
+  points: [number, number][];
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  width?: number;
+  height?: number;
+  /** Draw at most this many points per series (evenly strided, the last kept). */
+  maxPoints?: number;
+}
+
+function thin<T>(a: readonly T[], max: number): T[] {
+  if (a.length <= max) return [...a];
+  const k = Math.ceil(a.length / max);
+  const out = a.filter((_, i) => i % k === 0);
+  if ((a.length - 1) % k !== 0) out.push(a[a.length - 1]);
+  return out;
+}
+
+const W = 520, H = 300, M = { left: 62, right: 16, top: 30, bottom: 44 };
+
+/** A line chart with axes, ticks, labels and (for several series) a legend. */
+export function lineChart(o: LineChartOptions): string {
+  const width = o.width ?? W, height = o.height ?? H;
+  const series = o.series.map((s) => ({ name: s.name, points: thin(s.points.filter(([x]) => Number.isFinite(x)), o.maxPoints ?? 2000) }));
+  const all = series.flatMap((s) => s.points);
+  const ys = all.map(([, y]) => y).filter(Number.isFinite), xs = all.map(([x]) => x);
+  const legendH = series.length > 1 ? 16 * series.length : 0;
+  const pw = width - M.left - M.right, ph = height - M.top - M.bottom - legendH;
+  const parts: string[] = [`<svg class="chart line-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.title)}">`,
+    `<text class="title" x="${width / 2}" y="18" text-anchor="middle">${esc(o.title)}</text>`];
+  if (ys.length === 0) {
+    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text></svg>`);
+    return parts.join('');
+  }
+  const xt = niceTicks(Math.min(...xs), Math.max(...xs)), yt = niceTicks(Math.min(...ys), Math.max(...ys));
+  const [x0, x1] = [Math.min(xt[0], ...xs), Math.max(xt[xt.length - 1], ...xs)];
+  const [y0, y1] = [Math.min(yt[0], ...ys), Math.max(yt[yt.length - 1], ...ys)];
+  const sx = (x: number) => M.left + (x1 > x0 ? ((x - x0) / (x1 - x0)) * pw : pw / 2);
+  const sy = (y: number) => M.top + ph - (y1 > y0 ? ((y - y0) / (y1 - y0)) * ph : ph / 2);
+  const r = (v: number) => v.toFixed(1);
+  parts.push(`<g class="grid">`);
+  for (const t of yt) parts.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${r(sy(t))}" y2="${r(sy(t))}"/><text class="tick" x="${M.left - 6}" y="${r(sy(t) + 4)}" text-anchor="end">${esc(fmt(t))}</text>`);
+  for (const t of xt) parts.push(`<line x1="${r(sx(t))}" x2="${r(sx(t))}" y1="${M.top}" y2="${M.top + ph}"/><text class="tick" x="${r(sx(t))}" y="${M.top + ph + 16}" text-anchor="middle">${esc(fmt(t))}</text>`);
+  parts.push(`</g><rect class="frame" x="${M.left}" y="${M.top}" width="${pw}" height="${ph}"/>`);
+  parts.push(`<text class="axis" x="${M.left + pw / 2}" y="${M.top + ph + 34}" text-anchor="middle">${esc(o.xLabel)}</text>`);
+  parts.push(`<text class="axis" transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    let d = '', pen = 'M';
+    for (const [x, y] of s.points) {
+      if (!Number.isFinite(y)) {
+        pen = 'M';
+        continue;
+      }
+      d += `${pen}${r(sx(x))} ${r(sy(y))}`;
+      pen = 'L';
+    }
+    parts.push(`<path class="series" d="${d}" stroke="${color(i)}"><title>${esc(s.name)}</title></path>`);
+    if (s.points.length === 1) parts.push(`<circle cx="${r(sx(s.points[0][0]))}" cy="${r(sy(s.points[0][1]))}" r="3" fill="${color(i)}"/>`);
+  });
+  series.forEach((s, i) => {
+    if (series.length < 2) return;
+    const y = height - legendH + 16 * i + 4;
+    parts.push(`<rect x="${M.left}" y="${y}" width="12" height="3" fill="${color(i)}"/><text class="legend" x="${M.left + 18}" y="${y + 5}">${esc(s.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export interface ScatterOptions {
+  title: string;
+  /** [N, 2] row-major coordinates. */
+  points: Float64Array;
+  /** Class index per point; -1 is unlabelled (grey). */
+  labels: readonly number[];
+  classes: readonly string[];
+  /** A hover text per point (e.g. the video path). */
+  hover?: readonly string[];
+  xLabel?: string;
+  yLabel?: string;
+}
+
+/** A scatter plot coloured by class with a legend (class name and count). */
+export function scatterPlot(o: ScatterOptions): string {
+  const n = o.labels.length;
+  const legend = [...o.classes.map((c, i) => ({ name: c, color: color(i), count: o.labels.filter((l) => l === i).length }))];
+  const unl = o.labels.filter((l) => l < 0).length;
+  if (unl) legend.push({ name: 'unlabelled', color: '#9a9a9a', count: unl });
+  const plot = 420, legendW = 200, width = M.left + plot + 24 + legendW, height = Math.max(M.top + plot + M.bottom, M.top + 16 * legend.length + 20);
+  const parts = [`<svg class="chart scatter" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.title)}">`,
+    `<text class="title" x="${M.left + plot / 2}" y="18" text-anchor="middle">${esc(o.title)}</text>`,
+    `<rect class="frame" x="${M.left}" y="${M.top}" width="${plot}" height="${plot}"/>`];
+  let lo = [Infinity, Infinity], hi = [-Infinity, -Infinity];
+  for (let i = 0; i < n; i++) for (let j = 0; j < 2; j++) {
+    lo[j] = Math.min(lo[j], o.points[i * 2 + j]);
+    hi[j] = Math.max(hi[j], o.points[i * 2 + j]);
+  }
+  if (n === 0) lo = hi = [0, 0];
+  const pad = (j: number) => (hi[j] - lo[j]) * 0.04 || 1;
+  const s = (v: number, j: number) => ((v - (lo[j] - pad(j))) / (hi[j] - lo[j] + 2 * pad(j))) * plot;
+  const r = (v: number) => v.toFixed(1);
+  if (o.xLabel) parts.push(`<text class="axis" x="${M.left + plot / 2}" y="${M.top + plot + 20}" text-anchor="middle">${esc(o.xLabel)}</text>`);
+  if (o.yLabel) parts.push(`<text class="axis" transform="translate(${M.left - 10} ${M.top + plot / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  const radius = n > 2000 ? 1.8 : 3.2;
+  parts.push('<g class="points">');
+  // Unlabelled points first, so that labelled ones are drawn on top.
+  const order = [...Array(n).keys()].sort((a, b) => (o.labels[a] < 0 ? 0 : 1) - (o.labels[b] < 0 ? 0 : 1) || a - b);
+  for (const i of order) {
+    const l = o.labels[i];
+    const title = o.hover?.[i] ? `<title>${esc(o.hover[i])}</title>` : '';
+    parts.push(`<circle cx="${r(M.left + s(o.points[i * 2], 0))}" cy="${r(M.top + plot - s(o.points[i * 2 + 1], 1))}" r="${radius}" fill="${l >= 0 ? color(l) : '#9a9a9a'}">${title}</circle>`);
+  }
+  parts.push('</g><g class="legend">');
+  legend.forEach((e, i) => {
+    const y = M.top + 16 * i + 8;
+    parts.push(`<circle cx="${M.left + plot + 30}" cy="${y}" r="5" fill="${e.color}"/><text x="${M.left + plot + 40}" y="${y + 4}">${esc(e.name)} (${e.count})</text>`);
+  });
+  parts.push('</g></svg>');
+  return parts.join('');
+}
