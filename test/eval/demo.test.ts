@@ -32,13 +32,19 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   const recipe = parseYaml(readFileSync(demoConfigFile(), 'utf8')) as Record<string, unknown>;
   writeFileSync(cfg, stringifyYaml({ ...recipe, steps: 3, batch: 8, size: 32, frames: 4, headHidden: 32, headOut: 16, checkpointEvery: 2 }));
   const lines: string[] = [];
-  const r = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, log: (l) => lines.push(l) });
-  assert.equal(r.rows.length, 2);
-  assert.ok(r.rows.every((x) => x.top1 >= 0 && x.top1 <= 100));
+  const epochs = { linear: 3, finetune: 1, supervised: 1 };
+  const r = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: (l) => lines.push(l) });
+  assert.equal(r.rows.length, 3);
+  assert.ok(r.rows.slice(0, 2).every((x) => x.top1 >= 0 && x.top1 <= 100));
+  assert.ok(r.rows.every((x) => x.finetuneTop1 >= 0 && x.finetuneTop1 <= 100));
+  for (const d of ['linear-cvrl', 'linear-random', 'finetune10-cvrl', 'finetune10-scratch', 'supervised']) {
+    assert.ok(existsSync(join(out, d, 'metrics.json')), `${d}/metrics.json`);
+  }
+  assert.ok(existsSync(join(out, 'report.html')));
   assert.equal(r.pretrain.steps, 3);
   assert.ok(existsSync(join(out, 'metrics.json')) && existsSync(join(out, 'summary.md')));
   assert.match(lines.join('\n'), /\| CVRL \(pre-trained\) \| [\d.]+ \|/);
   // Running again reuses the data and the finished run.
-  const again = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, log: () => undefined });
+  const again = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: () => undefined });
   assert.equal(again.pretrain.steps, 3);
 });
