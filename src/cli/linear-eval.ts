@@ -14,7 +14,7 @@ export function registerLinearEval(program: Command): void {
     .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)
     .option('--weight-decay <x>', 'weight decay', Number, 0)
     .option('--no-augment', 'no crop + flip: compute training features once and reuse them every epoch (much faster)')
-    .option('--train-views <n>', 'with --no-augment: evenly spaced clips per training video, each a sample', positiveInt('--train-views'), 1)
+    .option('--train-views <n>', 'with --no-augment: evenly spaced clips per training video (x the spatial views), each a sample', positiveInt('--train-views'), 1)
     .action(async (f: EvalFlags & { epochs: number; lr: number; weightDecay: number; cropAreaMin: number; augment: boolean; trainViews: number }) => {
       const job = evalJob(f, VIEWS);
       const m = await runLinearEval({ ...job, linear: { epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, cropAreaMin: f.cropAreaMin, augment: f.augment, trainViews: f.trainViews, batchSize: f.batch } });

@@ -12,7 +12,7 @@ import * as F from '../torch/functional.js';
 import { Module } from '../nn/module.js';
 import { FineTuneHead } from '../models/heads.js';
 import { type ResNet3d } from '../models/resnet3d.js';
-import { section, writeCheckpoint, type ModelSpec } from '../models/checkpoint.js';
+import { saveSections, type ModelSpec } from '../models/checkpoint.js';
 import { SGD } from '../optim/sgd.js';
 import { weightDecayGroups } from '../optim/groups.js';
 import { LrSchedule } from '../optim/schedule.js';
@@ -59,10 +59,7 @@ export class VideoClassifier extends Module {
     return tidy(() => this.classifier.forward(this.encoder.forward(x)));
   }
   save(file: string, spec: ModelSpec, classes: string[]): void {
-    const tensors = section('encoder', this.encoder);
-    section('classifier', this.classifier, tensors);
-    writeCheckpoint(file, tensors, { model: spec, classes });
-    tensors.forEach((t) => t.dispose());
+    saveSections(file, { encoder: this.encoder, classifier: this.classifier }, { model: spec, classes });
   }
 }
 

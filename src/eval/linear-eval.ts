@@ -53,7 +53,7 @@ export interface LinearEvalOptions extends ClipOptions {
   augment?: boolean;
   /** Smallest crop area (fraction of the frame) of the training augmentation. */
   cropAreaMin?: number;
-  /** With augmentation off: evenly spaced centre-crop clips per training video, each a sample. */
+  /** With augmentation off: evenly spaced clips per training video (each in the test's spatial crops), each a sample. */
   trainViews?: number;
   temporalViews?: number;
   spatialViews?: 1 | 3;
@@ -104,7 +104,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   let cached: { x: Tensor; y: Tensor } | null = null;
   if (!augment) {
     const rows: Float32Array[] = [], labels: number[] = [];
-    for await (const v of videoFeatures(encoder, train, { ...clip, temporalViews: o.trainViews ?? 1, spatialViews: 1 }, cache)) {
+    for await (const v of videoFeatures(encoder, train, { ...clip, temporalViews: o.trainViews ?? 1, spatialViews: o.spatialViews ?? 3 }, cache)) {
       for (let r = 0; r < v.views; r++) {
         rows.push(v.data.subarray(r * v.dim, (r + 1) * v.dim));
         labels.push(v.label);

@@ -12,9 +12,7 @@ import { labelFractionSubset } from './label-fraction.js';
 import { classificationSummary, epochLog, meanScore, writeEvalOutput, type SplitScore } from './output.js';
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
 import { type ClassificationReport } from './metrics.js';
-import { section, writeCheckpoint, type ModelSpec } from '../models/checkpoint.js';
-import { type Module } from '../nn/module.js';
-import { type Tensor } from '../torch/tensor.js';
+import { saveSections } from '../models/checkpoint.js';
 
 type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'onEpoch' | 'log'>;
 
@@ -80,10 +78,9 @@ async function overSplits(
   return metrics;
 }
 
-function saveHead(file: string, head: Module<[Tensor], Tensor>, spec: ModelSpec, classes: string[]): void {
-  const tensors = section('classifier', head);
-  writeCheckpoint(file, tensors, { model: spec, classes });
-  tensors.forEach((t) => t.dispose());
+/** name.safetensors, or name-splitN.safetensors when every split is run. */
+function perSplitName(name: string, split: number | undefined, o: EvalJobOptions): string {
+  return o.data.split === 'all' && split !== undefined ? `${name}-split${split}.safetensors` : `${name}.safetensors`;
 }
 
 export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMetrics> {
@@ -94,7 +91,7 @@ export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMet
     const r = await linearEval(src.encoder, train, test, {
       ...clip, ...o.linear, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
     });
-    saveHead(join(o.out, split !== undefined && o.data.split === 'all' ? `linear-head-split${split}.safetensors` : 'linear-head.safetensors'), r.head, src.spec, train.classes);
+    saveSections(join(o.out, perSplitName('linear-head', split, o)), { classifier: r.head }, { model: src.spec, classes: train.classes });
     return { ...r, classes: train.classes, header: jobHeader('linear-eval', o, src, clip) };
   });
 }
@@ -110,7 +107,7 @@ export async function runFinetune(o: FinetuneJob): Promise<ClassificationMetrics
     const r = await finetune(src.encoder, subset, test, {
       ...clip, ...o.finetune, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
     });
-    r.model.save(join(o.out, split !== undefined && o.data.split === 'all' ? `model-split${split}.safetensors` : 'model.safetensors'), src.spec, train.classes);
+    r.model.save(join(o.out, perSplitName('model', split, o)), src.spec, train.classes);
     return { ...r, classes: train.classes, header: jobHeader('finetune', o, src, clip) };
   });
 }

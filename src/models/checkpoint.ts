@@ -76,9 +76,20 @@ export function readCheckpoint(path: string): Checkpoint {
   return { file, meta, tensors };
 }
 
+/** Saves modules as named sections of one checkpoint ({ encoder, classifier } -> "encoder.*", "classifier.*"). */
+export function saveSections(file: string, modules: Record<string, Module<never[], unknown>>, meta: Omit<CheckpointMeta, 'format' | 'version'>): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [name, m] of Object.entries(modules)) section(name, m, tensors);
+  try {
+    writeCheckpoint(file, tensors, meta);
+  } finally {
+    tensors.forEach((t) => t.dispose());
+  }
+}
+
 /** Saves an encoder alone as a checkpoint. */
 export function saveEncoder(file: string, spec: ModelSpec, encoder: ResNet3d, extra: Record<string, unknown> = {}): void {
-  writeCheckpoint(file, section('encoder', encoder), { model: spec, ...extra });
+  saveSections(file, { encoder }, { model: spec, ...extra });
 }
 
 /** Rebuilds the encoder recorded in a checkpoint (file or run directory) and loads its weights strictly. */
