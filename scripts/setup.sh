@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 # libtorch (C++ PyTorch) for the addon; python3-torch is the numeric oracle in tests and benchmarks;
 # python3-torchvision and python3-onnx check model parity and ONNX export; jemalloc keeps resident
 # memory flat; OpenBLAS replaces the slow reference BLAS behind matmul; FFmpeg's libraries decode and
-# encode video in the addon (python3-av is the benchmark reference, the ffmpeg CLI makes test fixtures).
+# encode video in the addon (python3-av is the benchmark reference, the ffmpeg CLI makes test fixtures);
+# libgloo-dev provides the <gloo/...> headers that c10d's ProcessGroupGloo.hpp includes (distributed
+# training; libtorch-dev ships the c10d headers and symbols but not Gloo's headers).
 PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-onnx libjemalloc2 libopenblas0-pthread g++ make python3 pkg-config
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev python3-av ffmpeg)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev python3-av ffmpeg libgloo-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
