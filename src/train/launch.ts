@@ -75,7 +75,14 @@ export async function launchLocal(o: LaunchOptions): Promise<LaunchResult> {
     }, (o.killGraceSec ?? 10) * 1000);
     killTimer.unref();
   };
+  // The same signal twice within 200 ms is one event: a terminal's Ctrl-C reaches both bin/cvrl.js's
+  // jemalloc wrapper and this process, and the wrapper forwards it again. Workers treat a second
+  // signal as "exit now, no checkpoint", so only a deliberate second one should reach them.
+  let last: { sig: NodeJS.Signals; at: number } | null = null;
   const forward = (sig: NodeJS.Signals) => () => {
+    const now = Date.now();
+    if (last && last.sig === sig && now - last.at < 200) return;
+    last = { sig, at: now };
     interrupted = sig;
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill(sig);
   };
