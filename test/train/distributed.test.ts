@@ -147,6 +147,9 @@ test('cvrl pretrain --nproc 2 launches its own workers and finishes; a malformed
   const res = JSON.parse(lines[0]) as { rank: number; worldSize: number; steps: number };
   assert.deepEqual([res.rank, res.worldSize, res.steps], [0, 2, 4]);
   assert.ok(existsSync(join(out, 'checkpoints', 'step-00000004.safetensors')));
+  // Same config, seed and per-worker threads as the externally launched run: the same losses.
+  const losses = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+  assert.deepEqual(losses(out), losses(join(root, 'ext-0')));
   for (const [env, name] of [[{ WORLD_SIZE: 'abc', RANK: '0' }, 'WORLD_SIZE'], [{ WORLD_SIZE: '2', RANK: 'first' }, 'RANK']] as const) {
     const bad = await runProcess(cli(...flags({ ...base, out: join(root, 'bad') }), '--quiet'), env);
     assert.equal(bad.code, 1);
