@@ -100,7 +100,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
 
-  let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN };
+  let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN, worldSize };
   if (o.resume) {
     const ck = loadTrainCheckpoint(runDir);
     model.encoder.loadStateDict(ck.encoder);
@@ -111,9 +111,10 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     // The data position only means something for the same data, order and batching.
     const before = ck.state.config as Partial<PretrainConfig>;
     const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride'] as const).filter((k) => before[k] !== c[k]);
-    if (changed.length) {
-      throw new Error(`${ck.file}: cannot resume with a different ${changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`).join(', ')}`);
-    }
+    const diffs = changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
+    // Each rank's shard and batches depend on the world size too.
+    if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
+    if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
     pos = { ...ck.state, config: c };
   } else if (existsSync(join(runDir, 'checkpoints'))) {
     throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);

@@ -11,6 +11,8 @@ import { distributedEnv, initDistributed } from '../../src/train/distributed.js'
 import { freePort, launchLocal } from '../../src/train/launch.js';
 import { synthesizeDataset } from '../../src/video/index.js';
 import { tempDir } from '../helpers/python.js';
+import { pretrain } from '../../src/train/pretrain.js';
+import { resolveConfig } from '../../src/train/config.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -136,6 +138,8 @@ test('a 2-rank pre-training run: ranks end with identical parameters, only rank 
   assert.equal(config.resolved.worldSize, 2);
   assert.equal(config.resolved.effectiveBatch, 8);
   assert.ok(Math.abs(config.resolved.lr - (4 * 8) / 1024) < 1e-12);
+  // The shards and batches depend on the world size: a single process cannot take over the run.
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, threads: 1, out: run0, steps: 6 }), resume: true, quiet: true }), /cannot resume with a different world size \(2 -> 1\)/);
 });
 
 test('cvrl pretrain --nproc 2 launches its own workers and finishes; a malformed WORLD_SIZE or RANK is named', async () => {
