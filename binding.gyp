@@ -12,6 +12,7 @@
         "native/ops_loss.cc",
         "native/ops_autograd.cc",
         "native/runtime.cc",
+        "native/ops_distributed.cc",
         "native/video_reader.cc",
         "native/video_writer.cc",
         "native/video_bindings.cc",

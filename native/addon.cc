@@ -17,6 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterAutogradOps(env, exports);
   RegisterRuntime(env, exports);
   RegisterVideo(env, exports);
+  RegisterDistributed(env, exports);
   return exports;
 }
 

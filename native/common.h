@@ -91,6 +91,28 @@ Napi::Value Guard(const Napi::CallbackInfo& info, F&& body) {
   }
 }
 
+// Base for promise-returning workers; guards resolution during environment teardown.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+  void Resolve(Napi::Value v) {
+    try {
+      deferred_.Resolve(v);
+    } catch (...) {
+    }
+  }
+  Napi::Promise::Deferred deferred_;
+};
+
 }  // namespace cvrl
 
 // One row per op: CVRL_OP(jsName, expression using `a`) returns the converted expression;
@@ -113,4 +135,5 @@ void RegisterLossOps(Napi::Env env, Napi::Object exports);
 void RegisterAutogradOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterVideo(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace cvrl

@@ -15,28 +15,6 @@ extern "C" {
 
 namespace cvrl {
 
-// Base for promise-returning workers; guards resolution during environment teardown.
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
- protected:
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
-  }
-  void Resolve(Napi::Value v) {
-    try {
-      deferred_.Resolve(v);
-    } catch (...) {
-    }
-  }
-  Napi::Promise::Deferred deferred_;
-};
-
 class ProbeWorker : public PromiseWorker {
  public:
   ProbeWorker(Napi::Env env, std::string path) : PromiseWorker(env), path_(std::move(path)) {}

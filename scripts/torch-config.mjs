@@ -33,6 +33,23 @@ function cxx11Abi(libdir) {
   }
 }
 
+// c10d's Gloo process group (distributed training): its header includes <gloo/...>, which Debian
+// ships in libgloo-dev and official libtorch archives may or may not ship; its symbols must be in
+// libtorch_cpu. Without them the addon still builds and the distributed functions explain what is
+// missing. CVRL_GLOO=0/1 overrides the probe.
+function glooAvailable(t) {
+  if (process.env.CVRL_GLOO) return process.env.CVRL_GLOO !== '0';
+  const dirs = [...t.include, join(t.include[0], '..', '..', '..', '..'), '/usr/include'];
+  const has = (rel) => dirs.some((d) => existsSync(join(d, rel)));
+  if (!has(join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')) || !has(join('gloo', 'algorithm.h'))) return false;
+  try {
+    const syms = execFileSync('nm', ['-D', '--defined-only', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    return syms.includes('ProcessGroupGloo');
+  } catch {
+    return false;
+  }
+}
+
 const t = resolveTorch();
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
 const cuda = existsSync(join(t.libdir, 'libtorch_cuda.so'));
@@ -44,11 +61,13 @@ const version = (() => {
   }
   return 'unknown';
 })();
+const gloo = glooAvailable(t);
 const out = {
   include: t.include,
   libdir: t.libdir,
   libs,
-  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`],
+  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
+    ...(gloo ? ['USE_C10D_GLOO'] : [])],
   version,
 };
 const what = process.argv[2] ?? 'json';

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { resolveConfig, PretrainConfigSchema } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
+import { launchLocal, threadsPerWorker, watchLauncher } from '../train/launch.js';
 
 /** Flags for every config key: --key value (camelCase keys become --kebab-case). */
 function kebab(k: string): string {
@@ -27,13 +28,23 @@ function parseValue(key: string, raw: string): unknown {
   return raw;
 }
 
+function withoutNproc(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--nproc') i++;
+    else if (!argv[i].startsWith('--nproc=')) out.push(argv[i]);
+  }
+  return out;
+}
+
 export function registerPretrain(program: Command): void {
   const cmd = program
     .command('pretrain')
     .description('pre-train a video encoder with CVRL (two clips per video, consistent augmentation, NT-Xent)')
     .option('--config <file>', 'YAML config (see configs/); flags override its keys')
     .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .option('--quiet', 'no progress output');
+    .option('--quiet', 'no progress output')
+    .option('--nproc <n>', 'start n local worker processes (like torchrun --nproc_per_node); --threads is split between them');
   for (const key of Object.keys(PretrainConfigSchema.shape)) {
     cmd.option(`--${kebab(key)} <value>`, `config key '${key}'`);
   }
@@ -44,8 +55,19 @@ export function registerPretrain(program: Command): void {
       if (typeof v === 'string') overrides[key] = parseValue(key, v);
     }
     const config = resolveConfig(overrides, typeof opts.config === 'string' ? opts.config : undefined);
+    if (opts.nproc !== undefined) {
+      const nproc = Number(opts.nproc);
+      if (!Number.isInteger(nproc) || nproc < 1) throw new Error(`--nproc must be a positive integer, got '${opts.nproc}'`);
+      if (process.env.WORLD_SIZE !== undefined) throw new Error(`--nproc starts its own workers; it cannot run under a launcher that already set WORLD_SIZE (${process.env.WORLD_SIZE})`);
+      // Workers run this same command without --nproc, each with its share of the threads.
+      const args = [process.argv[1], ...withoutNproc(process.argv.slice(2)), '--threads', String(threadsPerWorker(config.threads, nproc))];
+      const r = await launchLocal({ nproc, args });
+      process.exitCode = r.exitCode;
+      return;
+    }
+    watchLauncher();
     const r = await pretrain({ config, resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
-    console.log(JSON.stringify({ runDir: r.runDir, steps: r.steps, finalLoss: r.finalLoss, checkpoint: r.checkpoint, clipsPerSec: Math.round(r.clipsPerSec * 10) / 10, badVideos: r.badVideos, interrupted: r.interrupted }));
+    console.log(JSON.stringify({ runDir: r.runDir, steps: r.steps, finalLoss: r.finalLoss, checkpoint: r.checkpoint, clipsPerSec: Math.round(r.clipsPerSec * 10) / 10, badVideos: r.badVideos, interrupted: r.interrupted, rank: r.rank, worldSize: r.worldSize, parameterDigest: r.parameterDigest }));
     if (r.interrupted) process.exitCode = 130;
   });
 }

@@ -65,6 +65,11 @@ export interface NativeEncodeOptions {
   bframes?: number;
 }
 
+/** Opaque handle to a c10d process group (a TCPStore rendezvous plus a Gloo group). */
+export interface GroupHandle {
+  readonly __nativeProcessGroup: unique symbol;
+}
+
 export interface NativeAddon {
   // creation
   zeros(shape: Ints, dtype?: string, device?: string): H;
@@ -239,6 +244,14 @@ export interface NativeAddon {
   decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
   encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
   augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }): Promise<H>;
+  // distributed (c10d Gloo; every collective runs on a libuv worker thread)
+  distributedAvailable: boolean;
+  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number): Promise<GroupHandle>;
+  allReduce(g: GroupHandle, ts: H[]): Promise<void>;
+  broadcast(g: GroupHandle, ts: H[], root: number): Promise<void>;
+  allGather(g: GroupHandle, t: H): Promise<H>;
+  barrier(g: GroupHandle): Promise<void>;
+  destroyProcessGroup(g: GroupHandle): void;
 }
 
 function findAddon(): string {

@@ -4,8 +4,9 @@
  * rho-clip variant of Feichtenhofer et al. 2021) every pair of views of a video is a positive.
  */
 import { Tensor } from '../torch/tensor.js';
-import { cat, eye } from '../torch/creation.js';
+import { cat, eye, stack } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
+import { type ProcessGroup } from '../torch/distributed.js';
 import * as F from '../torch/functional.js';
 
 export interface NtXentOptions {
@@ -41,4 +42,44 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
     const positives = vid.maskedFill(self, 0);
     return logp.mul(positives).sum().div(-n * (rho - 1));
   });
+}
+
+/**
+ * NT-Xent over the global batch of a distributed run: each rank passes its local views (each
+ * [N, D], N equal on every rank) and gets the loss of ntXent() on the concatenation of every rank's
+ * views in rank order ([W N, D] per view), identical on all ranks. The other ranks' rows are
+ * gathered copies without gradient; this rank's rows are its own tensors, so backward() yields
+ * d(L_global)/d(theta) through this rank's slice only. Summing those gradients over ranks
+ * (ProcessGroup.allReduce, SUM not mean) gives exactly the gradient of the global loss, because the
+ * global loss depends on the parameters only through the W slices. Without a group (or with one
+ * rank) this is ntXent(views).
+ */
+export async function globalNtXent(views: readonly Tensor[], group: ProcessGroup | undefined, o: NtXentOptions = {}): Promise<Tensor> {
+  if (!group || group.worldSize === 1) return ntXent(views, o);
+  if (views.length < 2) throw new RangeError(`NT-Xent needs at least 2 views, got ${views.length}`);
+  const n = views[0].size(0);
+  // One collective for all views: [N, rho, D] -> [W N, rho, D].
+  const local = tidy(() => stack(views.map((v) => v.detach()), 1));
+  let all: Tensor;
+  try {
+    all = await group.allGather(local);
+  } finally {
+    local.dispose();
+  }
+  try {
+    const total = all.size(0);
+    const w = group.worldSize, off = group.rank * n;
+    if (total !== w * n) throw new RangeError(`globalNtXent: every rank must pass the same batch size (this rank ${n}, ${w} ranks gathered ${total} rows)`);
+    return tidy(() => ntXent(views.map((v, i) => {
+      const gathered = all.select(1, i);
+      const parts = [
+        ...(off > 0 ? [gathered.narrow(0, 0, off)] : []),
+        v,
+        ...(off + n < total ? [gathered.narrow(0, off + n, total - off - n)] : []),
+      ];
+      return cat(parts, 0);
+    }), o));
+  } finally {
+    all.dispose();
+  }
 }

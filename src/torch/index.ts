@@ -6,3 +6,4 @@ export * as F from './functional.js';
 export { noGrad, enableGrad, isGradEnabled, autocast } from './autograd.js';
 export { tidy, keep, disposeAll } from './scope.js';
 export * from './runtime.js';
+export { ProcessGroup, distributedAvailable, type ProcessGroupOptions } from './distributed.js';

@@ -2,8 +2,14 @@
  * CVRL pre-training, top to bottom: data -> two views -> encoder + head -> NT-Xent -> optimiser ->
  * metrics and checkpoints. Resumable: a killed run continues from its latest checkpoint with the
  * same losses as an uninterrupted one (CPU, same threads); SIGINT/SIGTERM checkpoint before exiting.
+ *
+ * Distributed (WORLD_SIZE > 1 in the environment, or `distributed` given): each rank reads its own
+ * shard, the NT-Xent negatives are the global batch, gradients are summed over ranks before every
+ * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
+ * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
 import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
@@ -12,7 +18,7 @@ import { manualSeed, setNumThreads, setRngState, info } from '../torch/runtime.j
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
-import { ntXent } from '../ssl/ntxent.js';
+import { globalNtXent } from '../ssl/ntxent.js';
 import { SGD } from '../optim/sgd.js';
 import { LARS } from '../optim/lars.js';
 import { weightDecayGroups } from '../optim/groups.js';
@@ -22,7 +28,11 @@ import { openDataset, type DatasetFormat } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { cvrlViewConfigs } from '../video/augment-params.js';
 import { type PretrainConfig } from './config.js';
-import { saveTrainCheckpoint, loadTrainCheckpoint, type TrainState } from './run-checkpoint.js';
+import { saveTrainCheckpoint, loadTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
+import { initDistributed, broadcastModule, allReduceGradients, anyRank, type DistributedContext } from './distributed.js';
+import { type ProcessGroup } from '../torch/distributed.js';
+import { fromTypedArray } from '../torch/creation.js';
+import { type Tensor } from '../torch/tensor.js';
 import { EventWriter } from './tensorboard.js';
 import { Progress } from './progress.js';
 
@@ -34,6 +44,11 @@ export interface PretrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) after this many optimiser steps in this process; for tests. */
   stopAfter?: number;
+  /**
+   * The distributed run to take part in. Default: joined from torchrun's environment variables
+   * (initDistributed(); a single process when WORLD_SIZE is unset or 1) and closed at the end.
+   */
+  distributed?: DistributedContext;
 }
 
 export interface PretrainResult {
@@ -44,32 +59,48 @@ export interface PretrainResult {
   clipsPerSec: number;
   badVideos: number;
   interrupted: boolean;
+  rank: number;
+  worldSize: number;
+  /** SHA-256 of every parameter's bytes (encoder + head) at the end; equal on all ranks (checked). */
+  parameterDigest: string;
 }
 
 export class TrainingDiverged extends Error {}
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  const dist = o.distributed ?? await initDistributed();
+  try {
+    return await train(o, dist);
+  } finally {
+    if (!o.distributed) dist.group?.destroy();
+  }
+}
+
+async function train(o: PretrainOptions, dist: DistributedContext): Promise<PretrainResult> {
   const c = o.config;
+  const { group, isMain: main, worldSize } = dist;
   const runDir = resolve(c.out);
-  mkdirSync(runDir, { recursive: true });
+  if (main) mkdirSync(runDir, { recursive: true });
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
   const spec: ModelSpec = { arch: c.arch, overrides: c.width !== undefined ? { width: c.width } : {} };
   const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers });
   model.train();
-  const effectiveBatch = c.batch * c.accumulate;
+  const effectiveBatch = c.batch * c.accumulate * worldSize;
   const lr = (c.lr * effectiveBatch) / c.lrBatch;
   const groups = weightDecayGroups<{ lr: number }>(model.namedParameters(), c.weightDecay);
   const opt: Optimizer<{ lr: number }> = c.optimizer === 'lars'
     ? new LARS(groups, { lr, momentum: c.momentum })
     : new SGD(groups, { lr, momentum: c.momentum });
-  const stepsPerEpoch = Math.floor(Math.floor(dataset.items.length / c.batch) / c.accumulate);
-  if (stepsPerEpoch < 1) throw new Error(`dataset has ${dataset.items.length} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}`);
+  // Each rank's shard has ceil(videos / worldSize) positions (the loader pads the last round).
+  const perRank = Math.ceil(dataset.items.length / worldSize);
+  const stepsPerEpoch = Math.floor(Math.floor(perRank / c.batch) / c.accumulate);
+  if (stepsPerEpoch < 1) throw new Error(`dataset has ${dataset.items.length} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
   const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
 
-  let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN };
+  let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN, worldSize };
   if (o.resume) {
     const ck = loadTrainCheckpoint(runDir);
     model.encoder.loadStateDict(ck.encoder);
@@ -80,21 +111,34 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     // The data position only means something for the same data, order and batching.
     const before = ck.state.config as Partial<PretrainConfig>;
     const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride'] as const).filter((k) => before[k] !== c[k]);
-    if (changed.length) {
-      throw new Error(`${ck.file}: cannot resume with a different ${changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`).join(', ')}`);
-    }
+    const diffs = changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
+    // Each rank's shard and batches depend on the world size too.
+    if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
+    if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
     pos = { ...ck.state, config: c };
   } else if (existsSync(join(runDir, 'checkpoints'))) {
     throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
   }
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-    config: c, resolved: { effectiveBatch, lr, stepsPerEpoch, totalSteps, videos: dataset.items.length, classes: dataset.classes },
-    environment: { node: process.version, host: hostname(), cpus: cpus().length, torch: (({ buildConfig, ...rest }) => rest)(info()) },
-  }, null, 2));
+  if (group) {
+    // Every rank must continue from the same checkpoint (a shared --out directory); then rank 0's
+    // parameters and buffers become everyone's, so the ranks start identical even on a fresh run.
+    await sameOnAllRanks(group, 'the resumed step', pos.step, 'do all ranks see the same --out directory?');
+    await broadcastModule(model, group);
+  }
+  if (main) {
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({
+      config: c, resolved: { effectiveBatch, worldSize, perRankBatch: c.batch, lr, stepsPerEpoch, totalSteps, videos: dataset.items.length, classes: dataset.classes },
+      environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
+    }, null, 2));
+  }
   const metricsFile = join(runDir, 'metrics.jsonl');
-  const tb = new EventWriter(runDir);
-  const progress = new Progress(process.stderr, c.logEvery, o.quiet);
-  const save = (s: TrainState) => saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints);
+  const tb = main ? new EventWriter(runDir) : null;
+  const progress = new Progress(process.stderr, c.logEvery, o.quiet || !main);
+  const badVideo = (p: string, r: string) => main ? progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
+  // Rank 0 writes; the others report the file rank 0 writes for the same step.
+  const save = (s: TrainState) => main
+    ? saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints)
+    : join(runDir, 'checkpoints', checkpointName(s.step));
 
   let stopSignal: string | null = null;
   const onSignal = (sig: string) => () => {
@@ -126,7 +170,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size,
         decodeShortSide: c.decodeShortSide, augment: views, gapLaw: c.gapLaw, gapPower: c.gapPower,
         seed: c.seed, epoch, startBatch, parallelism: c.parallelism, prefetch: c.prefetch,
-        onBadVideo: (p, r) => progress.message(`skipping unreadable video ${p}: ${r}`),
+        rank: dist.rank, worldSize,
+        onBadVideo: badVideo,
       }, cache);
       let b = startBatch;
       let tWait = performance.now();
@@ -138,15 +183,27 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         }
         waitMs += performance.now() - tWait;
         const tc = performance.now();
-        const loss = tidy(() => {
+        const [z1, z2] = tidy(() => {
           const forward = () => [model.forward(batch.views[0]), model.forward(batch.views[1])];
-          const [z1, z2] = c.bf16 ? autocast(forward) : forward();
-          const l = ntXent([z1.float(), z2.float()], { temperature: c.temperature });
-          l.div(c.accumulate).backward();
-          return l.item();
+          const [a, bb] = c.bf16 ? autocast(forward) : forward();
+          return [a.float(), bb.float()];
         });
+        let loss: number;
+        try {
+          // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
+          const l = await globalNtXent([z1, z2], group, { temperature: c.temperature });
+          try {
+            tidy(() => l.div(c.accumulate).backward());
+            loss = l.item();
+          } finally {
+            l.dispose();
+          }
+        } finally {
+          z1.dispose();
+          z2.dispose();
+        }
         batch.views.forEach((v) => v.dispose());
-        clips += 2 * c.batch;
+        clips += 2 * c.batch * worldSize;
         b++;
         if (!Number.isFinite(loss)) {
           throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoint || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
@@ -154,6 +211,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         lossSum += loss;
         lossCount++;
         if (b % c.accumulate === 0) {
+          await allReduceGradients(model.parameters(), group);
           opt.setLr(schedule.lr);
           opt.step();
           opt.zeroGrad();
@@ -165,12 +223,13 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
           const rate = clips / elapsed;
           const stepsDone = pos.step - stepsAtStart;
           const m = { step: pos.step, epoch, loss: pos.lastLoss, lr: lrNow, clips_per_s: rate, data_wait_share: waitMs / (waitMs + computeMs), bad_videos: badVideos + loader.stats.badVideos, time: elapsed };
-          appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-          tb.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share });
+          if (main) appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
+          tb?.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share });
           progress.update({ step: pos.step, total: totalSteps, epoch, loss: m.loss, lr: lrNow, clipsPerSec: rate, dataWaitShare: m.data_wait_share, etaSec: ((totalSteps - pos.step) * elapsed) / Math.max(1, stepsDone) });
           lossSum = 0;
           lossCount = 0;
-          const stopNow = stopSignal !== null || (o.stopAfter !== undefined && stepsDone >= o.stopAfter);
+          // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
+          const stopNow = await anyRank(stopSignal !== null, group) || (o.stopAfter !== undefined && stepsDone >= o.stopAfter);
           if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoint = save(pos);
           if (stopNow || pos.step >= totalSteps) {
             badVideos += loader.stats.badVideos;
@@ -187,13 +246,51 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    tb.close();
+    tb?.close();
     progress.done();
   }
-  const interrupted = stopSignal !== null || (o.stopAfter !== undefined && pos.step < totalSteps);
+  const interrupted = stopSignal !== null || pos.step < totalSteps;
   if (!checkpoint) checkpoint = save(pos);
-  return {
-    runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint,
-    clipsPerSec: clips / ((performance.now() - t0) / 1000), badVideos, interrupted,
-  };
+  const clipsPerSec = clips / ((performance.now() - t0) / 1000);
+  const parameterDigest = digest(model.parameters());
+  if (group) await sameDigest(group, parameterDigest);
+  return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint, clipsPerSec, badVideos, interrupted, rank: dist.rank, worldSize, parameterDigest };
+}
+
+function digest(params: readonly Tensor[]): string {
+  const h = createHash('sha256');
+  for (const p of params) {
+    const c = p.contiguous();
+    try {
+      const a = c.toTypedArray();
+      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    } finally {
+      c.dispose();
+    }
+  }
+  return h.digest('hex');
+}
+
+/** Throws on every rank unless `value` is the same number on all of them. */
+async function sameOnAllRanks(group: ProcessGroup, what: string, value: number, hint: string): Promise<void> {
+  const t = fromTypedArray(new Float64Array([value]), [1]);
+  const all = await group.allGather(t);
+  t.dispose();
+  const values = Array.from(all.toTypedArray() as Float64Array);
+  all.dispose();
+  const bad = values.findIndex((v) => v !== values[0]);
+  if (bad >= 0) throw new Error(`ranks disagree on ${what}: rank 0 has ${values[0]}, rank ${bad} has ${values[bad]}; ${hint}`);
+}
+
+/** The ranks' parameters must end identical (same start, same summed gradients, same steps). */
+async function sameDigest(group: ProcessGroup, hex: string): Promise<void> {
+  const t = fromTypedArray(Uint8Array.from(Buffer.from(hex, 'hex')), [1, 32]);
+  const all = await group.allGather(t);
+  t.dispose();
+  const bytes = Buffer.from(all.toTypedArray() as Uint8Array);
+  all.dispose();
+  for (let r = 0; r < group.worldSize; r++) {
+    const other = bytes.subarray(r * 32, r * 32 + 32).toString('hex');
+    if (other !== hex) throw new Error(`ranks diverged: parameters on rank ${r} differ from rank ${group.rank}'s after training (digest ${other} vs ${hex})`);
+  }
 }

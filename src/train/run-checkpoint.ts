@@ -24,6 +24,8 @@ export interface TrainState extends TrainPosition {
   optimizer: OptimizerState['meta'];
   config: Record<string, unknown>;
   lastLoss: number;
+  /** Processes that trained together (absent in single-process checkpoints written before distributed training). */
+  worldSize?: number;
 }
 
 export function checkpointName(step: number): string {

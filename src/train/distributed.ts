@@ -1,0 +1,100 @@
+/**
+ * Joining a distributed run from torchrun's environment conventions, and the two collectives the
+ * trainer needs around the optimiser: parameters broadcast from rank 0, gradients summed.
+ *
+ * What is global and what is per rank: the NT-Xent negatives (the whole global batch, see
+ * ssl/ntxent.ts globalNtXent), the gradients (summed), the parameters and the optimiser state (kept
+ * identical: same start, same summed gradients, same steps) and the logged loss. Per rank: the data
+ * shard (VideoLoader rank/worldSize), the augmentation randomness, and BatchNorm statistics
+ * (ordinary per-rank BatchNorm over the local batch, not SyncBN).
+ */
+import { ProcessGroup } from '../torch/distributed.js';
+import { type Tensor } from '../torch/tensor.js';
+import { zeros } from '../torch/creation.js';
+import { type Module } from '../nn/module.js';
+
+export interface DistributedContext {
+  rank: number;
+  worldSize: number;
+  /** Index of this process on its machine (LOCAL_RANK). */
+  localRank: number;
+  masterAddr: string;
+  masterPort: number;
+  /** The process group; undefined for a single process. */
+  group: ProcessGroup | undefined;
+  /** Rank 0 writes checkpoints, metrics, TensorBoard events and progress. */
+  isMain: boolean;
+}
+
+export const SINGLE_PROCESS: DistributedContext = Object.freeze({ rank: 0, worldSize: 1, localRank: 0, masterAddr: '127.0.0.1', masterPort: 29500, group: undefined, isMain: true });
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intVar(env: Env, name: string, min: number, fallback?: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    if (fallback !== undefined) return fallback;
+    throw new Error(`${name} is not set: a distributed run (WORLD_SIZE=${env.WORLD_SIZE}) needs RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (torchrun sets them; \`cvrl pretrain --nproc N\` sets them for local workers)`);
+  }
+  if (!/^\s*\d+\s*$/.test(raw) || Number(raw) < min) throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
+  return Number(raw);
+}
+
+/** Reads and checks torchrun's variables without connecting: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT. */
+export function distributedEnv(env: Env = process.env): Omit<DistributedContext, 'group' | 'isMain'> {
+  const worldSize = intVar(env, 'WORLD_SIZE', 1, 1);
+  if (worldSize === 1) return { rank: 0, worldSize: 1, localRank: 0, masterAddr: '127.0.0.1', masterPort: 29500 };
+  const rank = intVar(env, 'RANK', 0);
+  if (rank >= worldSize) throw new Error(`RANK must be < WORLD_SIZE (${worldSize}), got '${env.RANK}'`);
+  const localRank = intVar(env, 'LOCAL_RANK', 0, rank);
+  const masterAddr = (env.MASTER_ADDR ?? '').trim() || '127.0.0.1';
+  const masterPort = intVar(env, 'MASTER_PORT', 1, 29500);
+  if (masterPort > 65535) throw new Error(`MASTER_PORT must be a TCP port (1-65535), got '${env.MASTER_PORT}'`);
+  return { rank, worldSize, localRank, masterAddr, masterPort };
+}
+
+/**
+ * Joins the run described by the environment (WORLD_SIZE unset or 1: a single process, no group).
+ * Resolves once every rank has joined; rejects naming the variable when one is malformed.
+ */
+export async function initDistributed(env: Env = process.env, o: { timeoutMs?: number } = {}): Promise<DistributedContext> {
+  const e = distributedEnv(env);
+  if (e.worldSize === 1) return SINGLE_PROCESS;
+  const timeoutMs = o.timeoutMs ?? (env.CVRL_DIST_TIMEOUT_S ? intVar(env, 'CVRL_DIST_TIMEOUT_S', 1) * 1000 : undefined);
+  const group = await ProcessGroup.init({ ...e, timeoutMs });
+  return { ...e, group, isMain: e.rank === 0 };
+}
+
+/** Makes every rank's parameters and buffers equal to rank 0's (in place). */
+export async function broadcastModule(module: Module<never[], unknown>, group: ProcessGroup | undefined): Promise<void> {
+  if (!group) return;
+  await group.broadcast([...module.parameters(), ...module.buffers()], 0);
+}
+
+/**
+ * Sums the gradients of `params` over ranks in place (SUM: each rank's gradient is its slice's share
+ * of the global loss's gradient, see globalNtXent). Parameters without a gradient are skipped; they
+ * are the same on every rank because every rank runs the same graph.
+ */
+export async function allReduceGradients(params: readonly Tensor[], group: ProcessGroup | undefined): Promise<void> {
+  if (!group) return;
+  const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  try {
+    await group.allReduce(grads);
+  } finally {
+    for (const g of grads) g.dispose();
+  }
+}
+
+/** True on every rank when `flag` is true on any rank (for stopping together after a signal). */
+export async function anyRank(flag: boolean, group: ProcessGroup | undefined): Promise<boolean> {
+  if (!group) return flag;
+  const t = zeros([1]);
+  try {
+    if (flag) t.fill_(1);
+    await group.allReduce([t]);
+    return t.item() > 0;
+  } finally {
+    t.dispose();
+  }
+}
