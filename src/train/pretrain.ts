@@ -141,10 +141,15 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     : join(runDir, 'checkpoints', checkpointName(s.step));
 
   let stopSignal: string | null = null;
+  let stopAt = 0;
   const onSignal = (sig: string) => () => {
+    // A terminal's Ctrl-C reaches both bin/cvrl.js and this process, and the launcher forwards it
+    // again: the same signal within half a second is one event.
+    if (stopSignal === sig && performance.now() - stopAt < 500) return;
     // The first signal checkpoints at the next step; a second one (a hung read, an impatient user) exits now.
     if (stopSignal !== null) process.exit(130);
     stopSignal = sig;
+    stopAt = performance.now();
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
   process.on('SIGINT', handlers.SIGINT);

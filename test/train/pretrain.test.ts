@@ -82,6 +82,19 @@ test('SIGTERM writes a checkpoint at the current step before exiting', async () 
   assert.ok(ck.state.step < 8);
 });
 
+test('Ctrl-C in a terminal (SIGINT to the whole process group, through the jemalloc launcher) checkpoints once and exits 130', async () => {
+  const runDir = join(root, 'd');
+  const env = { ...process.env, LD_PRELOAD: '' }; // bin/cvrl.js re-executes itself under jemalloc, as for a user
+  const child = spawn(process.execPath, ['bin/cvrl.js', 'pretrain', ...flags({ ...base, out: runDir, checkpointEvery: 100, steps: 50 }), '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+  await waitForStep(runDir, 2, child);
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 130);
+  const ck = loadTrainCheckpoint(runDir);
+  assert.equal(ck.state.step, Math.max(...losses(runDir).keys()));
+  assert.ok(ck.state.step < 50);
+});
+
 test('a failed checkpoint write leaves the previous checkpoint loadable; a finished run refuses to restart', async () => {
   const runDir = join(root, 'a');
   const before = loadTrainCheckpoint(runDir);
