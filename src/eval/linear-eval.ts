@@ -126,7 +126,8 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
       const add = (s: Step) => { acc.loss += s.loss * s.n; acc.correct += s.correct; acc.n += s.n; step++; };
       if (cached) {
         const perm = Rng.from(seed, epoch, 0x11ea).shuffle(Array.from({ length: cached.x.size(0) }, (_, i) => i));
-        for (let b = 0; b < perm.length; b += bs) {
+        // BatchNorm cannot standardise a batch of one: a last batch of one sample waits for the next epoch.
+        for (let b = 0; b + 1 < perm.length; b += bs) {
           opt.setLr(schedule.lr);
           const idx = fromTypedArray(BigInt64Array.from(perm.slice(b, b + bs).map(BigInt)));
           const x = cached.x.indexSelect(0, idx), y = cached.y.indexSelect(0, idx);
@@ -137,6 +138,10 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
       } else {
         const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin), seed, epoch, shuffle: true, dropLast: false }, cache);
         for await (const batch of loader) {
+          if (batch.labels.length < 2) {
+            batch.views[0].dispose();
+            continue;
+          }
           opt.setLr(schedule.lr);
           const x = tidy(() => noGrad(() => encoder.forward(batch.views[0])));
           batch.views[0].dispose();

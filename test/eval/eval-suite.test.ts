@@ -62,6 +62,17 @@ test('linear-eval on cached features fits its training set (the optimiser works)
   assert.equal(readFileSync(join(root, 'le-cached', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 60);
 });
 
+test('a last training batch of one video (BatchNorm cannot use it) is skipped, not fatal', async () => {
+  const train = openDataset({ data, format: 'ucf101', annotations: ann, split: 1 }).items.length;
+  const batchSize = train - 1;
+  for (const augment of [true, false]) {
+    const m = await runLinearEval({ ...job(`le-odd-${augment}`, { spatialViews: 1 }), linear: { epochs: 1, batchSize, augment } });
+    assert.ok(m.top1 >= 0);
+  }
+  const ft = await runFinetune({ ...job('ft-odd', { spatialViews: 1 }), finetune: { epochs: 1, batchSize } });
+  assert.ok(ft.top1 >= 0);
+});
+
 test('finetune through the CLI: label fraction, saved model, scratch baseline', () => {
   const base = ['--data', data, '--format', 'ucf101', '--annotations', ann, '--split', '1', '--epochs', '2', '--batch', '4', '--temporal-views', '2', '--spatial-views', '1', '--threads', '1', '--quiet'];
   const run = (args: string[]) => spawnSync(process.execPath, ['bin/cvrl.js', 'finetune', ...base, ...args], { encoding: 'utf8' });
