@@ -12,6 +12,7 @@ import { runLinearEval, runFinetune } from '../../src/eval/run-classification.js
 import { runEmbed, runRetrieve } from '../../src/eval/run-embedding.js';
 import { readEmbeddings } from '../../src/eval/embedding-file.js';
 import { loadSafetensors } from '../../src/nn/safetensors.js';
+import { labelFractionSubset } from '../../src/eval/label-fraction.js';
 import { extractEmbeddings } from '../../src/eval/extract.js';
 import { type EvalJobOptions } from '../../src/eval/job.js';
 import { tempDir } from '../helpers/python.js';
@@ -61,6 +62,16 @@ test('linear-eval on cached features fits its training set (the optimiser works)
   const m = await runLinearEval({ ...job('le-cached', { spatialViews: 1 }), linear: { epochs: 60, batchSize: 8, augment: false, trainViews: 2, lr: 0.5 } });
   assert.equal(m.trainTop1, 100);
   assert.equal(readFileSync(join(root, 'le-cached', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 60);
+});
+
+test('label-fraction subsets of every official split stay inside its training videos, away from its test videos', () => {
+  for (const split of [1, 2, 3]) {
+    const train = openDataset({ data, format: 'ucf101', annotations: ann, split });
+    const test = new Set(openDataset({ data, format: 'ucf101', annotations: ann, split, subset: 'test' }).items.map((i) => i.path));
+    const subset = labelFractionSubset(train, 0.3, split);
+    assert.ok(subset.items.length > 0 && subset.items.length < train.items.length);
+    assert.deepEqual(subset.items.filter((i) => test.has(i.path)), [], `split ${split}`);
+  }
 });
 
 test('a last training batch of one video is skipped: BatchNorm statistics stay finite', async () => {
