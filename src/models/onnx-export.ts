@@ -109,6 +109,8 @@ function block(g: GraphBuilder, x: string, b: BasicBlock | Bottleneck, path: str
 export interface OnnxExportOptions {
   /** Also output class logits from this classifier (a Linear on the pooled features). */
   classifier?: Linear | null;
+  /** L2-normalise the features before the classifier (the probe and fine-tuning heads do). */
+  normalizeFeatures?: boolean;
   producerVersion?: string;
 }
 
@@ -125,7 +127,8 @@ export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Arr
   const head = o.classifier;
   if (head) {
     const w = g.constant('fc.weight', head.weight);
-    const inputs = ['features', w];
+    const x = o.normalizeFeatures ? g.node('LpNormalization', ['features'], [int('axis', 1), int('p', 2)]) : 'features';
+    const inputs = [x, w];
     if (head.bias) inputs.push(g.constant('fc.bias', head.bias));
     g.node('Gemm', inputs, [int('transB', 1)], 'logits');
     outputs.push(valueInfo('logits', ['batch', head.outFeatures]));

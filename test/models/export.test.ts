@@ -7,6 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { randn, tidy, noGrad, manualSeed, Tensor } from '../../src/torch/index.js';
 import { loadSafetensors } from '../../src/nn/index.js';
 import { createModel, saveEncoder, loadEncoder, exportModel, section, writeCheckpoint, resolveCheckpoint, LinearClassifier, ResNet3d } from '../../src/models/index.js';
+import { FineTuneHead } from '../../src/models/heads.js';
+import { saveSections } from '../../src/models/checkpoint.js';
 import { tempDir, torchAvailable } from '../helpers/python.js';
 
 /** A tiny encoder with non-trivial BN statistics and affine terms (so folding is exercised), scaled to keep features O(1) like a trained net. */
@@ -64,6 +66,30 @@ for (const arch of ['cvrl_r3d50', 'r2plus1d_18', 'mc3_18']) {
     }
   });
 }
+
+test('ONNX export folds the probe / fine-tuning head (L2 norm, BatchNorm without affine, fc) and matches it', async () => {
+  manualSeed(2);
+  const dir = tempDir();
+  const enc = tinyEncoder('r3d_18');
+  const head = new FineTuneHead(enc.featureDim, 4);
+  noGrad(() => {
+    head.bn.runningMean!.uniform_(-0.05, 0.05);
+    head.bn.runningVar!.uniform_(0.001, 0.01);
+  });
+  head.eval();
+  const file = join(dir, 'model.safetensors');
+  saveSections(file, { encoder: enc, classifier: head }, { model: { arch: 'r3d_18', overrides: { width: 0.125 } } });
+  const out = join(dir, 'm.onnx');
+  exportModel({ checkpoint: file, format: 'onnx', out, withHead: true });
+  const x = randn([2, 3, 8, 40, 40]);
+  const ours = tidy(() => noGrad(() => head.forward(enc.forward(x))));
+  const got = await runOnnx(out, x);
+  const ref = ours.toTypedArray() as Float32Array;
+  const maxDiff = Math.max(...Array.from(got.logits, (v, i) => Math.abs(v - ref[i])));
+  const scale = Math.max(...Array.from(ref, Math.abs));
+  assert.ok(scale > 1, 'the standardisation matters for these logits');
+  assert.ok(maxDiff < 1e-3 * scale, `logits max abs diff ${maxDiff} (scale ${scale})`);
+});
 
 test('safetensors export keeps PyTorch keys and round-trips; checkpoints resolve from run directories', () => {
   const dir = tempDir();
