@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runDemo } from '../eval/demo.js';
 import { positiveInt } from './parse.js';
+import { MOTION_CLASSES } from '../video/synth.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -9,9 +10,10 @@ export function registerDemo(program: Command): void {
     .description('end-to-end demo on a built-in synthetic dataset (about 11 minutes on 2 cores): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
     .option('--out <dir>', 'output folder (data, pre-training run, metrics)', 'runs/demo')
     .option('--config <file>', 'pre-training recipe (default configs/cpu-demo.yaml)')
+    .option('--classes <n>', `synthetic motion classes (2-${MOTION_CLASSES.length})`, positiveInt('--classes'))
     .option('--videos-per-class <n>', 'synthetic videos per class', positiveInt('--videos-per-class'))
     .option('--quiet', 'no progress bar')
-    .action(async (o: { out: string; config?: string; videosPerClass?: number; quiet?: boolean }) => {
-      await runDemo({ out: o.out, config: o.config, videosPerClass: o.videosPerClass, quiet: o.quiet });
+    .action(async (o: { out: string; config?: string; classes?: number; videosPerClass?: number; quiet?: boolean }) => {
+      await runDemo({ out: o.out, config: o.config, classes: o.classes, videosPerClass: o.videosPerClass, quiet: o.quiet });
     });
 }
