@@ -74,7 +74,7 @@ export function addEvalOptions(cmd: Command, views: { temporal: number; spatial:
     .option('--spatial-views <n>', `1 (centre) or 3 (left/centre/right) crops per clip (default ${views.spatial})`, spatialArg)
     .option('--batch <n>', 'videos per batch', positiveInt('--batch'))
     .option('--parallelism <n>', 'videos decoded at once', positiveInt('--parallelism'))
-    .option('--threads <n>', 'libtorch intra-op threads', positiveInt('--threads'))
+    .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .requiredOption('--out <dir>', 'output directory (metrics.json, summary.md, ...)')
     .option('--quiet', 'no progress output');

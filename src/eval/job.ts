@@ -1,4 +1,5 @@
 /** What every evaluation command shares: its options, the clip settings and the metrics header. */
+import { availableParallelism } from 'node:os';
 import { setNumThreads } from '../torch/runtime.js';
 import { type EncoderSource, type EncoderSourceOptions, describeEncoder } from './encoder-source.js';
 import { type EvalDataSpec } from './eval-data.js';
@@ -24,8 +25,9 @@ export function resolveClip(o: EvalJobOptions, src: EncoderSource): ClipOptions 
   return { frames: pick('frames', 16), stride: pick('stride', 2), size: pick('size', 112), decodeShortSide: pick('decodeShortSide', undefined) };
 }
 
+/** libtorch defaults to one intra-op thread here: use every core unless told otherwise. */
 export function startJob(o: EvalJobOptions): void {
-  if (o.threads !== undefined) setNumThreads(o.threads);
+  setNumThreads(o.threads ?? availableParallelism());
 }
 
 /** The part of metrics.json that says what was evaluated and how. */
