@@ -348,6 +348,7 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
       if (draining) m.Fail("decoder stalled");
       int rr = av_read_frame(m.fmt, m.pkt);
       if (rr == AVERROR_EOF) {
+        m.dec->skip_frame = AVDISCARD_DEFAULT;  // the flush must not carry the last packet's setting
         avcodec_send_packet(m.dec, nullptr);
         draining = true;
         continue;
