@@ -53,6 +53,7 @@ struct DecodeRequest {
   video::OutputSize size;
   int decoderThreads = 1;
   bool seek = true;
+  bool skipNonRef = true;
 };
 
 class DecodeWorker : public PromiseWorker {
@@ -81,6 +82,7 @@ class DecodeWorker : public PromiseWorker {
     o.Set("frames", WrapTensor(env, out_));
     o.Set("frameCount", static_cast<double>(frameCount_));
     o.Set("retried", retried_);
+    o.Set("decodedFrames", static_cast<double>(decodedFrames_));
     if (retried_) o.Set("firstError", firstError_);
     Resolve(o);
   }
@@ -111,13 +113,14 @@ class DecodeWorker : public PromiseWorker {
     uint8_t* base = out_.data_ptr<uint8_t>();
     reader.decode(wanted, h, w, seek, [&](int64_t f, const uint8_t* rgb) {
       for (int64_t slot : slots[f]) std::memcpy(base + slot * frameBytes, rgb, frameBytes);
-    });
+    }, req_.skipNonRef, &decodedFrames_);
   }
 
   DecodeRequest req_;
   at::Tensor out_;
   int64_t frameCount_ = 0;
   bool retried_ = false;
+  int64_t decodedFrames_ = 0;  // over all attempts
   std::string firstError_;
 };
 
@@ -208,7 +211,7 @@ void RegisterVideo(Napi::Env env, Napi::Object exports) {
       return w->Promise();
     });
   }, "probeVideo"));
-  // decodeClips(path, starts[], frames, stride, { shortSide?, height?, width?, decoderThreads?, seek? })
+  // decodeClips(path, starts[], frames, stride, { shortSide?, height?, width?, decoderThreads?, seek?, skipNonRef? })
   exports.Set("decodeClips", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [](Args& a) -> Napi::Value {
       DecodeRequest r;
@@ -226,6 +229,8 @@ void RegisterVideo(Napi::Env env, Napi::Object exports) {
         r.decoderThreads = IntOpt(o, "decoderThreads", 1);
         Napi::Value s = o.Get("seek");
         if (s.IsBoolean()) r.seek = s.As<Napi::Boolean>().Value();
+        Napi::Value k = o.Get("skipNonRef");
+        if (k.IsBoolean()) r.skipNonRef = k.As<Napi::Boolean>().Value();
       }
       auto* w = new DecodeWorker(a.env(), std::move(r));
       w->Queue();

@@ -53,8 +53,11 @@ class VideoReader {
   // converted to RGB24 at h x w. With `seek`, jumps to the keyframe before a target when that is
   // shorter than decoding forward; without, decodes sequentially from the start (the retry path).
   // Throws VideoError on any decoder error or when a requested frame never appears.
+  // `skipNonRef` lets the decoder drop unwanted non-reference frames (see decode() in the .cc for
+  // when that applies); `decodedFrames`, when given, is increased by each frame the decoder outputs.
   void decode(const std::vector<int64_t>& wanted, int h, int w, bool seek,
-              const std::function<void(int64_t, const uint8_t*)>& sink);
+              const std::function<void(int64_t, const uint8_t*)>& sink, bool skipNonRef = true,
+              int64_t* decodedFrames = nullptr);
 
  private:
   struct Impl;

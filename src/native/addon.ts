@@ -48,6 +48,7 @@ export interface NativeDecodeOptions {
   width?: number;
   decoderThreads?: number;
   seek?: boolean;
+  skipNonRef?: boolean;
 }
 
 export interface NativeDecodeResult {
@@ -55,6 +56,7 @@ export interface NativeDecodeResult {
   frameCount: number;
   retried: boolean;
   firstError?: string;
+  decodedFrames: number;
 }
 
 export interface NativeEncodeOptions {

@@ -39,6 +39,12 @@ export interface DecodeOptions {
   decoderThreads?: number;
   /** Seek to keyframes (default); false decodes sequentially from the start. */
   seek?: boolean;
+  /**
+   * Let the decoder skip non-reference frames (h264 nal_ref_idc 0, MPEG-4 B-VOPs) that no clip
+   * wants (default true). Exact: such frames affect no other frame. Applies to seeking decodes of
+   * h264 and MPEG-4 streams with presentation timestamps; false decodes every frame (A/B checks).
+   */
+  skipNonRef?: boolean;
 }
 
 export interface DecodedClips {
@@ -49,6 +55,8 @@ export interface DecodedClips {
   /** The seeking decode failed and the clips came from a sequential decode from the start. */
   retried: boolean;
   firstError?: string;
+  /** Frames the decoder produced for this call (all attempts); fewer than read when non-reference frames were skipped. */
+  decodedFrames: number;
 }
 
 /**
@@ -59,8 +67,8 @@ export async function decodeClips(path: string, o: DecodeOptions): Promise<Decod
   if (!Number.isInteger(o.frames) || o.frames < 1) throw new RangeError(`frames must be a positive integer, got ${o.frames}`);
   if (!Number.isInteger(o.stride) || o.stride < 1) throw new RangeError(`stride must be a positive integer, got ${o.stride}`);
   if (o.starts.length === 0 || o.starts.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`clip starts must be non-negative integers, got [${o.starts.join(', ')}]`);
-  const r = await native.decodeClips(path, o.starts, o.frames, o.stride, { ...o.size, decoderThreads: o.decoderThreads, seek: o.seek });
-  return { frames: wrap(r.frames), frameCount: r.frameCount, retried: r.retried, firstError: r.firstError };
+  const r = await native.decodeClips(path, o.starts, o.frames, o.stride, { ...o.size, decoderThreads: o.decoderThreads, seek: o.seek, skipNonRef: o.skipNonRef });
+  return { frames: wrap(r.frames), frameCount: r.frameCount, retried: r.retried, firstError: r.firstError, decodedFrames: r.decodedFrames };
 }
 
 export type VideoCodec = 'h264' | 'mpeg4' | 'mjpeg' | 'vp9';

@@ -54,6 +54,69 @@ for (const [name, opts] of CODECS) {
   });
 }
 
+// Unwanted non-reference frames are skipped (skipNonRef, on by default). That must not change a
+// byte: every frame equals the frame at that index of a full sequential decode (which decodes
+// everything), for strides 1-3 from starts inside GOPs (keyframe every 12), with one decoder thread
+// and with frame threads. x264 with 3 B-frames uses b-pyramid, so some B-frames are references
+// and must still be decoded; MPEG-4 B-VOPs never are. `retried` must stay false: a wrongly skipped
+// frame would otherwise be repaired silently by the sequential retry.
+const SKIP_CASES: [string, WriteOptions][] = [
+  ['skip-h264-b3.mp4', { codec: 'h264', gop: 12, bframes: 3 }],
+  ['skip-h264-b2.mkv', { codec: 'h264', gop: 12, bframes: 2 }],
+  ['skip-mpeg4-b2.mp4', { codec: 'mpeg4', gop: 12, bframes: 2 }],
+];
+
+for (const [name, opts] of SKIP_CASES) {
+  test(`${name}: skipping unwanted non-reference frames is frame-exact (strides 1-3, starts inside GOPs, frame threads)`, async () => {
+    const N = 72, T = 8;
+    const path = await makeVideo(dir, name, { frames: N, ...opts });
+    const full = await decodeClips(path, { starts: [0], frames: N, stride: 1, seek: false });
+    assert.equal(full.decodedFrames, N, 'the sequential decode decodes every frame');
+    const ref = frameBytes(full.frames);
+    full.frames.dispose();
+    for (const stride of [1, 2, 3]) {
+      for (const decoderThreads of [1, 2]) {
+        let decodedSkip = 0, decodedAll = 0;
+        const check = async (starts: number[]) => {
+          for (const skipNonRef of [true, false]) {
+            const got = await decodeClips(path, { starts, frames: T, stride, decoderThreads, skipNonRef });
+            const where = `${name} stride ${stride} threads ${decoderThreads} skipNonRef ${skipNonRef} starts [${starts}]`;
+            assert.equal(got.retried, false, `${where}: retried after ${got.firstError}`);
+            const frames = frameBytes(got.frames);
+            starts.forEach((s, c) => {
+              for (let t = 0; t < T; t++) {
+                const f = (s + t * stride) % N;
+                assert.ok(Buffer.from(frames[c * T + t]).equals(Buffer.from(ref[f])), `${where}: clip ${c} frame ${t} (source ${f}) differs`);
+              }
+            });
+            got.frames.dispose();
+            if (skipNonRef) decodedSkip += got.decodedFrames;
+            else decodedAll += got.decodedFrames;
+          }
+        };
+        for (const s of [1, 5, 13, 22, 30, 37, 47, 51]) await check([s]);
+        await check([3, 26, 50]);
+        assert.ok(decodedSkip <= decodedAll, `${name} stride ${stride}: skipping decoded more frames (${decodedSkip} > ${decodedAll})`);
+        // With stride > 1 half or more of the frames are unwanted, some of them non-reference B-frames.
+        if (stride > 1) assert.ok(decodedSkip < decodedAll, `${name} stride ${stride} threads ${decoderThreads}: nothing was skipped (${decodedSkip} frames decoded both ways)`);
+      }
+    }
+  });
+}
+
+test('non-reference frames are never skipped where frames are counted (AVI without timestamps, sequential decode)', async () => {
+  const avi = await makeVideo(dir, 'count-mpeg4-b2.avi', { frames: 48, codec: 'mpeg4', gop: 12, bframes: 2 });
+  const mp4 = await makeVideo(dir, 'count-h264-b3.mp4', { frames: 48, codec: 'h264', gop: 12, bframes: 3 });
+  for (const [path, seek] of [[avi, true], [avi, false], [mp4, false]] as const) {
+    const decoded = await Promise.all([true, false].map(async (skipNonRef) => {
+      const r = await decodeClips(path, { starts: [13], frames: 8, stride: 2, seek, skipNonRef });
+      r.frames.dispose();
+      return r.decodedFrames;
+    }));
+    assert.equal(decoded[0], decoded[1], `${path} seek ${seek}: frames decoded with and without skipNonRef`);
+  }
+});
+
 test('our sequential decode matches PyAV frame for frame (independent oracle)', { skip: !torchAvailable() && 'python3 missing' }, async () => {
   for (const name of ['h264.mp4', 'mpeg4-bframes.avi', 'vp9.webm']) {
     const path = join(dir, name);
