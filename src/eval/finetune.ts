@@ -29,6 +29,8 @@ export interface FinetuneOptions extends ClipOptions {
   weightDecay?: number;
   warmupEpochs?: number;
   dropout?: number;
+  /** Learning-rate multiplier of the encoder relative to the head (1: one rate for the whole network). */
+  backboneLrMult?: number;
   /** Smallest crop area (fraction of the frame) of the training augmentation. */
   cropAreaMin?: number;
   bf16?: boolean;
@@ -69,7 +71,14 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const log = o.log ?? (() => undefined);
   manualSeed(seed);
   const model = new VideoClassifier(encoder, train.classes.length, o.dropout ?? 0.5);
-  const opt = new SGD(weightDecayGroups<{ lr: number }>(model.namedParameters(), o.weightDecay ?? 1e-4), { lr, momentum: o.momentum ?? 0.9 });
+  // The encoder may learn slower than the new head: a small label set easily wrecks pre-trained features.
+  const wd = o.weightDecay ?? 1e-4, backboneMult = o.backboneLrMult ?? 1;
+  const groups = [
+    ...weightDecayGroups<{ lr: number }>(model.encoder.namedParameters(), wd).map((g) => ({ ...g, lrMult: backboneMult })),
+    ...weightDecayGroups<{ lr: number }>(model.classifier.namedParameters(), wd).map((g) => ({ ...g, lrMult: 1 })),
+  ];
+  const opt = new SGD(groups.map(({ params, options }) => ({ params, options })), { lr, momentum: o.momentum ?? 0.9 });
+  const setLr = (v: number) => opt.groups.forEach((g, i) => { g.options.lr = v * groups[i].lrMult; });
   // Small label subsets can hold fewer videos than a batch: keep the last partial batch.
   const stepsPerEpoch = Math.ceil(train.items.length / bs);
   const totalSteps = epochs * stepsPerEpoch;
@@ -88,7 +97,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
         batch.views[0].dispose();
         continue;
       }
-      opt.setLr(schedule.lr);
+      setLr(schedule.lr);
       const y = fromTypedArray(BigInt64Array.from(batch.labels.map(BigInt)));
       const r = tidy(() => {
         const logits = (o.bf16 ? autocast(() => model.forward(batch.views[0])) : model.forward(batch.views[0])).float();

@@ -114,6 +114,19 @@ test('finetune through the CLI: label fraction, saved model, scratch baseline', 
   assert.deepEqual(s.clip, { ...CLIP }, 'the scratch baseline keeps the checkpoint\'s clip settings');
 });
 
+test('finetune --backbone-lr-mult 0 trains only the head: encoder weights stay as loaded', async () => {
+  const changed = async (name: string, backboneLrMult: number): Promise<string[]> => {
+    await runFinetune({ ...job(name, { spatialViews: 1, temporalViews: 1 }), finetune: { epochs: 1, batchSize: 8, backboneLrMult } });
+    const before = loadSafetensors(ckpt).tensors, after = loadSafetensors(join(root, name, 'model.safetensors')).tensors;
+    const weights = [...before.keys()].filter((k) => k.endsWith('.weight'));
+    const moved = weights.filter((k) => before.get(k)!.sub(after.get(k)!).abs().amax().item() > 0);
+    [...before.values(), ...after.values()].forEach((t) => t.dispose());
+    return moved;
+  };
+  assert.deepEqual(await changed('ft-frozen', 0), []);
+  assert.ok((await changed('ft-moving', 1)).length > 10, 'at multiplier 1 the encoder trains');
+});
+
 test('retrieve: recall@k rises with k; kNN top-1 is reported', async () => {
   const m = await runRetrieve({ ...job('ret', { spatialViews: 1 }), ks: [1, 5, 10, 20], knnK: 5 });
   const r = m.recall as Record<string, number>;
