@@ -7,7 +7,7 @@ import { MOTION_CLASSES } from '../video/synth.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('end-to-end demo on a built-in synthetic dataset (about 11 minutes on 2 cores): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
+    .description('end-to-end demo on a built-in synthetic dataset (about 10 minutes on 2 cores): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
     .option('--out <dir>', 'output folder (data, pre-training run, metrics)', 'runs/demo')
     .option('--config <file>', 'pre-training recipe (default configs/cpu-demo.yaml)')
     .option('--classes <n>', `synthetic motion classes (2-${MOTION_CLASSES.length})`, positiveInt('--classes'))
