@@ -19,7 +19,7 @@ export function registerFinetune(program: Command): void {
     .option('--scratch', 'random initial weights with the same architecture and schedule (the supervised baseline)')
     .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', fractionArg, 1)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 30)
-    .option('--lr <x>', 'SGD learning rate (warm-up then cosine, momentum 0.9)', positiveNumber('--lr'), 0.05)
+    .option('--lr <x>', 'SGD learning rate (warm-up then cosine, momentum 0.9)', positiveNumber('--lr'), 0.01)
     .option('--backbone-lr-mult <x>', 'encoder learning rate as a multiple of the head\'s', Number, 1)
     .option('--warmup-epochs <n>', 'linear warm-up epochs', Number, 1)
     .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)

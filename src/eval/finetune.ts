@@ -67,7 +67,7 @@ export class VideoClassifier extends Module {
 
 export async function finetune(encoder: ResNet3d, train: VideoDataset, test: VideoDataset, o: FinetuneOptions): Promise<FinetuneResult> {
   if (train.items.some((it) => it.label < 0)) throw new Error(`${train.root}: fine-tuning needs labelled training videos`);
-  const epochs = o.epochs ?? 30, bs = o.batchSize ?? 8, lr = o.lr ?? 0.05, seed = o.seed ?? 0;
+  const epochs = o.epochs ?? 30, bs = o.batchSize ?? 8, lr = o.lr ?? 0.01, seed = o.seed ?? 0;
   const log = o.log ?? (() => undefined);
   manualSeed(seed);
   const model = new VideoClassifier(encoder, train.classes.length, o.dropout ?? 0.5);
