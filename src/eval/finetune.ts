@@ -6,7 +6,7 @@
 import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
 import { autocast } from '../torch/autograd.js';
-import { fromTypedArray } from '../torch/creation.js';
+import { tensor } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
 import * as F from '../torch/functional.js';
 import { Module } from '../nn/module.js';
@@ -18,33 +18,18 @@ import { weightDecayGroups } from '../optim/groups.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
-import { multiViewTest, type MultiViewResult } from './classify.js';
-import { trainAugment, type ClipOptions, type EpochRecord } from './linear-eval.js';
+import { multiViewTest } from './classify.js';
+import { trainAugment, type EpochRecord, type SupervisedOptions, type SupervisedResult } from './supervised.js';
 
-export interface FinetuneOptions extends ClipOptions {
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
+export interface FinetuneOptions extends SupervisedOptions {
   warmupEpochs?: number;
   dropout?: number;
   /** Learning-rate multiplier of the encoder relative to the head (1: one rate for the whole network). */
   backboneLrMult?: number;
-  /** Smallest crop area (fraction of the frame) of the training augmentation. */
-  cropAreaMin?: number;
   bf16?: boolean;
-  temporalViews?: number;
-  spatialViews?: 1 | 3;
-  seed?: number;
-  parallelism?: number;
-  onEpoch?: (r: EpochRecord) => void;
-  log?: (line: string) => void;
 }
 
-export interface FinetuneResult extends MultiViewResult {
-  trainTop1: number;
-  trainVideos: number;
+export interface FinetuneResult extends SupervisedResult {
   model: VideoClassifier;
 }
 
@@ -98,7 +83,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
         continue;
       }
       setLr(schedule.lr);
-      const y = fromTypedArray(BigInt64Array.from(batch.labels.map(BigInt)));
+      const y = tensor(batch.labels, { dtype: 'int64' });
       const r = tidy(() => {
         const logits = (o.bf16 ? autocast(() => model.forward(batch.views[0])) : model.forward(batch.views[0])).float();
         const loss = F.crossEntropy(logits, y);

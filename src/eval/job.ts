@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { setNumThreads } from '../torch/runtime.js';
 import { type EncoderSource, type EncoderSourceOptions, describeEncoder } from './encoder-source.js';
 import { type EvalDataSpec } from './eval-data.js';
-import { type ClipOptions } from './linear-eval.js';
+import { type ClipOptions } from './supervised.js';
 
 export interface EvalJobOptions {
   out: string;

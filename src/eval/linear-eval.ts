@@ -7,7 +7,7 @@
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
-import { fromTypedArray } from '../torch/creation.js';
+import { tensor } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
 import * as F from '../torch/functional.js';
 import { LinearProbeHead } from '../models/heads.js';
@@ -17,55 +17,18 @@ import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { Rng } from '../video/rng.js';
-import { cropFlipConfig, type AugmentConfig } from '../video/augment-params.js';
-import { videoFeatures, type ExtractOptions } from './extract.js';
-import { multiViewTest, type MultiViewResult } from './classify.js';
+import { videoFeatures, toTensor, type ExtractOptions } from './extract.js';
+import { multiViewTest } from './classify.js';
+import { trainAugment, type EpochRecord, type SupervisedOptions, type SupervisedResult } from './supervised.js';
 
-export interface ClipOptions {
-  frames: number;
-  stride: number;
-  size: number;
-  decodeShortSide?: number;
-}
-
-/** Training-clip augmentation of the supervised protocols: random resized crop of this minimum area, and flip. */
-export function trainAugment(size: number, cropAreaMin = 0.3): AugmentConfig {
-  if (!(cropAreaMin > 0 && cropAreaMin <= 1)) throw new RangeError(`--crop-area-min must be in (0, 1], got ${cropAreaMin}`);
-  return cropFlipConfig(size, { cropArea: [cropAreaMin, 1] });
-}
-
-export interface EpochRecord {
-  epoch: number;
-  step: number;
-  loss: number;
-  lr: number;
-  train_top1: number;
-  seconds: number;
-}
-
-export interface LinearEvalOptions extends ClipOptions {
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
+export interface LinearEvalOptions extends SupervisedOptions {
   /** Crop + flip training clips every epoch (default); off: one set of cached features. */
   augment?: boolean;
-  /** Smallest crop area (fraction of the frame) of the training augmentation. */
-  cropAreaMin?: number;
   /** With augmentation off: evenly spaced clips per training video (each in the test's spatial crops), each a sample. */
   trainViews?: number;
-  temporalViews?: number;
-  spatialViews?: 1 | 3;
-  seed?: number;
-  parallelism?: number;
-  onEpoch?: (r: EpochRecord) => void;
-  log?: (line: string) => void;
 }
 
-export interface LinearEvalResult extends MultiViewResult {
-  trainTop1: number;
-  trainVideos: number;
+export interface LinearEvalResult extends SupervisedResult {
   head: LinearProbeHead;
 }
 
@@ -110,9 +73,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
         labels.push(v.label);
       }
     }
-    const x = new Float32Array(rows.length * encoder.featureDim);
-    rows.forEach((r, i) => x.set(r, i * encoder.featureDim));
-    cached = { x: fromTypedArray(x, [rows.length, encoder.featureDim]), y: fromTypedArray(BigInt64Array.from(labels.map(BigInt))) };
+    cached = { x: toTensor(rows), y: tensor(labels, { dtype: 'int64' }) };
     log(`linear-eval: cached ${rows.length} training features`);
   }
   const stepsPerEpoch = Math.ceil((cached ? cached.x.size(0) : train.items.length) / bs);
@@ -129,7 +90,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
         // BatchNorm cannot standardise a batch of one: a last batch of one sample waits for the next epoch.
         for (let b = 0; b + 1 < perm.length; b += bs) {
           opt.setLr(schedule.lr);
-          const idx = fromTypedArray(BigInt64Array.from(perm.slice(b, b + bs).map(BigInt)));
+          const idx = tensor(perm.slice(b, b + bs), { dtype: 'int64' });
           const x = cached.x.indexSelect(0, idx), y = cached.y.indexSelect(0, idx);
           add(trainStep(head, opt, x, y));
           [idx, x, y].forEach((t) => t.dispose());
@@ -145,7 +106,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
           opt.setLr(schedule.lr);
           const x = tidy(() => noGrad(() => encoder.forward(batch.views[0])));
           batch.views[0].dispose();
-          const y = fromTypedArray(BigInt64Array.from(batch.labels.map(BigInt)));
+          const y = tensor(batch.labels, { dtype: 'int64' });
           add(trainStep(head, opt, x, y));
           x.dispose();
           y.dispose();

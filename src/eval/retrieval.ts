@@ -6,13 +6,12 @@
  */
 import { tidy } from '../torch/scope.js';
 import { noGrad } from '../torch/autograd.js';
-import { fromTypedArray } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
 import * as F from '../torch/functional.js';
 import { type ResNet3d } from '../models/resnet3d.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoCache } from '../video/loader.js';
-import { videoFeatures, meanView, type ExtractOptions } from './extract.js';
+import { videoFeatures, meanView, toTensor, type ExtractOptions } from './extract.js';
 import { recallAtK, knnScores, topK } from './metrics.js';
 
 export interface RetrievalOptions extends ExtractOptions {
@@ -45,9 +44,7 @@ async function features(encoder: ResNet3d, dataset: VideoDataset, o: ExtractOpti
     labels.push(v.label);
   }
   if (rows.length === 0) throw new Error(`${dataset.root}: no readable videos`);
-  const d = rows[0].length, flat = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => flat.set(r, i * d));
-  const x = tidy(() => F.normalize(fromTypedArray(flat, [rows.length, d]), { dim: 1 }));
+  const x = tidy(() => F.normalize(toTensor(rows), { dim: 1 }));
   return { x, labels, badVideos: stats.badVideos };
 }
 
