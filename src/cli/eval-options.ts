@@ -2,21 +2,16 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { DATASET_FORMATS, type DatasetFormat } from '../video/dataset.js';
 import { type EvalJobOptions } from '../eval/job.js';
+import { type EvalDataSpec } from '../eval/eval-data.js';
 import { positiveInt } from './parse.js';
 
-export interface EvalFlags {
+/** Parsed flags: the dataset spec (with --format still unchecked), encoder, clip, view and run settings. */
+export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
+  format: string;
   checkpoint?: string;
   arch?: string;
   width?: number;
   randomInit?: boolean;
-  data: string;
-  format: string;
-  annotations?: string;
-  split?: number | 'all';
-  testData?: string;
-  testAnnotations?: string;
-  trainSubset?: string;
-  testSubset?: string;
   frames?: number;
   stride?: number;
   size?: number;
