@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c, maskedCrc, EventWriter } from '../../src/train/tensorboard.js';
+import { maskedCrc, EventWriter } from '../../src/train/tensorboard.js';
+import { crc32c } from '../../src/util/crc.js';
 import { tempDir } from '../helpers/python.js';
 
 test('CRC-32C matches the standard check value', () => {
