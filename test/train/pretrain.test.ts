@@ -70,16 +70,21 @@ test('a run killed with SIGKILL resumes with the same losses as the uninterrupte
   for (let s = resumedFrom + 1; s <= 8; s++) assert.equal(after.get(s), reference.get(s), `step ${s}`);
 });
 
+/** An interrupted run exits with 130 after checkpointing the last step it logged, before its end. */
+async function assertCheckpointedOnExit(runDir: string, child: ReturnType<typeof spawn>, totalSteps: number): Promise<void> {
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 130);
+  const ck = loadTrainCheckpoint(runDir);
+  assert.equal(ck.state.step, Math.max(...losses(runDir).keys()));
+  assert.ok(ck.state.step < totalSteps);
+}
+
 test('SIGTERM writes a checkpoint at the current step before exiting', async () => {
   const runDir = join(root, 'c');
   const child = cli([...flags({ ...base, out: runDir, checkpointEvery: 100 }), '--quiet']);
   await waitForStep(runDir, 2, child);
   child.kill('SIGTERM');
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 130);
-  const ck = loadTrainCheckpoint(runDir);
-  assert.equal(ck.state.step, Math.max(...losses(runDir).keys()));
-  assert.ok(ck.state.step < 8);
+  await assertCheckpointedOnExit(runDir, child, 8);
 });
 
 test('Ctrl-C in a terminal (SIGINT to the whole process group, through the jemalloc launcher) checkpoints once and exits 130', async () => {
@@ -88,11 +93,7 @@ test('Ctrl-C in a terminal (SIGINT to the whole process group, through the jemal
   const child = spawn(process.execPath, ['bin/cvrl.js', 'pretrain', ...flags({ ...base, out: runDir, checkpointEvery: 100, steps: 50 }), '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   await waitForStep(runDir, 2, child);
   process.kill(-child.pid!, 'SIGINT');
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 130);
-  const ck = loadTrainCheckpoint(runDir);
-  assert.equal(ck.state.step, Math.max(...losses(runDir).keys()));
-  assert.ok(ck.state.step < 50);
+  await assertCheckpointedOnExit(runDir, child, 50);
 });
 
 test('a failed checkpoint write leaves the previous checkpoint loadable; a finished run refuses to restart', async () => {
