@@ -4,7 +4,7 @@
  * baselines). Clip settings recorded by pre-training become the evaluation defaults.
  */
 import { createModel, listModels } from '../models/registry.js';
-import { loadEncoder, readCheckpoint, type ModelSpec } from '../models/checkpoint.js';
+import { loadEncoder, readCheckpointMeta, type ModelSpec } from '../models/checkpoint.js';
 import { ResNet3d } from '../models/resnet3d.js';
 import { manualSeed } from '../torch/runtime.js';
 
@@ -47,8 +47,7 @@ export function openEncoder(o: EncoderSourceOptions): EncoderSource {
   if (o.checkpoint && o.arch) throw new Error('pass either --checkpoint or --arch, not both (a checkpoint records its architecture)');
   if (o.checkpoint) {
     if (o.randomInit) {
-      const ck = readCheckpoint(o.checkpoint);
-      ck.tensors.forEach((t) => t.dispose());
+      const ck = readCheckpointMeta(o.checkpoint);
       manualSeed(o.seed ?? 0);
       return { encoder: createModel(ck.meta.model.arch, { ...ck.meta.model.overrides, numClasses: 0 }), spec: ck.meta.model, checkpoint: null, randomInit: true, clip: clipDefaults(ck.meta) };
     }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../torch/tensor.js';
-import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
+import { loadSafetensors, readSafetensorsHeader, saveSafetensors } from '../nn/safetensors.js';
 import { Module } from '../nn/module.js';
 import { createModel, type ModelOverrides } from './registry.js';
 import { ResNet3d } from './resnet3d.js';
@@ -61,9 +61,7 @@ export function writeCheckpoint(file: string, tensors: ReadonlyMap<string, Tenso
   saveSafetensors(file, tensors, { cvrl: JSON.stringify({ format: 'cvrl-checkpoint', version: 1, ...meta }) });
 }
 
-export function readCheckpoint(path: string): Checkpoint {
-  const file = resolveCheckpoint(path);
-  const { tensors, metadata } = loadSafetensors(file);
+function parseMeta(file: string, metadata: Record<string, string>): CheckpointMeta {
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(metadata.cvrl ?? 'null') as CheckpointMeta;
@@ -73,7 +71,24 @@ export function readCheckpoint(path: string): Checkpoint {
   if (!meta || meta.format !== 'cvrl-checkpoint' || typeof meta.model?.arch !== 'string') {
     throw new Error(`${file}: not a cvrl checkpoint (missing "cvrl" metadata with a model spec)`);
   }
-  return { file, meta, tensors };
+  return meta;
+}
+
+/** A checkpoint's metadata alone (model spec, training state), without reading its tensors. */
+export function readCheckpointMeta(path: string): { file: string; meta: CheckpointMeta } {
+  const file = resolveCheckpoint(path);
+  return { file, meta: parseMeta(file, readSafetensorsHeader(file).metadata) };
+}
+
+export function readCheckpoint(path: string): Checkpoint {
+  const file = resolveCheckpoint(path);
+  const { tensors, metadata } = loadSafetensors(file);
+  try {
+    return { file, meta: parseMeta(file, metadata), tensors };
+  } catch (e) {
+    tensors.forEach((t) => t.dispose());
+    throw e;
+  }
 }
 
 /** Saves modules as named sections of one checkpoint ({ encoder, classifier } -> "encoder.*", "classifier.*"). */
