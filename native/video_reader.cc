@@ -141,7 +141,7 @@ struct VideoReader::Impl {
 
   void Convert(const AVFrame* f, int h, int w) {
     sws = sws_getCachedContext(sws, f->width, f->height, static_cast<AVPixelFormat>(f->format), w, h, AV_PIX_FMT_RGB24,
-                               SWS_BILINEAR, nullptr, nullptr, nullptr);
+                               SWS_AREA, nullptr, nullptr, nullptr);
     if (!sws) Fail("cannot convert pixel format");
     rgb.resize(static_cast<size_t>(h) * w * 3);
     uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
