@@ -1,119 +1,219 @@
-// ATen port of the augmentation ops (torchvision's colour formulas, SimCLR's zero-padded blur).
+// Fused augmentation: every op of one frame runs on three float planes that stay in cache, instead
+// of one pass over the whole clip's tensor per op. Formulas: torchvision's colour ops,
+// at::upsample_bilinear2d's taps, SimCLR's zero-padded separable blur; src/video/augment.ts is the
+// op-by-op reference that tests compare against.
+// Vectorise the per-plane loops: the addon builds at -O2, whose cost model leaves them scalar, and
+// without no-trapping-math a select that guards a division stays a branch.
+#pragma GCC optimize("O3", "no-trapping-math")
 #include "augment.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace cvrl::video {
 
 namespace {
 
-at::Tensor Luma(const at::Tensor& x) {
-  auto c = x.chunk(3, 1);
-  return c[0] * 0.2989 + c[1] * 0.587 + c[2] * 0.114;
+constexpr float kR = 0.2989f, kG = 0.587f, kB = 0.114f;  // torchvision's luma weights
+
+struct Planes {
+  float *r, *g, *b;
+  int64_t n;
+};
+
+inline float Clamp01(float v) { return std::min(1.0f, std::max(0.0f, v)); }
+
+// Source taps of at::upsample_bilinear2d (align_corners=false) for one axis.
+struct Taps {
+  std::vector<int64_t> i0, i1;
+  std::vector<float> w0, w1;
+};
+
+Taps BilinearTaps(int64_t in, int64_t out) {
+  Taps t;
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  for (int64_t o = 0; o < out; o++) {
+    const float src = std::max(0.0f, scale * (static_cast<float>(o) + 0.5f) - 0.5f);
+    const int64_t i0 = static_cast<int64_t>(src);
+    const float l1 = src - static_cast<float>(i0);
+    t.i0.push_back(i0);
+    t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0));
+    t.w0.push_back(1.0f - l1);
+    t.w1.push_back(l1);
+  }
+  return t;
 }
 
-// Hue rotation per pixel in one pass (torchvision's RGB -> HSV -> RGB arithmetic, in float), which
-// is an order of magnitude faster than composing ~35 whole-tensor ops.
-at::Tensor Hue(const at::Tensor& input, double delta) {
-  at::Tensor x = input.contiguous();
-  at::Tensor out = at::empty_like(x);
-  const int64_t n = x.size(0), plane = x.size(2) * x.size(3);
-  const float* src = x.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  const float d = static_cast<float>(delta);
-  for (int64_t i = 0; i < n; i++) {
-    const float *R = src + i * 3 * plane, *G = R + plane, *B = G + plane;
-    float *r2 = dst + i * 3 * plane, *g2 = r2 + plane, *b2 = g2 + plane;
-    for (int64_t k = 0; k < plane; k++) {
-      const float r = R[k], g = G[k], b = B[k];
-      const float maxc = std::max(r, std::max(g, b)), minc = std::min(r, std::min(g, b));
-      const bool eq = maxc == minc;
-      const float cr = maxc - minc;
-      const float s = cr / (eq ? 1.0f : maxc);
-      const float crd = eq ? 1.0f : cr;
-      const float rc = (maxc - r) / crd, gc = (maxc - g) / crd, bc = (maxc - b) / crd;
-      float h;
-      if (maxc == r) h = bc - gc;
-      else if (maxc == g) h = 2.0f + rc - bc;
-      else h = 4.0f + gc - rc;
-      h = std::fmod(h / 6.0f + 1.0f, 1.0f);
-      h = std::fmod(h + d, 1.0f);
-      if (h < 0) h += 1.0f;
-      const float h6 = h * 6.0f, fi = std::floor(h6), f = h6 - fi;
-      const int sector = static_cast<int>(std::fmod(fi, 6.0f));
-      const float v = maxc;
-      const float p = std::min(1.0f, std::max(0.0f, v * (1 - s)));
-      const float q = std::min(1.0f, std::max(0.0f, v * (1 - s * f)));
-      const float t = std::min(1.0f, std::max(0.0f, v * (1 - s * (1 - f))));
-      switch (sector) {
-        case 0: r2[k] = v; g2[k] = t; b2[k] = p; break;
-        case 1: r2[k] = q; g2[k] = v; b2[k] = p; break;
-        case 2: r2[k] = p; g2[k] = v; b2[k] = t; break;
-        case 3: r2[k] = p; g2[k] = q; b2[k] = v; break;
-        case 4: r2[k] = t; g2[k] = p; b2[k] = v; break;
-        default: r2[k] = v; g2[k] = p; b2[k] = q; break;
+// Crop of an HWC uint8 frame, resized to S x S, optionally mirrored, scaled to [0, 1].
+void ResizeCrop(const uint8_t* frame, int64_t W, const AugParams& p, const Taps& ty, const Taps& tx, int64_t S, Planes o) {
+  float* out[3] = {o.r, o.g, o.b};
+  for (int64_t y = 0; y < S; y++) {
+    const uint8_t* r0 = frame + ((p.top + ty.i0[y]) * W + p.left) * 3;
+    const uint8_t* r1 = frame + ((p.top + ty.i1[y]) * W + p.left) * 3;
+    const float wy0 = ty.w0[y], wy1 = ty.w1[y];
+    for (int64_t x = 0; x < S; x++) {
+      const int64_t sx = p.flip ? S - 1 - x : x;
+      const int64_t a = tx.i0[sx] * 3, b = tx.i1[sx] * 3;
+      const float wx0 = tx.w0[sx], wx1 = tx.w1[sx];
+      for (int c = 0; c < 3; c++) {
+        const float v = wy0 * (wx0 * r0[a + c] + wx1 * r0[b + c]) + wy1 * (wx0 * r1[a + c] + wx1 * r1[b + c]);
+        out[c][y * S + x] = Clamp01(v / 255.0f);
       }
     }
   }
-  return out;
 }
 
-at::Tensor Blur(const at::Tensor& x, double sigma, int64_t kernelSize) {
-  const int64_t r = kernelSize / 2;
-  if (r < 1) return x;
+void Brightness(Planes x, float f) {
+  for (float* c : {x.r, x.g, x.b}) {
+    for (int64_t k = 0; k < x.n; k++) c[k] = Clamp01(c[k] * f);
+  }
+}
+
+void Contrast(Planes x, float f) {
+  double sum = 0;
+  for (int64_t k = 0; k < x.n; k++) sum += x.r[k] * kR + x.g[k] * kG + x.b[k] * kB;
+  const float m = static_cast<float>(sum / static_cast<double>(x.n));
+  for (float* c : {x.r, x.g, x.b}) {
+    for (int64_t k = 0; k < x.n; k++) c[k] = Clamp01((c[k] - m) * f + m);
+  }
+}
+
+void Saturation(Planes x, float f) {
+  for (int64_t k = 0; k < x.n; k++) {
+    const float g = x.r[k] * kR + x.g[k] * kG + x.b[k] * kB;
+    x.r[k] = Clamp01((x.r[k] - g) * f + g);
+    x.g[k] = Clamp01((x.g[k] - g) * f + g);
+    x.b[k] = Clamp01((x.b[k] - g) * f + g);
+  }
+}
+
+void Grayscale(Planes x) {
+  for (int64_t k = 0; k < x.n; k++) x.r[k] = x.g[k] = x.b[k] = x.r[k] * kR + x.g[k] * kG + x.b[k] * kB;
+}
+
+// floor() for |v| < 2^31, written so that the loops below vectorise (std::floor needs SSE4.1 to).
+inline float Floor(float v) {
+  const float t = static_cast<float>(static_cast<int32_t>(v));
+  return t > v ? t - 1.0f : t;
+}
+
+// Hue rotation per pixel: torchvision's RGB -> HSV -> RGB arithmetic in float, branch-free.
+void Hue(Planes x, float delta) {
+  float *R = x.r, *G = x.g, *B = x.b;
+  for (int64_t k = 0; k < x.n; k++) {
+    const float r = R[k], g = G[k], b = B[k];
+    const float maxc = std::max(r, std::max(g, b)), minc = std::min(r, std::min(g, b));
+    const bool eq = maxc == minc;
+    const float cr = maxc - minc;
+    const float s = cr / (eq ? 1.0f : maxc);
+    const float crd = eq ? 1.0f : cr;
+    const float rc = (maxc - r) / crd, gc = (maxc - g) / crd, bc = (maxc - b) / crd;
+    float h = 4.0f + gc - rc;
+    h = maxc == g ? 2.0f + rc - bc : h;
+    h = maxc == r ? bc - gc : h;
+    h = h / 6.0f + 1.0f;
+    h -= Floor(h);  // torch.remainder(h, 1)
+    h += delta;
+    h -= Floor(h);
+    // hsv -> rgb as v - v*s*clamp(min(k, 4 - k), 0, 1) with k = (n + 6h) mod 6 and n = 5, 3, 1 for
+    // r, g, b: torchvision's six-sector table without branches.
+    const float h6 = h * 6.0f, vs = maxc * s;
+    float kr = 5.0f + h6, kg = 3.0f + h6, kb = 1.0f + h6;
+    kr = kr >= 6.0f ? kr - 6.0f : kr;
+    kg = kg >= 6.0f ? kg - 6.0f : kg;
+    kb = kb >= 6.0f ? kb - 6.0f : kb;
+    R[k] = Clamp01(maxc - vs * Clamp01(std::min(kr, 4.0f - kr)));
+    G[k] = Clamp01(maxc - vs * Clamp01(std::min(kg, 4.0f - kg)));
+    B[k] = Clamp01(maxc - vs * Clamp01(std::min(kb, 4.0f - kb)));
+  }
+}
+
+std::vector<float> GaussianTaps(double sigma, int64_t r) {
   std::vector<float> w(2 * r + 1);
   double sum = 0;
-  for (int64_t k = 0; k <= 2 * r; k++) sum += (w[k] = static_cast<float>(std::exp(-static_cast<double>((k - r) * (k - r)) / (2 * sigma * sigma))));
-  for (auto& v : w) v = static_cast<float>(v / sum);
-  at::Tensor k1 = at::from_blob(w.data(), {2 * r + 1}, at::kFloat).clone().to(x.scalar_type());
-  at::Tensor kh = k1.reshape({1, 1, 1, 2 * r + 1}).expand({3, 1, 1, 2 * r + 1}).contiguous();
-  at::Tensor kv = k1.reshape({1, 1, 2 * r + 1, 1}).expand({3, 1, 2 * r + 1, 1}).contiguous();
-  at::Tensor y = at::conv2d(x, kh, {}, 1, at::IntArrayRef{0, r}, 1, 3);
-  return at::conv2d(y, kv, {}, 1, at::IntArrayRef{r, 0}, 1, 3);
+  for (int64_t k = 0; k <= 2 * r; k++) sum += std::exp(-static_cast<double>((k - r) * (k - r)) / (2 * sigma * sigma));
+  for (int64_t k = 0; k <= 2 * r; k++) {
+    const float v = static_cast<float>(std::exp(-static_cast<double>((k - r) * (k - r)) / (2 * sigma * sigma)) / sum);
+    w[k] = v < FLT_MIN ? 0.0f : v;  // denormal weights contribute nothing and make every multiply ~100x slower
+  }
+  return w;
 }
 
-// [N, H, W, 3] uint8 -> [N, 3, S, S] float in [0, 1].
-at::Tensor Apply(const at::Tensor& frames, const AugParams& p, const AugSpec& spec) {
-  at::Tensor x = frames.narrow(1, p.top, p.height).narrow(2, p.left, p.width).permute({0, 3, 1, 2}).to(at::kFloat);
-  x = at::upsample_bilinear2d(x, {spec.size, spec.size}, false, c10::nullopt, c10::nullopt).div_(255).clamp_(0, 1);
-  if (p.flip) x = x.flip({3});
-  if (p.jitter) {
-    for (int op : p.order) {
-      if (op == 0) x = (x * p.brightness).clamp_(0, 1);
-      else if (op == 1) {
-        at::Tensor m = Luma(x).mean({1, 2, 3}, true);
-        x = ((x - m) * p.contrast + m).clamp_(0, 1);
-      } else if (op == 2) {
-        at::Tensor g = Luma(x);
-        x = ((x - g) * p.saturation + g).clamp_(0, 1);
-      } else {
-        x = Hue(x, p.hue);
-      }
+// Separable blur of one S x S plane with zero padding; tmp holds S * S floats.
+void BlurPlane(float* p, float* tmp, int64_t S, const std::vector<float>& w) {
+  const int64_t r = static_cast<int64_t>(w.size()) / 2;
+  std::fill(tmp, tmp + S * S, 0.0f);
+  for (int64_t y = 0; y < S; y++) {
+    const float* in = p + y * S;
+    float* out = tmp + y * S;
+    for (int64_t k = -r; k <= r; k++) {
+      const float wk = w[k + r];
+      const int64_t lo = std::max<int64_t>(0, -k), hi = std::min<int64_t>(S, S - k);
+      for (int64_t x = lo; x < hi; x++) out[x] += wk * in[x + k];
     }
   }
-  if (p.grayscale) x = Luma(x).expand(x.sizes()).contiguous();
-  if (p.blurSigma > 0) x = Blur(x, p.blurSigma, spec.blurKernel);
-  if (p.solarize) x = at::where(x.lt(0.5), x, 1 - x);
-  return x;
+  std::fill(p, p + S * S, 0.0f);
+  for (int64_t y = 0; y < S; y++) {
+    float* out = p + y * S;
+    for (int64_t k = std::max<int64_t>(-r, -y); k <= std::min<int64_t>(r, S - 1 - y); k++) {
+      const float wk = w[k + r];
+      const float* in = tmp + (y + k) * S;
+      for (int64_t x = 0; x < S; x++) out[x] += wk * in[x];
+    }
+  }
+}
+
+void Solarize(Planes x) {
+  for (float* c : {x.r, x.g, x.b}) {
+    for (int64_t k = 0; k < x.n; k++) c[k] = c[k] < 0.5f ? c[k] : 1.0f - c[k];
+  }
 }
 
 }  // namespace
 
-at::Tensor AugmentClip(const at::Tensor& frames, const std::vector<AugParams>& params, const AugSpec& spec) {
-  const int64_t T = frames.size(0);
-  at::Tensor x;
-  if (params.size() == 1) {
-    x = Apply(frames, params[0], spec);
-  } else {
-    std::vector<at::Tensor> per;
-    per.reserve(T);
-    for (int64_t t = 0; t < T; t++) per.push_back(Apply(frames.narrow(0, t, 1), params[t], spec));
-    x = at::cat(per, 0);
+at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& params, const AugSpec& spec) {
+  const at::Tensor frames = input.contiguous();
+  const int64_t T = frames.size(0), H = frames.size(1), W = frames.size(2), S = spec.size, n = S * S;
+  at::Tensor out = at::empty({3, T, S, S}, at::kFloat);
+  float* dst = out.data_ptr<float>();
+  const uint8_t* src = frames.data_ptr<uint8_t>();
+  std::vector<float> buf(4 * n);
+  Planes x{buf.data(), buf.data() + n, buf.data() + 2 * n, n};
+  float* tmp = buf.data() + 3 * n;
+  const AugParams* last = nullptr;
+  Taps ty, tx;
+  std::vector<float> blur;
+  for (int64_t t = 0; t < T; t++) {
+    const AugParams& p = params.size() == 1 ? params[0] : params[t];
+    if (&p != last) {
+      ty = BilinearTaps(p.height, S);
+      tx = BilinearTaps(p.width, S);
+      blur = p.blurSigma > 0 && spec.blurKernel / 2 >= 1 ? GaussianTaps(p.blurSigma, spec.blurKernel / 2) : std::vector<float>();
+      last = &p;
+    }
+    ResizeCrop(src + t * H * W * 3, W, p, ty, tx, S, x);
+    if (p.jitter) {
+      for (int op : p.order) {
+        if (op == 0) Brightness(x, static_cast<float>(p.brightness));
+        else if (op == 1) Contrast(x, static_cast<float>(p.contrast));
+        else if (op == 2) Saturation(x, static_cast<float>(p.saturation));
+        else Hue(x, static_cast<float>(p.hue));
+      }
+    }
+    if (p.grayscale) Grayscale(x);
+    if (!blur.empty()) {
+      for (float* c : {x.r, x.g, x.b}) BlurPlane(c, tmp, S, blur);
+    }
+    if (p.solarize) Solarize(x);
+    const float* planes[3] = {x.r, x.g, x.b};
+    for (int c = 0; c < 3; c++) {
+      const float mean = static_cast<float>(spec.mean[c]), sd = static_cast<float>(spec.std[c]);
+      float* o = dst + (c * T + t) * n;
+      for (int64_t k = 0; k < n; k++) o[k] = (planes[c][k] - mean) / sd;
+    }
   }
-  at::Tensor mean = at::tensor({spec.mean[0], spec.mean[1], spec.mean[2]}, at::kFloat).reshape({1, 3, 1, 1});
-  at::Tensor std = at::tensor({spec.std[0], spec.std[1], spec.std[2]}, at::kFloat).reshape({1, 3, 1, 1});
-  return ((x - mean) / std).permute({1, 0, 2, 3}).contiguous();
+  return out;
 }
 
 }  // namespace cvrl::video

@@ -1,5 +1,5 @@
-// Temporally consistent spatial augmentation of decoded clips in ATen, run on worker threads.
-// Mirrors src/video/augment.ts (which tests check it against) op for op.
+// Temporally consistent spatial augmentation of decoded clips, fused per frame, run on worker threads.
+// Computes what src/video/augment.ts computes op by op (tests check one against the other).
 #pragma once
 #include <ATen/ATen.h>
 
