@@ -1,20 +1,34 @@
-"""Reference for bench/decode.ts: the PyTorchVideo recipe (PyAV decode + torch transforms).
+"""Reference for bench/decode.ts: PyAV decode + torch transforms.
 
-Usage: decode_ref.py FILE CLIPS THREADS MODE (decode|augment) SEED
+Usage: decode_ref.py FILE CLIPS THREADS MODE SEED RECIPE
+  MODE    decode (clips of 16 frames at stride 2, 112x112) or augment (CVRL-style batches of 8)
+  RECIPE  pytorchvideo: PyTorchVideo's EncodedVideoPyAV and transforms. Seek 1024 pts before the
+          clip, decode, convert every frame whose pts lies in [start, end] to full-size RGB
+          (frame.to_rgb().to_ndarray()), float, UniformTemporalSubsample, then resize (decode) or
+          RandomResizedCrop and the colour transforms (augment) in torch.
+          tuned: stronger than that recipe. Only the wanted frames are converted, and PyAV's
+          swscale scales them to the output size (112x112, or 128x171 before augmenting) as it
+          converts them.
+THREADS > 1 uses worker processes, as PyTorch's DataLoader does. They are started and warmed up
+before the clock starts, and they keep their clips, so no transfer cost is counted.
 Prints one JSON object: clips per second (decode) or batches of 8 per second (augment)."""
 import json
+import math
+import multiprocessing
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import av
 import numpy as np
 import torch
+import torch.nn.functional as F
 import torchvision.transforms as T
 
-path, clips, threads, mode, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+path, clips, threads, mode, seed, recipe = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), sys.argv[6]
+if mode not in ('decode', 'augment') or recipe not in ('pytorchvideo', 'tuned'):
+    sys.exit(f'decode_ref.py: bad MODE {mode!r} or RECIPE {recipe!r}')
 torch.set_num_threads(1)
-FRAMES, STRIDE = 16, 2
+FRAMES, STRIDE, SIZE = 16, 2, 112
 
 with av.open(path) as c:
     s = c.streams.video[0]
@@ -23,33 +37,58 @@ rng = np.random.default_rng(seed)
 starts = rng.integers(0, max(1, n_frames - (FRAMES - 1) * STRIDE), size=clips).tolist()
 
 
-def decode(start):
-    """Seek to the keyframe before the first frame, decode forward, keep every STRIDE-th frame."""
-    with av.open(path) as c:
-        s = c.streams.video[0]
-        s.codec_context.thread_count = 1
-        fps = float(s.average_rate)
-        tb = float(s.time_base)
-        first = start
-        c.seek(int(first / fps / tb), stream=s, backward=True, any_frame=False)
-        wanted = set(range(first, first + FRAMES * STRIDE, STRIDE))
+def open_video():
+    c = av.open(path)
+    s = c.streams.video[0]
+    s.codec_context.thread_count = 1
+    return c, s, float(s.average_rate), float(s.time_base), s.start_time or 0
+
+
+def decode_pytorchvideo(start):
+    """EncodedVideoPyAV.get_clip + UniformTemporalSubsample: float [3, 16, H, W] in 0..255."""
+    c, s, fps, tb, t0 = open_video()
+    with c:
+        start_pts = t0 + math.ceil(start / fps / tb)
+        end_pts = t0 + math.ceil((start + FRAMES * STRIDE) / fps / tb)
+        c.seek(max(start_pts - 1024, 0), any_frame=False, backward=True, stream=s)
+        window = {}
+        for f in c.decode(s):
+            if f.pts is None:
+                continue
+            if f.pts > end_pts:
+                break
+            if f.pts >= start_pts:
+                window[f.pts] = f
+        frames = [torch.from_numpy(window[p].to_rgb().to_ndarray()) for p in sorted(window)]
+    # get_clip keeps pts < end; the [start, end] window above is what it decodes and converts.
+    frames = [f for p, f in zip(sorted(window), frames) if p < end_pts]
+    video = torch.stack(frames).permute(3, 0, 1, 2).to(torch.float32)  # thwc_to_cthw
+    idx = torch.linspace(0, video.shape[1] - 1, FRAMES).clamp(0, video.shape[1] - 1).long()
+    return torch.index_select(video, 1, idx)
+
+
+def decode_tuned(start, size):
+    """Seek to the keyframe before the first frame, decode forward, convert and scale only the wanted frames."""
+    c, s, fps, tb, t0 = open_video()
+    with c:
+        c.seek(t0 + int(start / fps / tb), stream=s, backward=True, any_frame=False)
+        wanted = set(range(start, start + FRAMES * STRIDE, STRIDE))
         out = []
         for f in c.decode(s):
-            idx = int(round(f.pts * tb * fps)) if f.pts is not None else None
-            if idx is None or idx < first:
+            idx = int(round((f.pts - t0) * tb * fps)) if f.pts is not None else None
+            if idx is None or idx < start:
                 continue
             if idx in wanted:
-                size = (112, 112) if mode == 'decode' else (128, 171)
                 out.append(f.to_ndarray(format='rgb24', height=size[0], width=size[1]))
             if len(out) == FRAMES or idx >= max(wanted):
                 break
         while len(out) < FRAMES:
-            out.append(out[-1] if out else np.zeros((112, 112, 3), np.uint8))
-        return torch.from_numpy(np.stack(out))
+            out.append(out[-1] if out else np.zeros((size[0], size[1], 3), np.uint8))
+        return torch.from_numpy(np.stack(out)).permute(3, 0, 1, 2)  # [3, T, H, W] uint8
 
 
 view = T.Compose([
-    T.RandomResizedCrop(112, scale=(0.3, 1.0), ratio=(0.5, 2.0)),
+    T.RandomResizedCrop(SIZE, scale=(0.3, 1.0), ratio=(0.5, 2.0)),
     T.RandomHorizontalFlip(),
     T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.8),
     T.RandomGrayscale(p=0.2),
@@ -59,21 +98,33 @@ mean = torch.tensor([0.45, 0.45, 0.45]).view(1, 3, 1, 1)
 std = torch.tensor([0.225, 0.225, 0.225]).view(1, 3, 1, 1)
 
 
-def work(start):
-    x = decode(start)
+def clip(start):
     if mode == 'decode':
-        return x
-    x = x.permute(0, 3, 1, 2).float().div(255)  # [T, 3, H, W], one parameter draw for the clip
+        if recipe == 'tuned':
+            return decode_tuned(start, (SIZE, SIZE))
+        return F.interpolate(decode_pytorchvideo(start), size=(SIZE, SIZE), mode='bilinear', align_corners=False)
+    x = decode_tuned(start, (128, 171)).float() if recipe == 'tuned' else decode_pytorchvideo(start)
+    x = x.div(255).permute(1, 0, 2, 3)  # [T, 3, H, W]: one parameter draw for the whole clip
     x = (view(x) - mean) / std
     return x.permute(1, 0, 2, 3)
 
 
-t0 = time.perf_counter()
-with ThreadPoolExecutor(threads) as pool:
-    results = list(pool.map(work, starts))
-if mode == 'augment':
-    batches = [torch.stack(results[i:i + 8]) for i in range(0, len(results) - 7, 8)]
+def task(chunk):
+    """One clip (decode) or one collated batch of 8 (augment), as a DataLoader worker makes them."""
+    out = [clip(s) for s in chunk]
+    return tuple(torch.stack(out).shape)
+
+
+chunks = [[s] for s in starts] if mode == 'decode' else [starts[i:i + 8] for i in range(0, len(starts) - 7, 8)]
+if threads == 1:
+    t0 = time.perf_counter()
+    results = [task(ch) for ch in chunks]
+else:
+    with multiprocessing.get_context('fork').Pool(threads) as pool:
+        pool.map(task, [[starts[0]]] * threads, chunksize=1)  # warm-up: imports, codecs, first allocations
+        t0 = time.perf_counter()
+        results = pool.map(task, chunks, chunksize=1)
 elapsed = time.perf_counter() - t0
-rate = clips / elapsed if mode == 'decode' else (clips // 8) / elapsed
-print(json.dumps({'impl': 'pyav+torch', 'mode': mode, 'threads': threads, 'clips': clips, 'seconds': round(elapsed, 3),
+rate = len(chunks) / elapsed
+print(json.dumps({'impl': f'pyav+torch ({recipe})', 'mode': mode, 'threads': threads, 'clips': clips, 'seconds': round(elapsed, 3),
                   ('clips_per_s' if mode == 'decode' else 'batches_per_s'): round(rate, 2)}))
