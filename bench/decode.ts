@@ -6,18 +6,20 @@
  * scales only the wanted frames inside PyAV. Our decode is also timed with skipNonRef off (every
  * frame decoded) for an A/B in the same run; decoded_frames_per_clip counts decoder output, and
  * decode_only_bound_clips_per_s is what decoding those frames alone allows (ffmpeg CLI, 1 thread).
+ * cvrl_pairs is pre-training's workload: two clips per video from CVRL's sampler, requested in one
+ * call as the loader does, against references that decode each clip by its own call.
  * Rates are medians of --reps runs (ours and the tuned reference interleaved) because a shared
  * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case.
  * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--out DIR]. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { fromTypedArray, stack, setNumThreads, type Tensor } from '../src/torch/index.js';
-import { writeVideo, decodeClips, Rng, cvrlViewConfigs, sampleClipParams, augmentClipAsync, type VideoCodec } from '../src/video/index.js';
+import { writeVideo, decodeClips, Rng, cvrlViewConfigs, sampleClipParams, sampleClipPair, augmentClipAsync, type VideoCodec } from '../src/video/index.js';
 import { renderVideo } from '../src/video/synth.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 
@@ -68,6 +70,22 @@ async function oursDecode(path: string, threads: number, skipNonRef: boolean): P
   return { rate: CLIPS / ((performance.now() - t0) / 1000), decoded: decoded / CLIPS };
 }
 
+/** CVRL's workload: two clips per video, starts from the pre-training sampler (flat: a0, b0, a1, b1, ...). */
+function pairStarts(seed: number): number[] {
+  const rng = Rng.from(seed);
+  return Array.from({ length: Math.floor(CLIPS / 2) }, () => sampleClipPair(LENGTH, { frames: FRAMES, stride: STRIDE }, rng).starts).flat();
+}
+
+/** Clips/s when both clips of a video are requested in one call, as the loader does (one decode pass serves both). */
+async function oursPairs(path: string, threads: number, flat: number[]): Promise<number> {
+  const t0 = performance.now();
+  await pool(threads, Array.from({ length: flat.length / 2 }, (_, i) => async () => {
+    const r = await decodeClips(path, { starts: [flat[2 * i], flat[2 * i + 1]], frames: FRAMES, stride: STRIDE, size: { height: 112, width: 112 } });
+    r.frames.dispose();
+  }));
+  return flat.length / ((performance.now() - t0) / 1000);
+}
+
 /** Batches of 8 decoded + augmented clips, each made by one worker and collated, as a DataLoader worker makes them. */
 async function oursAugment(path: string, threads: number): Promise<number> {
   const cfg = cvrlViewConfigs(112)[0], all = starts(0), batches: number[][] = [];
@@ -95,13 +113,15 @@ const median = (xs: number[]) => {
 };
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const ratio = (a: number, b: unknown) => (typeof b === 'number' ? round(a / b) : null);
 
 type RefResult = Record<string, number | string>;
 
 /** One run of bench/decode_ref.py under the same allocator settings as ours (jemalloc, no page decay). */
-function reference(path: string, threads: number, mode: 'decode' | 'augment', recipe: 'pytorchvideo' | 'tuned'): RefResult {
+function reference(path: string, threads: number, mode: 'decode' | 'augment' | 'pairs', recipe: 'pytorchvideo' | 'tuned'): RefResult {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode_ref.py');
-  const r = spawnSync('/usr/bin/python3', [script, path, String(CLIPS), String(threads), mode, '0', recipe], { encoding: 'utf8', env: jemallocEnv() ?? process.env });
+  const args = [script, path, String(CLIPS), String(threads), mode, '0', recipe, ...(mode === 'pairs' ? [PAIRS_FILE] : [])];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: jemallocEnv() ?? process.env });
   if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() ?? 'failed' };
   return JSON.parse(r.stdout);
 }
@@ -126,14 +146,15 @@ function decodeOnlyMsPerFrame(path: string): number | null {
 }
 
 const results: Record<string, unknown>[] = [];
-const ratio = (a: number, b: unknown) => (typeof b === 'number' ? round(a / b) : null);
+const PAIRS = pairStarts(0), PAIRS_FILE = join(values.out, 'pair-starts.json');
+writeFileSync(PAIRS_FILE, JSON.stringify(PAIRS));
 for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['mpeg4', 'avi', 0]] as const) {
   const path = await fixture(codec, ext, bframes);
   (await decodeClips(path, { starts: [0], frames: 1, stride: 1 })).frames.dispose(); // index the file once, outside the timings
   const msPerFrame = decodeOnlyMsPerFrame(path);
   for (const threads of [1, 2]) {
     setNumThreads(1); // equal threads: `threads` clips decode and augment at once on worker threads, one op thread each
-    const runs = { all: [] as number[], skip: [] as number[], aug: [] as number[], tuned: [] as RefResult[], tunedAug: [] as RefResult[] };
+    const runs = { all: [] as number[], skip: [] as number[], aug: [] as number[], pairs: [] as number[], tuned: [] as RefResult[], tunedAug: [] as RefResult[], tunedPairs: [] as RefResult[] };
     let all = { rate: 0, decoded: 0 }, skip = { rate: 0, decoded: 0 };
     for (let i = 0; i < REPS; i++) {
       // Alternate which variant runs first: the second of two back-to-back runs tends to be faster.
@@ -145,11 +166,15 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
       runs.tuned.push(reference(path, threads, 'decode', 'tuned'));
       runs.aug.push(await oursAugment(path, threads));
       runs.tunedAug.push(reference(path, threads, 'augment', 'tuned'));
+      runs.pairs.push(await oursPairs(path, threads, PAIRS));
+      runs.tunedPairs.push(reference(path, threads, 'pairs', 'tuned'));
     }
     // The PyTorchVideo recipe runs once per case: it is several times slower, so noise cannot change the comparison.
     const pv = reference(path, threads, 'decode', 'pytorchvideo'), pvAug = reference(path, threads, 'augment', 'pytorchvideo');
+    const pvPairs = reference(path, threads, 'pairs', 'pytorchvideo');
     const tuned = referenceMedian(runs.tuned, 'clips_per_s'), tunedAug = referenceMedian(runs.tunedAug, 'batches_per_s');
-    const decode = median(runs.skip), augment = median(runs.aug);
+    const tunedPairs = referenceMedian(runs.tunedPairs, 'clips_per_s');
+    const decode = median(runs.skip), augment = median(runs.aug), pairs = median(runs.pairs);
     results.push({
       codec, bframes, threads,
       decode: {
@@ -165,6 +190,11 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
         cvrl_batches_per_s: round(augment), runs: runs.aug.map((x) => round(x)),
         speedup_vs_pytorchvideo: ratio(augment, pvAug.batches_per_s), speedup_vs_tuned: ratio(augment, tunedAug.batches_per_s),
         reference_pytorchvideo: pvAug, reference_tuned: tunedAug,
+      },
+      cvrl_pairs: {
+        cvrl_clips_per_s: round(pairs), runs: runs.pairs.map((x) => Math.round(x)),
+        speedup_vs_pytorchvideo: ratio(pairs, pvPairs.clips_per_s), speedup_vs_tuned: ratio(pairs, tunedPairs.clips_per_s),
+        reference_pytorchvideo: pvPairs, reference_tuned: tunedPairs,
       },
     });
   }

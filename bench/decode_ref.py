@@ -1,7 +1,9 @@
 """Reference for bench/decode.ts: PyAV decode + torch transforms.
 
-Usage: decode_ref.py FILE CLIPS THREADS MODE SEED RECIPE
-  MODE    decode (clips of 16 frames at stride 2, 112x112) or augment (CVRL-style batches of 8)
+Usage: decode_ref.py FILE CLIPS THREADS MODE SEED RECIPE [STARTS.json]
+  MODE    decode (clips of 16 frames at stride 2, 112x112), augment (CVRL-style batches of 8) or
+          pairs (decode, two clips per video as CVRL samples them: STARTS.json lists the starts,
+          pair by pair, and each clip is decoded by its own call, as EncodedVideo.get_clip does)
   RECIPE  pytorchvideo: PyTorchVideo's EncodedVideoPyAV and transforms. Seek 1024 pts before the
           clip, decode, convert every frame whose pts lies in [start, end] to full-size RGB
           (frame.to_rgb().to_ndarray()), float, UniformTemporalSubsample, then resize (decode) or
@@ -25,7 +27,7 @@ import torch.nn.functional as F
 import torchvision.transforms as T
 
 path, clips, threads, mode, seed, recipe = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), sys.argv[6]
-if mode not in ('decode', 'augment') or recipe not in ('pytorchvideo', 'tuned'):
+if mode not in ('decode', 'augment', 'pairs') or recipe not in ('pytorchvideo', 'tuned'):
     sys.exit(f'decode_ref.py: bad MODE {mode!r} or RECIPE {recipe!r}')
 torch.set_num_threads(1)
 FRAMES, STRIDE, SIZE = 16, 2, 112
@@ -35,6 +37,9 @@ with av.open(path) as c:
     n_frames = s.frames or sum(1 for _ in c.demux(s))
 rng = np.random.default_rng(seed)
 starts = rng.integers(0, max(1, n_frames - (FRAMES - 1) * STRIDE), size=clips).tolist()
+if mode == 'pairs':
+    with open(sys.argv[7]) as f:
+        starts = json.load(f)
 
 
 def open_video():
@@ -99,7 +104,7 @@ std = torch.tensor([0.225, 0.225, 0.225]).view(1, 3, 1, 1)
 
 
 def clip(start):
-    if mode == 'decode':
+    if mode != 'augment':
         if recipe == 'tuned':
             return decode_tuned(start, (SIZE, SIZE))
         return F.interpolate(decode_pytorchvideo(start), size=(SIZE, SIZE), mode='bilinear', align_corners=False)
@@ -110,12 +115,13 @@ def clip(start):
 
 
 def task(chunk):
-    """One clip (decode) or one collated batch of 8 (augment), as a DataLoader worker makes them."""
+    """One clip (decode), the two clips of one video (pairs) or one collated batch of 8 (augment), as a DataLoader worker makes them."""
     out = [clip(s) for s in chunk]
     return tuple(torch.stack(out).shape)
 
 
-chunks = [[s] for s in starts] if mode == 'decode' else [starts[i:i + 8] for i in range(0, len(starts) - 7, 8)]
+per_chunk = {'decode': 1, 'pairs': 2, 'augment': 8}[mode]
+chunks = [starts[i:i + per_chunk] for i in range(0, len(starts) - per_chunk + 1, per_chunk)]
 if threads == 1:
     t0 = time.perf_counter()
     results = [task(ch) for ch in chunks]
@@ -125,6 +131,6 @@ else:
         t0 = time.perf_counter()
         results = pool.map(task, chunks, chunksize=1)
 elapsed = time.perf_counter() - t0
-rate = len(chunks) / elapsed
-print(json.dumps({'impl': f'pyav+torch ({recipe})', 'mode': mode, 'threads': threads, 'clips': clips, 'seconds': round(elapsed, 3),
-                  ('clips_per_s' if mode == 'decode' else 'batches_per_s'): round(rate, 2)}))
+rate = len(chunks) * (2 if mode == 'pairs' else 1) / elapsed
+print(json.dumps({'impl': f'pyav+torch ({recipe})', 'mode': mode, 'threads': threads, 'clips': len(starts), 'seconds': round(elapsed, 3),
+                  ('batches_per_s' if mode == 'augment' else 'clips_per_s'): round(rate, 2)}))

@@ -4,7 +4,7 @@
  * and a supervised model trained from scratch, and render an HTML report. Sized for a 2-core CPU
  * (see configs/cpu-demo.yaml for the recipe and why).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeDataset } from '../video/synth.js';
@@ -56,20 +56,39 @@ export function demoConfigFile(): string {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
+/**
+ * A rerun into the same directory reuses its dataset and pre-training run, so it must have been made
+ * with the same settings; otherwise the table would silently describe another experiment.
+ */
+function claimOutDir(out: string, settings: Record<string, unknown>): void {
+  const f = join(out, 'demo-settings.json');
+  const retry = 'pass another --out, or delete the directory to start over';
+  if (existsSync(f)) {
+    const before = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+    const changed = Object.keys(settings).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(settings[k]));
+    if (changed.length > 0) throw new Error(`${out} holds a demo made with a different ${changed.join(', ')}; ${retry}`);
+  } else if (existsSync(join(out, 'data')) || existsSync(join(out, 'pretrain'))) {
+    throw new Error(`${out} holds a demo without a record of its settings (made by an earlier version); ${retry}`);
+  }
+  writeFileSync(f, JSON.stringify(settings, null, 1));
+}
+
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const t0 = performance.now();
   const log = o.log ?? ((l: string) => console.log(l));
   const out = resolve(o.out ?? 'runs/demo');
   const data = join(out, 'data');
   mkdirSync(out, { recursive: true });
-  const classes = o.classes ?? 8;
+  const synth = { format: 'ucf101' as const, classes: o.classes ?? 8, videosPerClass: o.videosPerClass ?? 100, frames: 40, size: 64, seed: 0 };
+  const configFile = o.config ?? demoConfigFile();
+  claimOutDir(out, { ...synth, config: readFileSync(configFile, 'utf8') });
   if (!existsSync(join(data, 'annotations', 'classInd.txt'))) {
-    log(`demo: rendering a synthetic dataset of ${classes} motion classes in ${data}`);
-    await synthesizeDataset({ out: data, format: 'ucf101', classes, videosPerClass: o.videosPerClass ?? 100, frames: 40, size: 64, seed: 0 });
+    log(`demo: rendering a synthetic dataset of ${synth.classes} motion classes in ${data}`);
+    await synthesizeDataset({ out: data, ...synth });
   }
   const runDir = join(out, 'pretrain');
   const ann = join(data, 'annotations');
-  const config: PretrainConfig = resolveConfig({ data, format: 'ucf101', annotations: ann, split: 1, out: runDir }, o.config ?? demoConfigFile());
+  const config: PretrainConfig = resolveConfig({ data, format: 'ucf101', annotations: ann, split: 1, out: runDir }, configFile);
   const resume = existsSync(join(runDir, 'checkpoints'));
   log(`demo: ${resume ? 'resuming' : 'starting'} CVRL pre-training of ${config.arch} in ${runDir}`);
   const tp = performance.now();

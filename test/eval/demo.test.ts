@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { runDemo, demoConfigFile } from '../../src/eval/demo.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { topK, confusionMatrix, perClassAccuracy, classificationReport } from '../../src/eval/metrics.js';
@@ -44,7 +44,13 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   assert.equal(r.pretrain.steps, 3);
   assert.ok(existsSync(join(out, 'metrics.json')) && existsSync(join(out, 'summary.md')));
   assert.match(lines.join('\n'), /\| CVRL \(pre-trained\) \| [\d.]+ \|/);
-  // Running again reuses the data and the finished run.
+  // Running again reuses the data and the finished run, but only with the same settings.
   const again = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: () => undefined });
   assert.equal(again.pretrain.steps, 3);
+  await assert.rejects(runDemo({ out, config: cfg, videosPerClass: 6, quiet: true, epochs }), (e: Error) => e.message.startsWith(out) && /different videosPerClass; pass another --out/.test(e.message));
+  writeFileSync(cfg, stringifyYaml({ ...recipe, steps: 4 }));
+  await assert.rejects(runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs }), /different config/);
+  const legacy = tempDir('cvrl-demo-legacy-');
+  mkdirSync(join(legacy, 'data'));
+  await assert.rejects(runDemo({ out: legacy, quiet: true }), /without a record of its settings/);
 });
