@@ -71,8 +71,9 @@ export function augmentClip(frames: Tensor, params: ClipParams[], c: AugmentConf
 }
 
 /**
- * The same augmentation run natively on a worker thread (ATen ops in C++, native/augment.cc): the
- * JS thread stays free and several clips are augmented in parallel. Equal to augmentClip.
+ * The same augmentation run natively on a worker thread (fused per frame in C++, native/augment.cc,
+ * about 3x faster): the JS thread stays free and several clips are augmented in parallel. Equal to
+ * augmentClip within float rounding (tested to 1e-4).
  */
 export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM): Promise<Tensor> {
   const T = frames.size(0);
