@@ -3,7 +3,8 @@
 // at::upsample_bilinear2d's taps, SimCLR's zero-padded separable blur; src/video/augment.ts is the
 // op-by-op reference that tests compare against.
 // Vectorise the per-plane loops: the addon builds at -O2, whose cost model leaves them scalar, and
-// without no-trapping-math a select that guards a division stays a branch.
+// without no-trapping-math a select guarding a division stays a branch. The pragma precedes the
+// includes because GCC will not inline std::min and friends compiled under other options.
 #pragma GCC optimize("O3", "no-trapping-math")
 #include "augment.h"
 
