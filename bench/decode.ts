@@ -25,6 +25,8 @@ import { jemallocEnv } from '../scripts/jemalloc.mjs';
 
 const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') } } });
 const CLIPS = Number(values.clips), REPS = Math.max(1, Number(values.reps)), FRAMES = 16, STRIDE = 2, LENGTH = 175; // UCF-101's mean length at 25 fps
+if (!Number.isInteger(CLIPS) || CLIPS < 8) throw new RangeError(`--clips must be an integer >= 8 (one batch of 8), got ${values.clips}`);
+if (!Number.isInteger(REPS)) throw new RangeError(`--reps must be a positive integer, got ${values.reps}`);
 mkdirSync(values.out, { recursive: true });
 
 async function fixture(codec: VideoCodec, ext: string, bframes: number): Promise<string> {
