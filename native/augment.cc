@@ -31,17 +31,18 @@ struct Taps {
   std::vector<float> w0, w1;
 };
 
+// Computed in double: the exact source coordinate, which ATen's float arithmetic approximates.
 Taps BilinearTaps(int64_t in, int64_t out) {
   Taps t;
-  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  const double scale = static_cast<double>(in) / static_cast<double>(out);
   for (int64_t o = 0; o < out; o++) {
-    const float src = std::max(0.0f, scale * (static_cast<float>(o) + 0.5f) - 0.5f);
+    const double src = std::max(0.0, scale * (static_cast<double>(o) + 0.5) - 0.5);
     const int64_t i0 = static_cast<int64_t>(src);
-    const float l1 = src - static_cast<float>(i0);
+    const double l1 = src - static_cast<double>(i0);
     t.i0.push_back(i0);
     t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0));
-    t.w0.push_back(1.0f - l1);
-    t.w1.push_back(l1);
+    t.w0.push_back(static_cast<float>(1.0 - l1));
+    t.w1.push_back(static_cast<float>(l1));
   }
   return t;
 }

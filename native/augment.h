@@ -12,7 +12,7 @@ struct AugParams {
   int64_t top = 0, left = 0, height = 0, width = 0;
   bool flip = false;
   bool jitter = false;
-  std::array<int, 4> order{0, 1, 2, 3};  // 0 brightness, 1 contrast, 2 saturation, 3 hue
+  std::vector<int> order{0, 1, 2, 3};  // the jitter ops to run, in order: 0 brightness, 1 contrast, 2 saturation, 3 hue
   double brightness = 1, contrast = 1, saturation = 1, hue = 0;
   bool grayscale = false;
   double blurSigma = 0;  // <= 0: no blur

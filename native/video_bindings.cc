@@ -183,7 +183,8 @@ static video::AugParams ParseParams(const Napi::Object& o) {
     Napi::Object jo = j.As<Napi::Object>();
     p.jitter = true;
     Napi::Array order = jo.Get("order").As<Napi::Array>();
-    for (uint32_t k = 0; k < 4 && k < order.Length(); k++) p.order[k] = order.Get(k).As<Napi::Number>().Int32Value();
+    p.order.clear();
+    for (uint32_t k = 0; k < order.Length(); k++) p.order.push_back(order.Get(k).As<Napi::Number>().Int32Value());
     p.brightness = Num(jo, "brightness", 1);
     p.contrast = Num(jo, "contrast", 1);
     p.saturation = Num(jo, "saturation", 1);
@@ -249,6 +250,7 @@ void RegisterVideo(Napi::Env env, Napi::Object exports) {
         if (p.top < 0 || p.left < 0 || p.height < 1 || p.width < 1 || p.top + p.height > frames.size(1) || p.left + p.width > frames.size(2)) {
           ArgError(a.env(), 1, "crop box outside the frame");
         }
+        if (std::any_of(p.order.begin(), p.order.end(), [](int op) { return op < 0 || op > 3; })) ArgError(a.env(), 1, "jitter order entries must be 0-3");
         params.push_back(p);
       }
       if (params.size() != 1 && static_cast<int64_t>(params.size()) != frames.size(0)) ArgError(a.env(), 1, "need one parameter set, or one per frame");
