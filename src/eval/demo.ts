@@ -56,21 +56,23 @@ export function demoConfigFile(): string {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
+const SETTINGS_FILE = 'demo-settings.json';
+
 /**
  * A rerun into the same directory reuses its dataset and pre-training run, so it must have been made
- * with the same settings; otherwise the table would silently describe another experiment.
+ * with the same settings; otherwise the table would silently describe another experiment. The
+ * record is written once the dataset exists, so a run that fails before that claims nothing.
  */
-function claimOutDir(out: string, settings: Record<string, unknown>): void {
-  const f = join(out, 'demo-settings.json');
+function checkOutDir(out: string, settings: Record<string, unknown>): void {
   const retry = 'pass another --out, or delete the directory to start over';
-  if (existsSync(f)) {
-    const before = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+  const record = join(out, SETTINGS_FILE);
+  if (existsSync(record)) {
+    const before = JSON.parse(readFileSync(record, 'utf8')) as Record<string, unknown>;
     const changed = Object.keys(settings).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(settings[k]));
     if (changed.length > 0) throw new Error(`${out} holds a demo made with a different ${changed.join(', ')}; ${retry}`);
-  } else if (existsSync(join(out, 'data')) || existsSync(join(out, 'pretrain'))) {
+  } else if (existsSync(join(out, 'data', 'annotations', 'classInd.txt')) || existsSync(join(out, 'pretrain', 'checkpoints'))) {
     throw new Error(`${out} holds a demo without a record of its settings (made by an earlier version); ${retry}`);
   }
-  writeFileSync(f, JSON.stringify(settings, null, 1));
 }
 
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
@@ -81,14 +83,16 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   mkdirSync(out, { recursive: true });
   const synth = { format: 'ucf101' as const, classes: o.classes ?? 8, videosPerClass: o.videosPerClass ?? 100, frames: 40, size: 64, seed: 0 };
   const configFile = o.config ?? demoConfigFile();
-  claimOutDir(out, { ...synth, config: readFileSync(configFile, 'utf8') });
-  if (!existsSync(join(data, 'annotations', 'classInd.txt'))) {
-    log(`demo: rendering a synthetic dataset of ${synth.classes} motion classes in ${data}`);
-    await synthesizeDataset({ out: data, ...synth });
-  }
   const runDir = join(out, 'pretrain');
   const ann = join(data, 'annotations');
   const config: PretrainConfig = resolveConfig({ data, format: 'ucf101', annotations: ann, split: 1, out: runDir }, configFile);
+  const settings = { ...synth, config: readFileSync(configFile, 'utf8') };
+  checkOutDir(out, settings);
+  if (!existsSync(join(ann, 'classInd.txt'))) {
+    log(`demo: rendering a synthetic dataset of ${synth.classes} motion classes in ${data}`);
+    await synthesizeDataset({ out: data, ...synth });
+  }
+  writeFileSync(join(out, SETTINGS_FILE), JSON.stringify(settings, null, 1));
   const resume = existsSync(join(runDir, 'checkpoints'));
   log(`demo: ${resume ? 'resuming' : 'starting'} CVRL pre-training of ${config.arch} in ${runDir}`);
   const tp = performance.now();

@@ -51,6 +51,12 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   writeFileSync(cfg, stringifyYaml({ ...recipe, steps: 4 }));
   await assert.rejects(runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs }), /different config/);
   const legacy = tempDir('cvrl-demo-legacy-');
-  mkdirSync(join(legacy, 'data'));
+  mkdirSync(join(legacy, 'data', 'annotations'), { recursive: true });
+  writeFileSync(join(legacy, 'data', 'annotations', 'classInd.txt'), '1 Translate\n');
   await assert.rejects(runDemo({ out: legacy, quiet: true }), /without a record of its settings/);
+  // A run that fails before its dataset exists claims nothing; a missing config is named.
+  const failed = tempDir('cvrl-demo-failed-');
+  await assert.rejects(runDemo({ out: failed, config: cfg, videosPerClass: 2, quiet: true }), /--videos-per-class must be an integer >= 3/);
+  assert.ok(!existsSync(join(failed, 'demo-settings.json')));
+  await assert.rejects(runDemo({ out: failed, config: join(failed, 'missing.yaml'), quiet: true }), /missing\.yaml/);
 });
