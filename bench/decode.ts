@@ -7,7 +7,7 @@
  * frame decoded) for an A/B in the same run; decoded_frames_per_clip counts decoder output, and
  * decode_only_bound_clips_per_s is what decoding those frames alone allows (ffmpeg CLI, 1 thread).
  * cvrl_pairs is pre-training's workload: two clips per video from CVRL's sampler, requested in one
- * call as the loader does, against references that decode each clip by its own call.
+ * call as the loader does (the tuned reference shares a pass between clips a second apart or less).
  * Rates are medians of --reps runs (ours and the tuned reference interleaved) because a shared
  * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case.
  * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--out DIR]. Prints one JSON object.

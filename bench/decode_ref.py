@@ -3,14 +3,16 @@
 Usage: decode_ref.py FILE CLIPS THREADS MODE SEED RECIPE [STARTS.json]
   MODE    decode (clips of 16 frames at stride 2, 112x112), augment (CVRL-style batches of 8) or
           pairs (decode, two clips per video as CVRL samples them: STARTS.json lists the starts,
-          pair by pair, and each clip is decoded by its own call, as EncodedVideo.get_clip does)
+          pair by pair; the pytorchvideo recipe decodes each clip by its own call, as
+          EncodedVideo.get_clip does)
   RECIPE  pytorchvideo: PyTorchVideo's EncodedVideoPyAV and transforms. Seek 1024 pts before the
           clip, decode, convert every frame whose pts lies in [start, end] to full-size RGB
           (frame.to_rgb().to_ndarray()), float, UniformTemporalSubsample, then resize (decode) or
           RandomResizedCrop and the colour transforms (augment) in torch.
           tuned: stronger than that recipe. Only the wanted frames are converted, and PyAV's
-          swscale scales them to the output size (112x112, or 128x171 before augmenting) as it
-          converts them.
+          swscale scales them to the output size (112x112, or 128x171 before augmenting) with the
+          area filter ours uses as it converts them; in pairs mode, clips at most a second apart
+          share one decoding pass.
 THREADS > 1 uses worker processes, as PyTorch's DataLoader does. They are started and warmed up
 before the clock starts, and they keep their clips, so no transfer cost is counted.
 Prints one JSON object: clips per second (decode) or batches of 8 per second (augment)."""
@@ -72,24 +74,39 @@ def decode_pytorchvideo(start):
     return torch.index_select(video, 1, idx)
 
 
-def decode_tuned(start, size):
-    """Seek to the keyframe before the first frame, decode forward, convert and scale only the wanted frames."""
+def decode_tuned(clip_starts, size):
+    """Clips that share one forward pass from the keyframe before the first: only the wanted frames are
+    converted, scaled with the area filter (as ours). Returns [3, T, H, W] uint8 per clip."""
     c, s, fps, tb, t0 = open_video()
     with c:
-        c.seek(t0 + int(start / fps / tb), stream=s, backward=True, any_frame=False)
-        wanted = set(range(start, start + FRAMES * STRIDE, STRIDE))
-        out = []
+        first = min(clip_starts)
+        c.seek(t0 + int(first / fps / tb), stream=s, backward=True, any_frame=False)
+        wanted = {i for st in clip_starts for i in range(st, st + FRAMES * STRIDE, STRIDE)}
+        got = {}
         for f in c.decode(s):
             idx = int(round((f.pts - t0) * tb * fps)) if f.pts is not None else None
-            if idx is None or idx < start:
+            if idx is None or idx < first:
                 continue
             if idx in wanted:
-                out.append(f.to_ndarray(format='rgb24', height=size[0], width=size[1]))
-            if len(out) == FRAMES or idx >= max(wanted):
+                got[idx] = f.to_ndarray(format='rgb24', height=size[0], width=size[1], interpolation='AREA')
+            if len(got) == len(wanted) or idx >= max(wanted):
                 break
-        while len(out) < FRAMES:
-            out.append(out[-1] if out else np.zeros((size[0], size[1], 3), np.uint8))
-        return torch.from_numpy(np.stack(out)).permute(3, 0, 1, 2)  # [3, T, H, W] uint8
+    blank = np.zeros((size[0], size[1], 3), np.uint8)
+    out = []
+    for st in clip_starts:
+        frames, last = [], blank
+        for i in range(st, st + FRAMES * STRIDE, STRIDE):
+            last = got.get(i, last)
+            frames.append(last)
+        out.append(torch.from_numpy(np.stack(frames)).permute(3, 0, 1, 2))
+    return out
+
+
+def decode_tuned_pair(a, b):
+    """Both clips of a video in one pass when they start at most a clip plus 25 frames (a second here) apart, else one seek each."""
+    if abs(a - b) <= FRAMES * STRIDE + 25:
+        return decode_tuned([a, b], (SIZE, SIZE))
+    return decode_tuned([a], (SIZE, SIZE)) + decode_tuned([b], (SIZE, SIZE))
 
 
 view = T.Compose([
@@ -106,9 +123,9 @@ std = torch.tensor([0.225, 0.225, 0.225]).view(1, 3, 1, 1)
 def clip(start):
     if mode != 'augment':
         if recipe == 'tuned':
-            return decode_tuned(start, (SIZE, SIZE))
+            return decode_tuned([start], (SIZE, SIZE))[0]
         return F.interpolate(decode_pytorchvideo(start), size=(SIZE, SIZE), mode='bilinear', align_corners=False)
-    x = decode_tuned(start, (128, 171)).float() if recipe == 'tuned' else decode_pytorchvideo(start)
+    x = decode_tuned([start], (128, 171))[0].float() if recipe == 'tuned' else decode_pytorchvideo(start)
     x = x.div(255).permute(1, 0, 2, 3)  # [T, 3, H, W]: one parameter draw for the whole clip
     x = (view(x) - mean) / std
     return x.permute(1, 0, 2, 3)
@@ -116,7 +133,7 @@ def clip(start):
 
 def task(chunk):
     """One clip (decode), the two clips of one video (pairs) or one collated batch of 8 (augment), as a DataLoader worker makes them."""
-    out = [clip(s) for s in chunk]
+    out = decode_tuned_pair(*chunk) if mode == 'pairs' and recipe == 'tuned' else [clip(s) for s in chunk]
     return tuple(torch.stack(out).shape)
 
 
@@ -127,7 +144,7 @@ if threads == 1:
     results = [task(ch) for ch in chunks]
 else:
     with multiprocessing.get_context('fork').Pool(threads) as pool:
-        pool.map(task, [[starts[0]]] * threads, chunksize=1)  # warm-up: imports, codecs, first allocations
+        pool.map(task, chunks[:1] * threads, chunksize=1)  # warm-up: imports, codecs, first allocations
         t0 = time.perf_counter()
         results = pool.map(task, chunks, chunksize=1)
 elapsed = time.perf_counter() - t0
