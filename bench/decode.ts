@@ -134,6 +134,16 @@ function referenceMedian(runs: RefResult[], key: 'clips_per_s' | 'batches_per_s'
   return rates.length === runs.length ? { ...runs[0], [key]: round(median(rates)), runs: rates.join(' ') } : runs.find((x) => 'error' in x) ?? runs[0];
 }
 
+/** Our median rate beside the PyTorchVideo recipe's and the tuned reference's (the median of its runs). */
+function comparison(key: 'clips_per_s' | 'batches_per_s', ours: number[], pv: RefResult, tunedRuns: RefResult[], runDigits: number) {
+  const rate = median(ours), tuned = referenceMedian(tunedRuns, key);
+  return {
+    [`cvrl_${key}`]: round(rate), runs: ours.map((x) => round(x, runDigits)),
+    speedup_vs_pytorchvideo: ratio(rate, pv[key]), speedup_vs_tuned: ratio(rate, tuned[key]),
+    reference_pytorchvideo: pv, reference_tuned: tuned,
+  };
+}
+
 /**
  * Milliseconds per frame of a plain single-threaded sequential decode by the ffmpeg CLI (no pixel
  * conversion, no seeking): what decoding alone costs, the same for any caller of libavcodec.
@@ -172,32 +182,18 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
       runs.tunedPairs.push(reference(path, threads, 'pairs', 'tuned'));
     }
     // The PyTorchVideo recipe runs once per case: it is several times slower, so noise cannot change the comparison.
-    const pv = reference(path, threads, 'decode', 'pytorchvideo'), pvAug = reference(path, threads, 'augment', 'pytorchvideo');
-    const pvPairs = reference(path, threads, 'pairs', 'pytorchvideo');
-    const tuned = referenceMedian(runs.tuned, 'clips_per_s'), tunedAug = referenceMedian(runs.tunedAug, 'batches_per_s');
-    const tunedPairs = referenceMedian(runs.tunedPairs, 'clips_per_s');
-    const decode = median(runs.skip), augment = median(runs.aug), pairs = median(runs.pairs);
+    const pv = (mode: 'decode' | 'augment' | 'pairs') => reference(path, threads, mode, 'pytorchvideo');
     results.push({
       codec, bframes, threads,
       decode: {
-        cvrl_clips_per_s: round(decode), runs: runs.skip.map((x) => Math.round(x)),
-        speedup_vs_pytorchvideo: ratio(decode, pv.clips_per_s), speedup_vs_tuned: ratio(decode, tuned.clips_per_s),
-        reference_pytorchvideo: pv, reference_tuned: tuned,
+        ...comparison('clips_per_s', runs.skip, pv('decode'), runs.tuned, 0),
         cvrl_skip_off_clips_per_s: round(median(runs.all)), runs_skip_off: runs.all.map((x) => Math.round(x)),
         decoded_frames_per_clip: { skip: round(skip.decoded, 1), skip_off: round(all.decoded, 1) },
         // Clips/s if decoding the frames each clip needs were the only work (threads x a full core each).
         decode_only_bound_clips_per_s: msPerFrame ? round((threads * 1000) / (msPerFrame * skip.decoded), 1) : null,
       },
-      augment: {
-        cvrl_batches_per_s: round(augment), runs: runs.aug.map((x) => round(x)),
-        speedup_vs_pytorchvideo: ratio(augment, pvAug.batches_per_s), speedup_vs_tuned: ratio(augment, tunedAug.batches_per_s),
-        reference_pytorchvideo: pvAug, reference_tuned: tunedAug,
-      },
-      cvrl_pairs: {
-        cvrl_clips_per_s: round(pairs), runs: runs.pairs.map((x) => Math.round(x)),
-        speedup_vs_pytorchvideo: ratio(pairs, pvPairs.clips_per_s), speedup_vs_tuned: ratio(pairs, tunedPairs.clips_per_s),
-        reference_pytorchvideo: pvPairs, reference_tuned: tunedPairs,
-      },
+      augment: comparison('batches_per_s', runs.aug, pv('augment'), runs.tunedAug, 2),
+      cvrl_pairs: comparison('clips_per_s', runs.pairs, pv('pairs'), runs.tunedPairs, 0),
     });
   }
 }

@@ -37,11 +37,11 @@ FRAMES, STRIDE, SIZE = 16, 2, 112
 with av.open(path) as c:
     s = c.streams.video[0]
     n_frames = s.frames or sum(1 for _ in c.demux(s))
-rng = np.random.default_rng(seed)
-starts = rng.integers(0, max(1, n_frames - (FRAMES - 1) * STRIDE), size=clips).tolist()
 if mode == 'pairs':
     with open(sys.argv[7]) as f:
         starts = json.load(f)
+else:
+    starts = np.random.default_rng(seed).integers(0, max(1, n_frames - (FRAMES - 1) * STRIDE), size=clips).tolist()
 
 
 def open_video():
