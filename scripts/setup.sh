@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # libtorch (C++ PyTorch) for the addon; python3-torch is the numeric oracle in tests and benchmarks;
 # python3-torchvision and python3-onnx check model parity and ONNX export; jemalloc keeps resident
 # memory flat; OpenBLAS replaces the slow reference BLAS behind matmul; FFmpeg's libraries decode and
-# encode video in the addon (python3-av is the benchmark reference, the ffmpeg CLI makes test fixtures);
+# encode video in the addon (python3-av is the benchmark reference, the ffmpeg CLI makes test fixtures
+# and times the decode bench's decode-only bound);
 # headless chromium checks in tests that `cvrl report` pages render and run their inline script.
 # libgloo-dev provides the <gloo/...> headers that c10d's ProcessGroupGloo.hpp includes (distributed
 # training; libtorch-dev ships the c10d headers and symbols but not Gloo's headers).
