@@ -1,6 +1,6 @@
 /** `cvrl demo`: synthetic data -> CVRL pre-training -> evaluations against baselines -> report. */
 import type { Command } from 'commander';
-import { runDemo } from '../eval/demo.js';
+import { runDemo } from '../apps/demo.js';
 import { positiveInt } from './parse.js';
 import { MOTION_CLASSES } from '../video/synth.js';
 

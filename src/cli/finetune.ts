@@ -23,16 +23,17 @@ export function registerFinetune(program: Command): void {
     .option('--backbone-lr-mult <x>', 'encoder learning rate as a multiple of the head\'s', Number, 1)
     .option('--warmup-epochs <n>', 'linear warm-up epochs', Number, 1)
     .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)
+    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', Number, 0.5)
     .option('--weight-decay <x>', 'weight decay on kernels', Number, 1e-4)
     .option('--dropout <p>', 'dropout before the linear head', Number, 0.5)
     .option('--bf16', 'bfloat16 autocast on CPU')
-    .action(async (f: EvalFlags & { scratch?: boolean; labelFraction: number; epochs: number; lr: number; warmupEpochs: number; backboneLrMult: number; weightDecay: number; cropAreaMin: number; dropout: number; bf16?: boolean }) => {
+    .action(async (f: EvalFlags & { scratch?: boolean; labelFraction: number; epochs: number; lr: number; warmupEpochs: number; backboneLrMult: number; weightDecay: number; cropAreaMin: number; flipProb: number; dropout: number; bf16?: boolean }) => {
       if (!(f.dropout >= 0 && f.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got '${f.dropout}'`);
       if (!(f.backboneLrMult >= 0)) throw new Error(`--backbone-lr-mult must be a non-negative number, got '${f.backboneLrMult}'`);
       const job = evalJob({ ...f, randomInit: f.randomInit || f.scratch }, VIEWS);
       const m = await runFinetune({
         ...job, labelFraction: f.labelFraction,
-        finetune: { epochs: f.epochs, lr: f.lr, warmupEpochs: f.warmupEpochs, backboneLrMult: f.backboneLrMult, weightDecay: f.weightDecay, cropAreaMin: f.cropAreaMin, dropout: f.dropout, bf16: f.bf16, batchSize: f.batch },
+        finetune: { epochs: f.epochs, lr: f.lr, warmupEpochs: f.warmupEpochs, backboneLrMult: f.backboneLrMult, weightDecay: f.weightDecay, cropAreaMin: f.cropAreaMin, flipProb: f.flipProb, dropout: f.dropout, bf16: f.bf16, batchSize: f.batch },
       });
       console.log(JSON.stringify({ out: f.out, top1: m.top1, top5: m.top5, splits: m.splits }));
     });

@@ -12,12 +12,13 @@ export function registerLinearEval(program: Command): void {
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 100)
     .option('--lr <x>', 'SGD learning rate (cosine decay, momentum 0.9)', positiveNumber('--lr'), 0.1)
     .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)
+    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', Number, 0.5)
     .option('--weight-decay <x>', 'weight decay', Number, 0)
     .option('--no-augment', 'no crop + flip: compute training features once and reuse them every epoch (much faster)')
     .option('--train-views <n>', 'with --no-augment: evenly spaced clips per training video (x the spatial views), each a sample', positiveInt('--train-views'), 1)
-    .action(async (f: EvalFlags & { epochs: number; lr: number; weightDecay: number; cropAreaMin: number; augment: boolean; trainViews: number }) => {
+    .action(async (f: EvalFlags & { epochs: number; lr: number; weightDecay: number; cropAreaMin: number; flipProb: number; augment: boolean; trainViews: number }) => {
       const job = evalJob(f, VIEWS);
-      const m = await runLinearEval({ ...job, linear: { epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, cropAreaMin: f.cropAreaMin, augment: f.augment, trainViews: f.trainViews, batchSize: f.batch } });
+      const m = await runLinearEval({ ...job, linear: { epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, cropAreaMin: f.cropAreaMin, flipProb: f.flipProb, augment: f.augment, trainViews: f.trainViews, batchSize: f.batch } });
       console.log(JSON.stringify({ out: f.out, top1: m.top1, top5: m.top5, splits: m.splits }));
     });
 }

@@ -12,6 +12,7 @@ import { registerLinearEval } from './linear-eval.js';
 import { registerFinetune } from './finetune.js';
 import { registerRetrieve } from './retrieve.js';
 import { registerReport } from './report.js';
+import { registerStudy } from './study.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRetrieve(program);
   registerDemo(program);
   registerReport(program);
+  registerStudy(program);
   return program;
 }
 

@@ -16,3 +16,11 @@ export function positiveNumber(flag: string): (v: string) => number {
     return n;
   };
 }
+
+export function nonNegative(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a number >= 0, got '${v}'`);
+    return n;
+  };
+}

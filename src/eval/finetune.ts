@@ -75,7 +75,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   for (let epoch = 0; epoch < epochs; epoch++) {
     model.train();
     let lossSum = 0, correct = 0, n = 0;
-    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin), seed, epoch, shuffle: true, dropLast: false }, cache);
+    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache);
     for await (const batch of loader) {
       // BatchNorm cannot normalise a batch of one video in train mode.
       if (batch.labels.length < 2) {

@@ -97,7 +97,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
           schedule.step();
         }
       } else {
-        const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin), seed, epoch, shuffle: true, dropLast: false }, cache);
+        const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache);
         for await (const batch of loader) {
           if (batch.labels.length < 2) {
             batch.views[0].dispose();

@@ -26,6 +26,8 @@ export interface SupervisedOptions extends ClipOptions {
   weightDecay?: number;
   /** Smallest crop area (fraction of the frame) of the training augmentation. */
   cropAreaMin?: number;
+  /** Horizontal flip probability of the training clips (0 when classes depend on left vs right). */
+  flipProb?: number;
   temporalViews?: number;
   spatialViews?: 1 | 3;
   seed?: number;
@@ -41,7 +43,8 @@ export interface SupervisedResult extends MultiViewResult {
 }
 
 /** Training-clip augmentation of the supervised protocols: random resized crop of this minimum area, and flip. */
-export function trainAugment(size: number, cropAreaMin = 0.3): AugmentConfig {
-  if (!(cropAreaMin > 0 && cropAreaMin <= 1)) throw new RangeError(`--crop-area-min must be in (0, 1], got ${cropAreaMin}`);
-  return cropFlipConfig(size, { cropArea: [cropAreaMin, 1] });
+export function trainAugment(size: number, cropAreaMin = 0.3, flipProb = 0.5): AugmentConfig {
+  if (!(cropAreaMin > 0 && cropAreaMin <= 1)) throw new RangeError(`cropAreaMin must be in (0, 1], got ${cropAreaMin}`);
+  if (!(flipProb >= 0 && flipProb <= 1)) throw new RangeError(`flipProb must be in [0, 1], got ${flipProb}`);
+  return cropFlipConfig(size, { cropArea: [cropAreaMin, 1], flipProb });
 }

@@ -116,6 +116,7 @@ export interface OnnxExportOptions {
 
 /** Serialises an encoder (and optional linear classifier) to ONNX bytes. */
 export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Array {
+  if (model.config.input === 'diff') throw new Error("ONNX export of encoders with input 'diff' (frame differences) is not supported yet; export to safetensors instead");
   const g = new GraphBuilder();
   let y = sequential(g, 'clips', model.stem, 'stem');
   model.stages.forEach((stage, i) => {

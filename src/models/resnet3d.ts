@@ -9,6 +9,8 @@
 import { Tensor } from '../torch/tensor.js';
 import * as F from '../torch/functional.js';
 import { noGrad } from '../torch/autograd.js';
+import { tidy } from '../torch/scope.js';
+import { zerosLike } from '../torch/creation.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Conv3d } from '../nn/conv.js';
@@ -48,6 +50,12 @@ export interface ResNet3dConfig {
   temporalStrides: number[];
   /** Classifier classes (0: encoder only). The classifier is `fc`, as in torchvision. */
   numClasses: number;
+  /**
+   * 'diff': the stem sees temporal differences of consecutive frames (residual frames, Tao et al.
+   * 2020), the last one zero so that T is kept. Static content (background, a still look) reaches
+   * the network only through what moves. Default 'rgb'.
+   */
+  input?: 'rgb' | 'diff';
 }
 
 export class ResNet3d extends Module {
@@ -90,7 +98,14 @@ export class ResNet3d extends Module {
   /** The last feature map [B, D, T', H', W']. */
   forwardFeatures(x: Tensor): Tensor {
     if (x.ndim !== 5 || x.size(1) !== 3) throw new RangeError(`expected clips [B, 3, T, H, W], got [${x.shape.join(', ')}]`);
-    let y = this.stem.forward(x);
+    let y: Tensor;
+    if (this.config.input === 'diff') {
+      const d = frameDifferences(x);
+      y = this.stem.forward(d);
+      d.dispose();
+    } else {
+      y = this.stem.forward(x);
+    }
     for (const s of this.stages) {
       const next = s.forward(y);
       y.dispose();
@@ -139,6 +154,15 @@ export class ResNet3d extends Module {
   }
 }
 
+/** x[:, :, t + 1] - x[:, :, t] for t < T - 1, then a zero frame: [B, C, T, H, W] -> the same shape. */
+export function frameDifferences(x: Tensor): Tensor {
+  return tidy(() => {
+    const t = x.size(2);
+    if (t < 2) return zerosLike(x);
+    return F.pad(x.narrow(2, 1, t - 1).sub(x.narrow(2, 0, t - 1)), [0, 0, 0, 0, 0, 1]);
+  });
+}
+
 function makeStem(s: StemConfig, channels: number): Sequential {
   const pad = (k: Triple): Triple => [Math.floor(k[0] / 2), Math.floor(k[1] / 2), Math.floor(k[2] / 2)];
   const layers: Module[] = s.kind === 'conv'
@@ -185,5 +209,6 @@ function validate(c: ResNet3dConfig): void {
     if (Array.isArray(tk) && tk.length !== c.layers[i]) bad(`temporalKernels[${i}] lists ${tk.length} blocks but stage ${i + 1} has ${c.layers[i]}`);
     if (ks.some((k) => !Number.isInteger(k) || k < 1 || k % 2 === 0)) bad(`temporal kernels must be odd positive integers, got ${JSON.stringify(tk)}`);
   });
+  if (c.input !== undefined && c.input !== 'rgb' && c.input !== 'diff') bad(`input must be 'rgb' or 'diff', got ${JSON.stringify(c.input)}`);
   if (!Number.isInteger(c.numClasses) || c.numClasses < 0) bad(`numClasses must be a non-negative integer, got ${c.numClasses}`);
 }

@@ -12,6 +12,11 @@ import * as F from '../torch/functional.js';
 export interface NtXentOptions {
   /** Softmax temperature (CVRL: 0.1). */
   temperature?: number;
+  /**
+   * Extra negatives [M, D] (e.g. static clips): candidates for every anchor, never anchors or
+   * positives themselves. The loss then starts near 2 ln(2N - 1 + M) for rho = 2.
+   */
+  negatives?: Tensor;
 }
 
 /**
@@ -30,16 +35,20 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
     if (v.ndim !== 2 || v.size(0) !== n || v.size(1) !== d) throw new RangeError(`every view must be [${n}, ${d}], got [${v.shape.join(', ')}]`);
   }
   if (n < 2) throw new RangeError('NT-Xent needs at least 2 videos per batch (negatives come from the batch)');
+  const neg = o.negatives;
+  if (neg && (neg.ndim !== 2 || neg.size(1) !== d)) throw new RangeError(`negatives must be [M, ${d}], got [${neg.shape.join(', ')}]`);
   return tidy(() => {
-    const z = F.normalize(cat([...views], 0), { dim: 1 });
-    const m = rho * n;
-    const self = eye(m, { dtype: 'bool' });
+    const m = rho * n, extra = neg ? neg.size(0) : 0;
+    const z = F.normalize(cat(neg ? [...views, neg] : [...views], 0), { dim: 1 });
+    const anchors = extra ? z.narrow(0, 0, m) : z;
+    // Columns of the extra negatives: never self, never positive.
+    const widen = (t: Tensor) => (extra ? F.pad(t, [0, extra]) : t);
+    const self = widen(eye(m)).gt(0);
     // A large finite negative instead of -inf keeps 0 * logp finite on the diagonal.
-    const sim = z.matmul(z.t()).div(tau).maskedFill(self, -1e9);
+    const sim = anchors.matmul(z.t()).div(tau).maskedFill(self, -1e9);
     const logp = F.logSoftmax(sim, 1);
     // positives[r, c]: same video (r = c mod n), different clip.
-    const vid = eye(n, { dtype: logp.dtype }).repeat([rho, rho]);
-    const positives = vid.maskedFill(self, 0);
+    const positives = widen(eye(n, { dtype: logp.dtype }).repeat([rho, rho]).maskedFill(eye(m, { dtype: 'bool' }), 0));
     return logp.mul(positives).sum().div(-n * (rho - 1));
   });
 }
@@ -52,14 +61,16 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
  * d(L_global)/d(theta) through this rank's slice only. Summing those gradients over ranks
  * (ProcessGroup.allReduce, SUM not mean) gives exactly the gradient of the global loss, because the
  * global loss depends on the parameters only through the W slices. Without a group (or with one
- * rank) this is ntXent(views).
+ * rank) this is ntXent(views). Extra negatives are gathered the same way (one row per video: M = N).
  */
 export async function globalNtXent(views: readonly Tensor[], group: ProcessGroup | undefined, o: NtXentOptions = {}): Promise<Tensor> {
   if (!group || group.worldSize === 1) return ntXent(views, o);
   if (views.length < 2) throw new RangeError(`NT-Xent needs at least 2 views, got ${views.length}`);
   const n = views[0].size(0);
+  const rows = o.negatives ? [...views, o.negatives] : [...views];
+  if (o.negatives && o.negatives.size(0) !== n) throw new RangeError(`globalNtXent: negatives need one row per video (${n}), got ${o.negatives.size(0)}`);
   // One collective for all views: [N, rho, D] -> [W N, rho, D].
-  const local = tidy(() => stack(views.map((v) => v.detach()), 1));
+  const local = tidy(() => stack(rows.map((v) => v.detach()), 1));
   let all: Tensor;
   try {
     all = await group.allGather(local);
@@ -70,15 +81,18 @@ export async function globalNtXent(views: readonly Tensor[], group: ProcessGroup
     const total = all.size(0);
     const w = group.worldSize, off = group.rank * n;
     if (total !== w * n) throw new RangeError(`globalNtXent: every rank must pass the same batch size (this rank ${n}, ${w} ranks gathered ${total} rows)`);
-    return tidy(() => ntXent(views.map((v, i) => {
-      const gathered = all.select(1, i);
-      const parts = [
-        ...(off > 0 ? [gathered.narrow(0, 0, off)] : []),
-        v,
-        ...(off + n < total ? [gathered.narrow(0, off + n, total - off - n)] : []),
-      ];
-      return cat(parts, 0);
-    }), o));
+    return tidy(() => {
+      const global = rows.map((v, i) => {
+        const gathered = all.select(1, i);
+        const parts = [
+          ...(off > 0 ? [gathered.narrow(0, 0, off)] : []),
+          v,
+          ...(off + n < total ? [gathered.narrow(0, off + n, total - off - n)] : []),
+        ];
+        return cat(parts, 0);
+      });
+      return ntXent(global.slice(0, views.length), { ...o, negatives: o.negatives ? global[views.length] : undefined });
+    });
   } finally {
     all.dispose();
   }

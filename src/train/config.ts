@@ -19,6 +19,8 @@ export const PretrainConfigSchema = z.object({
   out: z.string().min(1),
   arch: z.string().default('r3d_18_tiny'),
   width: z.number().positive().optional(),
+  /** Encoder input: 'rgb' frames, or 'diff' (consecutive-frame differences; see ResNet3dConfig.input). */
+  input: z.enum(['rgb', 'diff']).default('rgb'),
   frames: int(1).default(8),
   stride: int(1).default(2),
   size: int(8).default(64),
@@ -38,6 +40,14 @@ export const PretrainConfigSchema = z.object({
   headHidden: int(1).default(2048),
   headOut: int(1).default(128),
   headLayers: int(0).default(3),
+  /** Clips per video (rho); every pair of a video's clips is a positive. */
+  clipsPerVideo: int(2).max(8).default(2),
+  /** Background erasing: probability per clip, largest blend weight of the still frame, still from another video. */
+  bgEraseProb: prob.default(0),
+  bgEraseMax: z.number().min(0).lt(1).default(0.5),
+  bgEraseMix: z.boolean().default(false),
+  /** A static clip of each video (one frame repeated) as an extra negative. */
+  staticNegatives: z.boolean().default(false),
   gapLaw: z.enum(['cvrl', 'uniform-gap', 'increasing', 'independent']).default('cvrl'),
   gapPower: z.number().positive().default(1),
   consistent: z.boolean().default(true),

@@ -13,12 +13,12 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
-import { autocast } from '../torch/autograd.js';
 import { manualSeed, setNumThreads, setRngState, info } from '../torch/runtime.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
-import { globalNtXent } from '../ssl/ntxent.js';
+import { contrastiveLoss } from '../ssl/contrastive-step.js';
+import { Rng } from '../video/rng.js';
 import { SGD } from '../optim/sgd.js';
 import { LARS } from '../optim/lars.js';
 import { weightDecayGroups } from '../optim/groups.js';
@@ -84,7 +84,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
-  const spec: ModelSpec = { arch: c.arch, overrides: c.width !== undefined ? { width: c.width } : {} };
+  const spec: ModelSpec = { arch: c.arch, overrides: { ...(c.width !== undefined ? { width: c.width } : {}), ...(c.input !== 'rgb' ? { input: c.input } : {}) } };
   const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers });
   model.train();
   const effectiveBatch = c.batch * c.accumulate * worldSize;
@@ -173,7 +173,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
       const startBatch = epoch === pos.epoch ? pos.batchInEpoch : 0;
       const loader = new VideoLoader({
         dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size,
-        decodeShortSide: c.decodeShortSide, augment: views, gapLaw: c.gapLaw, gapPower: c.gapPower,
+        decodeShortSide: c.decodeShortSide, augment: views, clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower,
         seed: c.seed, epoch, startBatch, parallelism: c.parallelism, prefetch: c.prefetch,
         rank: dist.rank, worldSize,
         onBadVideo: badVideo,
@@ -188,27 +188,17 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         }
         waitMs += performance.now() - tWait;
         const tc = performance.now();
-        const [z1, z2] = tidy(() => {
-          const forward = () => [model.forward(batch.views[0]), model.forward(batch.views[1])];
-          const [a, bb] = c.bf16 ? autocast(forward) : forward();
-          return [a.float(), bb.float()];
-        });
         let loss: number;
+        // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
+        const l = await contrastiveLoss(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group);
         try {
-          // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
-          const l = await globalNtXent([z1, z2], group, { temperature: c.temperature });
-          try {
-            tidy(() => l.div(c.accumulate).backward());
-            loss = l.item();
-          } finally {
-            l.dispose();
-          }
+          tidy(() => l.div(c.accumulate).backward());
+          loss = l.item();
         } finally {
-          z1.dispose();
-          z2.dispose();
+          l.dispose();
         }
         batch.views.forEach((v) => v.dispose());
-        clips += 2 * c.batch * worldSize;
+        clips += c.clipsPerVideo * c.batch * worldSize;
         b++;
         if (!Number.isFinite(loss)) {
           throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoint || 'none (no checkpoint written yet)'}; lower --lr or check the data`);

@@ -29,6 +29,12 @@ export interface LoaderOptions {
   decodeShortSide?: number;
   /** pretrain: the two views' augmentation (default CVRL's); train: one config (default crop + flip). */
   augment?: AugmentConfig | [AugmentConfig, AugmentConfig];
+  /**
+   * pretrain: clips per video (rho, default 2). The first two follow the gap law; further clips
+   * start uniformly at random (the CVRL law equals two independent uniform starts). Clip k is
+   * augmented with the view config k mod (number of configs).
+   */
+  clipsPerVideo?: number;
   /** pretrain: law and power of the gap between the two clips. */
   gapLaw?: GapLaw;
   gapPower?: number;
@@ -55,7 +61,7 @@ export interface LoaderOptions {
 }
 
 export interface Batch {
-  /** pretrain: two views [B, 3, T, S, S]; train: one view; eval: [B * V, 3, T, S, S] (V views per video, video-major). */
+  /** pretrain: clipsPerVideo views [B, 3, T, S, S]; train: one view; eval: [B * V, 3, T, S, S] (V views per video, video-major). */
   views: Tensor[];
   /** Labels per video (-1 when unlabelled). */
   labels: number[];
@@ -109,6 +115,12 @@ class Semaphore {
   }
 }
 
+function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: VideoLoader['o'], rng: Rng): number[] {
+  const starts: number[] = sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts;
+  while (starts.length < o.clipsPerVideo) starts.push(sampleRandomClip(L, clip, rng));
+  return starts;
+}
+
 /** Frame counts and unreadable files, shared across epochs of one loader configuration. */
 export class VideoCache {
   readonly frames = new Map<string, number>();
@@ -126,12 +138,13 @@ export class VideoLoader implements AsyncIterable<Batch> {
   constructor(opts: LoaderOptions, cache = new VideoCache()) {
     const training = opts.mode !== 'eval';
     this.o = {
-      decodeShortSide: Math.round((opts.size * 8) / 7), gapLaw: 'cvrl', temporalViews: 10, spatialViews: 3,
+      decodeShortSide: Math.round((opts.size * 8) / 7), clipsPerVideo: 2, gapLaw: 'cvrl', temporalViews: 10, spatialViews: 3,
       normalization: KINETICS_NORM, seed: 0, epoch: 0, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
       startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20,
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     } as VideoLoader['o'];
     const o = this.o;
+    if (!Number.isInteger(o.clipsPerVideo) || o.clipsPerVideo < 2) throw new RangeError(`loader: clipsPerVideo must be an integer >= 2, got ${o.clipsPerVideo}`);
     for (const [k, v] of Object.entries({ batchSize: o.batchSize, frames: o.frames, stride: o.stride, size: o.size, parallelism: o.parallelism, worldSize: o.worldSize, decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`loader: ${k} must be a positive integer, got ${v}`);
     }
@@ -177,7 +190,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const item = o.dataset.items[index];
     const L = await this.#frameCount(item.path);
     const clip = { frames: o.frames, stride: o.stride };
-    const starts = o.mode === 'pretrain' ? sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts
+    const starts = o.mode === 'pretrain' ? pretrainStarts(L, clip, o, rng)
       : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
         : uniformClipStarts(L, clip, o.temporalViews);
     const decoded = await readable(decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide } }));
@@ -197,7 +210,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
       } else {
         // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
         const jobs = starts.map((_, v) => {
-          const cfg = this.views[v];
+          const cfg = this.views[v % this.views.length];
           const params = sampleClipParams(cfg, T, H, W, rng);
           const f = decoded.frames.select(0, v);
           return augmentClipAsync(f, params, cfg, o.normalization).finally(() => f.dispose());

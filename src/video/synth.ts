@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fromTypedArray } from '../torch/creation.js';
 import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
+import { DIRECTIONAL_CLASSES, groupLook, renderScene } from './synth-scene.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
 
@@ -30,6 +31,19 @@ export interface SynthOptions {
    * learns no motion.
    */
   appearances?: number;
+  /**
+   * 'hard': the group-split benchmark of synth-scene.ts (mirror-pair classes, one look per group,
+   * 25 groups with UCF-101's split rule, distractors, shake, noise, width x height frames whose
+   * length varies from `frames` to 1.5 x `frames`). Default 'simple', the demo's data.
+   */
+  scene?: 'simple' | 'hard';
+  /** hard: frame width and height (default 160 x 120). */
+  width?: number;
+  height?: number;
+  /** hard: distractor objects per video, camera shake in pixels, pixel noise sigma (defaults 2, 2, 6). */
+  distractors?: number;
+  shake?: number;
+  noise?: number;
   /** Called after each video (for progress). */
   onVideo?: (done: number, total: number) => void;
 }
@@ -161,18 +175,30 @@ export function renderVideo(cls: string, frames: number, size: number, rng: Rng,
 
 /** Writes a synthetic dataset in the given layout with its annotation files; returns the class names. */
 export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: string[]; videos: number; annotations: string }> {
-  const nClasses = o.classes ?? 6, per = o.videosPerClass ?? 12, frames = o.frames ?? 40, size = o.size ?? 64;
+  const hard = o.scene === 'hard';
+  const allClasses: readonly string[] = hard ? DIRECTIONAL_CLASSES : MOTION_CLASSES;
+  const nClasses = o.classes ?? (hard ? allClasses.length : 6), per = o.videosPerClass ?? (hard ? 50 : 12);
+  const frames = o.frames ?? (hard ? 50 : 40), size = o.size ?? 64;
   const fps = o.fps ?? 25, seed = o.seed ?? 0;
   const pool = appearancePool(o.appearances ?? 4, seed);
-  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > MOTION_CLASSES.length) throw new RangeError(`--classes must be 2..${MOTION_CLASSES.length}, got ${nClasses}`);
+  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > allClasses.length) throw new RangeError(`--classes must be 2..${allClasses.length}, got ${nClasses}`);
   if (!Number.isInteger(per) || per < 3) throw new RangeError(`--videos-per-class must be an integer >= 3, got ${per}`);
   if (!Number.isInteger(size) || size < 16 || size % 2) throw new RangeError(`--size must be an even integer >= 16, got ${size}`);
   if (!Number.isInteger(frames) || frames < 2) throw new RangeError(`--frames must be an integer >= 2, got ${frames}`);
+  const scene = { width: o.width ?? 160, height: o.height ?? 120, distractors: o.distractors ?? 2, shake: o.shake ?? 2, noise: o.noise ?? 6 };
+  for (const k of ['width', 'height'] as const) {
+    if (!Number.isInteger(scene[k]) || scene[k] < 16 || scene[k] % 2) throw new RangeError(`--${k} must be an even integer >= 16, got ${scene[k]}`);
+  }
+  for (const k of ['distractors', 'shake', 'noise'] as const) {
+    if (!(scene[k] >= 0 && scene[k] <= 100)) throw new RangeError(`--${k} must be in [0, 100], got ${scene[k]}`);
+  }
   const codec = o.codec ?? (o.format === 'ucf101' || o.format === 'hmdb51' ? 'mpeg4' : 'h264');
   const ext = o.format === 'kinetics' ? 'mp4' : codec === 'vp9' ? 'webm' : codec === 'mpeg4' || codec === 'mjpeg' ? 'avi' : 'mp4';
-  const classes = MOTION_CLASSES.slice(0, nClasses) as unknown as string[];
+  const classes = allClasses.slice(0, nClasses) as string[];
   mkdirSync(o.out, { recursive: true });
-  const groups = 5; // UCF-style groups: splits hold out whole groups
+  // UCF-style groups; splits hold out whole groups. Hard: 25 groups, split s tests on 7 of them.
+  const groups = hard ? 25 : 5;
+  const isTest = (g: number, split: number) => (hard ? g > 7 * (split - 1) && g <= 7 * split : g === split);
   const made: { cls: number; group: number; rel: string; name: string }[] = [];
   let done = 0;
   const total = nClasses * per;
@@ -183,8 +209,11 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
       const dir = o.format === 'kinetics' ? join('train', classes[c]) : classes[c];
       const file = o.format === 'kinetics' ? `${name}_${String(0).padStart(6, '0')}_${String(10).padStart(6, '0')}.${ext}` : `${name}.${ext}`;
       mkdirSync(join(o.out, dir), { recursive: true });
-      const rgb = renderVideo(classes[c], frames, size, Rng.from(seed, c, k), pool);
-      const t = fromTypedArray(rgb, [frames, size, size, 3]);
+      const rng = Rng.from(seed, c, k);
+      const T = hard ? frames + rng.int(Math.floor(frames / 2) + 1) : frames;
+      const [H, W] = hard ? [scene.height, scene.width] : [size, size];
+      const rgb = hard ? renderScene(classes[c], groupLook(seed, group), { ...scene, frames: T }, rng) : renderVideo(classes[c], frames, size, rng, pool);
+      const t = fromTypedArray(rgb, [T, H, W, 3]);
       try {
         await writeVideo(join(o.out, dir, file), t, { fps, codec, gop: 12 });
       } finally {
@@ -196,8 +225,6 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
   }
   const ann = join(o.out, 'annotations');
   mkdirSync(ann, { recursive: true });
-  // Split s tests on group s (UCF-style: whole groups held out), trains on the others.
-  const isTest = (g: number, split: number) => g === split;
   if (o.format === 'ucf101') {
     writeFileSync(join(ann, 'classInd.txt'), classes.map((c, i) => `${i + 1} ${c}`).join('\n') + '\n');
     for (const s of [1, 2, 3]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randn, tidy, noGrad, manualSeed } from '../../src/torch/index.js';
 import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
 import { createModel, listModels, modelConfig } from '../../src/models/index.js';
+import { frameDifferences } from '../../src/models/resnet3d.js';
 import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
 
 const M = 1e6;
@@ -102,4 +103,27 @@ print(json.dumps(res))
       assert.ok(diff < 1e-4, `${name}: max abs difference ${diff}`);
     });
   }
+});
+
+test("input 'diff': frame differences as the stem input; a still clip's content does not reach the features", () => {
+  manualSeed(3);
+  tidy(() => {
+    const x = randn([2, 3, 4, 6, 6], { dtype: 'float64' });
+    const d = frameDifferences(x);
+    assert.deepEqual(d.shape, x.shape);
+    const want = x.select(2, 2).sub(x.select(2, 1));
+    assert.ok(d.select(2, 1).sub(want).abs().amax().item() < 1e-12);
+    assert.equal(d.select(2, 3).abs().amax().item(), 0);
+    const m = createModel('r3d_18_tiny', { input: 'diff' });
+    m.eval();
+    noGrad(() => {
+      // Two different still clips: both have zero differences, so the features are equal.
+      const still = (seed: number) => { manualSeed(seed); return randn([1, 3, 1, 32, 32]).expand([1, 3, 4, 32, 32]).contiguous(); };
+      const a = m.forward(still(1)), b = m.forward(still(2));
+      assert.ok(a.sub(b).abs().amax().item() < 1e-6);
+      // A moving clip differs from a still one.
+      assert.ok(m.forward(randn([1, 3, 4, 32, 32])).sub(a).abs().amax().item() > 1e-3);
+    });
+    assert.throws(() => createModel('r3d_18_tiny', { input: 'flow' as 'diff' }), /input must be 'rgb' or 'diff'/);
+  });
 });

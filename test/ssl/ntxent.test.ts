@@ -4,11 +4,11 @@ import { randn, tidy, tensor, manualSeed, Tensor } from '../../src/torch/index.j
 import { ntXent } from '../../src/ssl/ntxent.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 
-/** Direct computation with JS loops: each anchor's positives against all other clips. */
-function reference(views: number[][][], tau: number): number {
+/** Direct computation with JS loops: each anchor's positives against all other clips (and the extra negatives). */
+function reference(views: number[][][], tau: number, negatives: number[][] = []): number {
   const rho = views.length, n = views[0].length;
-  const unit = views.map((v) => v.map((row) => { const s = Math.hypot(...row); return row.map((x) => x / s); }));
-  const all = unit.flat();
+  const unitRow = (row: number[]) => { const s = Math.hypot(...row); return row.map((x) => x / s); };
+  const all = [...views.map((v) => v.map(unitRow)).flat(), ...negatives.map(unitRow)];
   let total = 0;
   for (let a = 0; a < rho; a++) {
     for (let i = 0; i < n; i++) {
@@ -31,6 +31,29 @@ test('NT-Xent equals a direct computation (symmetric sum, temperature, rho views
       const ref = reference(vs.map((v) => Array.from({ length: n }, (_, i) => v.toArray().slice(i * d, (i + 1) * d))), tau);
       assert.ok(Math.abs(ours - ref) < 1e-9, `rho ${rho}: ${ours} vs ${ref}`);
     }
+  });
+});
+
+const rows = (t: Tensor) => { const [n, d] = t.shape; const a = t.toArray(); return Array.from({ length: n }, (_, i) => a.slice(i * d, (i + 1) * d)); };
+
+test('NT-Xent with extra negatives equals a direct computation; they are candidates only', () => {
+  manualSeed(5);
+  tidy(() => {
+    for (const [rho, n, m, d, tau] of [[2, 4, 4, 5, 0.1], [3, 3, 2, 4, 0.5]] as const) {
+      const vs = Array.from({ length: rho }, () => randn([n, d], { dtype: 'float64' }));
+      const neg = randn([m, d], { dtype: 'float64' });
+      const ours = ntXent(vs, { temperature: tau, negatives: neg }).item();
+      const ref = reference(vs.map(rows), tau, rows(neg));
+      assert.ok(Math.abs(ours - ref) < 1e-9, `rho ${rho}: ${ours} vs ${ref}`);
+      // Negatives only add candidates to the softmax: the loss can only grow.
+      assert.ok(ours > ntXent(vs, { temperature: tau }).item());
+    }
+    // A negative equal to an anchor's positive is a hard negative: the loss rises by more than for a random one.
+    const a = randn([4, 6], { dtype: 'float64' }), b = randn([4, 6], { dtype: 'float64' });
+    const hard = ntXent([a, b], { negatives: b }).item(), easy = ntXent([a, b], { negatives: b.neg() }).item();
+    assert.ok(hard > easy + 1, `${hard} vs ${easy}`);
+    assert.throws(() => ntXent([a, b], { negatives: randn([4, 5]) }), /negatives must be \[M, 6\]/);
+    gradcheck((x, y, z) => ntXent([x, y], { temperature: 0.3, negatives: z }), [randn([3, 4], { dtype: 'float64' }), randn([3, 4], { dtype: 'float64' }), randn([2, 4], { dtype: 'float64' })]);
   });
 });
 

@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { synthesizeDataset } from '../video/synth.js';
 import { resolveConfig, type PretrainConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
-import { runLinearEval, runFinetune } from './run-classification.js';
-import { type EvalJobOptions } from './job.js';
-import { writeReport } from './report/index.js';
+import { writeReport } from '../eval/report/index.js';
+import { runBaselines, BASELINE_DIRS } from './baselines.js';
 
 export interface DemoOptions {
   out?: string;
@@ -100,28 +99,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const preSeconds = (performance.now() - tp) / 1000;
 
   // Each evaluation is what `cvrl linear-eval` / `cvrl finetune` would run, with its own --out.
-  const epochs = o.epochs ?? { linear: 100, finetune: 30, supervised: 8 };
-  const job = (name: string, encoder: EvalJobOptions['encoder']): EvalJobOptions => ({
-    out: join(out, name), encoder: { seed: config.seed + 1, ...encoder }, data: { data, format: 'ucf101', annotations: ann, split: 1 },
-    temporalViews: 4, spatialViews: 3, parallelism: config.parallelism, threads: config.threads, seed: config.seed,
-    log: o.quiet ? undefined : (l) => log(`  ${l}`),
+  const { metrics } = await runBaselines({
+    out, runDir, data: { data, format: 'ucf101', annotations: ann, split: 1 }, seed: config.seed, threads: config.threads,
+    parallelism: config.parallelism, flipProb: config.flipProb, epochs: o.epochs, log: o.quiet ? undefined : (l) => log(`demo: ${l}`),
   });
-  const cvrl = { checkpoint: runDir }, random = { checkpoint: runDir, randomInit: true };
-  // Frozen features do not change between epochs: the probe caches them (4 clips per training video).
-  const linear = { epochs: epochs.linear, batchSize: 64, augment: false, trainViews: 4 };
-  // Gentle crops: the demo's objects are small and a tight crop can cut the motion out of the clip.
-  const tune = { batchSize: 8, lr: 0.01, cropAreaMin: 0.6 };
-  log('demo: linear probe of the CVRL encoder and of a random encoder of the same architecture');
-  const linCvrl = await runLinearEval({ ...job('linear-cvrl', cvrl), linear });
-  const linRandom = await runLinearEval({ ...job('linear-random', random), linear });
-  log('demo: fine-tuning on 10% of the labels, from CVRL and from random weights');
-  // Pre-trained weights learn at a tenth of the head's rate (at one rate, 80 labelled videos wrecked
-  // the features: 25.6% vs 38.8% from scratch); random weights have nothing to preserve.
-  const ftCvrl = await runFinetune({ ...job('finetune10-cvrl', cvrl), labelFraction: 0.1, finetune: { ...tune, backboneLrMult: 0.1, epochs: epochs.finetune } });
-  const ftRandom = await runFinetune({ ...job('finetune10-scratch', random), labelFraction: 0.1, finetune: { ...tune, epochs: epochs.finetune } });
-  log('demo: supervised training from scratch on all labels');
-  const supervised = await runFinetune({ ...job('supervised', random), labelFraction: 1, finetune: { ...tune, epochs: epochs.supervised } });
-
+  const [linCvrl, linRandom, ftCvrl, ftRandom, supervised] = metrics;
   const rows: DemoRow[] = [
     { encoder: 'CVRL (pre-trained)', top1: linCvrl.top1, top5: linCvrl.top5, trainTop1: linCvrl.trainTop1, finetuneTop1: ftCvrl.top1 },
     { encoder: 'random init', top1: linRandom.top1, top5: linRandom.top5, trainTop1: linRandom.trainTop1, finetuneTop1: ftRandom.top1 },
@@ -133,7 +115,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     ...rows.map((r) => `| ${r.encoder} | ${fmt(r.top1)} | ${fmt(r.top5)} | ${fmt(r.finetuneTop1)} |`),
   ].join('\n');
   const report = join(out, 'report.html');
-  const evalDirs = ['linear-cvrl', 'linear-random', 'finetune10-cvrl', 'finetune10-scratch', 'supervised'].map((d) => join(out, d));
+  const evalDirs = BASELINE_DIRS.map((d) => join(out, d));
   await writeReport(report, { runDirs: [runDir, ...evalDirs], title: 'cvrl demo', samples: 4 });
   const result: DemoResult = {
     out, rows, report,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { runDemo, demoConfigFile } from '../../src/eval/demo.js';
+import { runDemo, demoConfigFile } from '../../src/apps/demo.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { topK, confusionMatrix, perClassAccuracy, classificationReport } from '../../src/eval/metrics.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
