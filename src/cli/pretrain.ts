@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { resolveConfig, PretrainConfigSchema } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
+import { knnMonitor } from '../eval/knn-monitor.js';
+import { type DatasetFormat } from '../video/dataset.js';
 import { launchLocal, threadsPerWorker, watchLauncher } from '../train/launch.js';
 
 /** Flags for every config key: --key value (camelCase keys become --kebab-case). */
@@ -66,7 +68,10 @@ export function registerPretrain(program: Command): void {
       return;
     }
     watchLauncher();
-    const r = await pretrain({ config, resume: Boolean(opts.resume), quiet: Boolean(opts.quiet) });
+    const monitor = config.knnEvery > 0 && (process.env.RANK ?? '0') === '0'
+      ? knnMonitor({ data: config.data, format: config.format as DatasetFormat, annotations: config.annotations, split: config.split }, config, { videos: config.knnVideos, parallelism: config.parallelism })
+      : undefined;
+    const r = await pretrain({ config, resume: Boolean(opts.resume), quiet: Boolean(opts.quiet), monitor });
     console.log(JSON.stringify({ runDir: r.runDir, steps: r.steps, finalLoss: r.finalLoss, checkpoint: r.checkpoint, clipsPerSec: Math.round(r.clipsPerSec * 10) / 10, badVideos: r.badVideos, interrupted: r.interrupted, rank: r.rank, worldSize: r.worldSize, parameterDigest: r.parameterDigest }));
     if (r.interrupted) process.exitCode = 130;
   });

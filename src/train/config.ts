@@ -63,6 +63,9 @@ export const PretrainConfigSchema = z.object({
   parallelism: int(1).default(4),
   prefetch: int(0).default(2),
   logEvery: int(1).default(10),
+  /** Online kNN top-1 on labelled train/test subsets every K steps (0: off); needs a labelled split. */
+  knnEvery: int(0).default(0),
+  knnVideos: int(2).default(256),
   checkpointEvery: int(1).default(100),
   keepCheckpoints: int(1).default(3),
   /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls). */

@@ -10,7 +10,8 @@
  */
 import { ProcessGroup } from '../torch/distributed.js';
 import { type Tensor } from '../torch/tensor.js';
-import { zeros } from '../torch/creation.js';
+import { zeros, fromTypedArray } from '../torch/creation.js';
+import { createHash } from 'node:crypto';
 import { type Module } from '../nn/module.js';
 
 export interface DistributedContext {
@@ -96,5 +97,44 @@ export async function anyRank(flag: boolean, group: ProcessGroup | undefined): P
     return t.item() > 0;
   } finally {
     t.dispose();
+  }
+}
+
+/** SHA-256 of every parameter's bytes, in order. */
+export function parameterDigest(params: readonly Tensor[]): string {
+  const h = createHash('sha256');
+  for (const p of params) {
+    const c = p.contiguous();
+    try {
+      const a = c.toTypedArray();
+      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    } finally {
+      c.dispose();
+    }
+  }
+  return h.digest('hex');
+}
+
+/** Throws on every rank unless `value` is the same number on all of them. */
+export async function sameOnAllRanks(group: ProcessGroup, what: string, value: number, hint: string): Promise<void> {
+  const t = fromTypedArray(new Float64Array([value]), [1]);
+  const all = await group.allGather(t);
+  t.dispose();
+  const values = Array.from(all.toTypedArray() as Float64Array);
+  all.dispose();
+  const bad = values.findIndex((v) => v !== values[0]);
+  if (bad >= 0) throw new Error(`ranks disagree on ${what}: rank 0 has ${values[0]}, rank ${bad} has ${values[bad]}; ${hint}`);
+}
+
+/** The ranks' parameters must end identical (same start, same summed gradients, same steps). */
+export async function sameDigest(group: ProcessGroup, hex: string): Promise<void> {
+  const t = fromTypedArray(Uint8Array.from(Buffer.from(hex, 'hex')), [1, 32]);
+  const all = await group.allGather(t);
+  t.dispose();
+  const bytes = Buffer.from(all.toTypedArray() as Uint8Array);
+  all.dispose();
+  for (let r = 0; r < group.worldSize; r++) {
+    const other = bytes.subarray(r * 32, r * 32 + 32).toString('hex');
+    if (other !== hex) throw new Error(`ranks diverged: parameters on rank ${r} differ from rank ${group.rank}'s after training (digest ${other} vs ${hex})`);
   }
 }

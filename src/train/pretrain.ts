@@ -9,13 +9,13 @@
  * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
 import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
 import { manualSeed, setNumThreads, setRngState, info } from '../torch/runtime.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
+import { type ResNet3d } from '../models/resnet3d.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
 import { contrastiveLoss } from '../ssl/contrastive-step.js';
 import { Rng } from '../video/rng.js';
@@ -29,12 +29,10 @@ import { VideoLoader, VideoCache } from '../video/loader.js';
 import { cvrlViewConfigs } from '../video/augment-params.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, loadTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
-import { initDistributed, broadcastModule, allReduceGradients, anyRank, type DistributedContext } from './distributed.js';
-import { type ProcessGroup } from '../torch/distributed.js';
-import { fromTypedArray } from '../torch/creation.js';
-import { type Tensor } from '../torch/tensor.js';
+import { initDistributed, broadcastModule, allReduceGradients, anyRank, parameterDigest as digest, sameOnAllRanks, sameDigest, type DistributedContext } from './distributed.js';
 import { EventWriter } from './tensorboard.js';
 import { Progress } from './progress.js';
+import { CollapseWatch, chanceLoss } from './collapse-watch.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -42,6 +40,8 @@ export interface PretrainOptions {
   resume?: boolean;
   /** No progress output (metrics files are still written). */
   quiet?: boolean;
+  /** Called on rank 0 every `knnEvery` steps and at the end; its values join metrics.jsonl (e.g. eval/knn-monitor's kNN top-1). */
+  monitor?: (encoder: ResNet3d) => Promise<Record<string, number>>;
   /** Stop (with a checkpoint) after this many optimiser steps in this process; for tests. */
   stopAfter?: number;
   /**
@@ -162,6 +162,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   });
   const views: [typeof v1, typeof v2] = [{ ...v1, blurProb: c.blurProb[0], solarizeProb: c.solarizeProb[0] }, { ...v2, blurProb: c.blurProb[1], solarizeProb: c.solarizeProb[1] }];
   const cache = new VideoCache();
+  const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, c.staticNegatives ? c.batch * worldSize : 0));
   let checkpoint = '';
   let clips = 0, computeMs = 0, waitMs = 0, badVideos = 0;
   const t0 = performance.now();
@@ -218,8 +219,18 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
           const rate = clips / elapsed;
           const stepsDone = pos.step - stepsAtStart;
           const m = { step: pos.step, epoch, loss: pos.lastLoss, lr: lrNow, clips_per_s: rate, data_wait_share: waitMs / (waitMs + computeMs), bad_videos: badVideos + loader.stats.badVideos, time: elapsed };
+          if (main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps)) {
+            const extra = await o.monitor(model.encoder);
+            Object.assign(m, extra);
+            tb?.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v])));
+          }
           if (main) appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
           tb?.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share });
+          const collapsed = main ? watch.update(pos.step, m.loss) : null;
+          if (collapsed) {
+            progress.message(collapsed);
+            if (o.quiet) console.warn(`cvrl: ${collapsed}`);
+          }
           progress.update({ step: pos.step, total: totalSteps, epoch, loss: m.loss, lr: lrNow, clipsPerSec: rate, dataWaitShare: m.data_wait_share, etaSec: ((totalSteps - pos.step) * elapsed) / Math.max(1, stepsDone) });
           lossSum = 0;
           lossCount = 0;
@@ -250,42 +261,4 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);
   return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint, clipsPerSec, badVideos, interrupted, rank: dist.rank, worldSize, parameterDigest };
-}
-
-function digest(params: readonly Tensor[]): string {
-  const h = createHash('sha256');
-  for (const p of params) {
-    const c = p.contiguous();
-    try {
-      const a = c.toTypedArray();
-      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    } finally {
-      c.dispose();
-    }
-  }
-  return h.digest('hex');
-}
-
-/** Throws on every rank unless `value` is the same number on all of them. */
-async function sameOnAllRanks(group: ProcessGroup, what: string, value: number, hint: string): Promise<void> {
-  const t = fromTypedArray(new Float64Array([value]), [1]);
-  const all = await group.allGather(t);
-  t.dispose();
-  const values = Array.from(all.toTypedArray() as Float64Array);
-  all.dispose();
-  const bad = values.findIndex((v) => v !== values[0]);
-  if (bad >= 0) throw new Error(`ranks disagree on ${what}: rank 0 has ${values[0]}, rank ${bad} has ${values[bad]}; ${hint}`);
-}
-
-/** The ranks' parameters must end identical (same start, same summed gradients, same steps). */
-async function sameDigest(group: ProcessGroup, hex: string): Promise<void> {
-  const t = fromTypedArray(Uint8Array.from(Buffer.from(hex, 'hex')), [1, 32]);
-  const all = await group.allGather(t);
-  t.dispose();
-  const bytes = Buffer.from(all.toTypedArray() as Uint8Array);
-  all.dispose();
-  for (let r = 0; r < group.worldSize; r++) {
-    const other = bytes.subarray(r * 32, r * 32 + 32).toString('hex');
-    if (other !== hex) throw new Error(`ranks diverged: parameters on rank ${r} differ from rank ${group.rank}'s after training (digest ${other} vs ${hex})`);
-  }
 }

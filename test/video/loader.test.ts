@@ -35,6 +35,14 @@ test('loader: shapes, determinism across parallelism, epochs differ, no leaked t
   assert.deepEqual(resumed.batches, a.batches.slice(2), 'resuming mid-epoch continues the same order');
 });
 
+test('loader: rho clips per video give rho distinct views, deterministically', async () => {
+  const three = await collect({ parallelism: 1, clipsPerVideo: 3 });
+  assert.deepEqual(three.batches[0].shapes, [[4, 3, 4, 24, 24], [4, 3, 4, 24, 24], [4, 3, 4, 24, 24]]);
+  assert.ok(three.batches.every((b) => new Set(b.sums).size === 3));
+  assert.deepEqual((await collect({ parallelism: 3, clipsPerVideo: 3 })).batches, three.batches);
+  assert.throws(() => new VideoLoader({ dataset: ds, mode: 'pretrain', batchSize: 4, frames: 4, stride: 2, size: 24, clipsPerVideo: 1 }), /clipsPerVideo must be an integer >= 2/);
+});
+
 test('loader: sharding by rank covers the data once, every rank gets as many batches', async () => {
   const seen: number[] = [];
   const lengths: number[] = [];

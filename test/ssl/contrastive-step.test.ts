@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randn, tidy, manualSeed, noGrad, type Tensor } from '../../src/torch/index.js';
+import { createModel } from '../../src/models/index.js';
+import { CvrlModel } from '../../src/ssl/cvrl-model.js';
+import { ntXent } from '../../src/ssl/ntxent.js';
+import { contrastiveLoss, type ContrastiveOptions } from '../../src/ssl/contrastive-step.js';
+import { staticClips } from '../../src/video/static-frames.js';
+import { Rng } from '../../src/video/rng.js';
+
+const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false };
+
+function setup(): { model: CvrlModel; clips: Tensor[] } {
+  manualSeed(0);
+  const model = new CvrlModel(createModel('r3d_18_tiny'), { hiddenDim: 16, outDim: 8, hiddenLayers: 1 });
+  model.eval(); // fixed BatchNorm statistics: a forward does not depend on what else is in the batch
+  return { model, clips: [0, 1, 2].map(() => randn([3, 3, 4, 16, 16])) };
+}
+
+test('contrastive step: rho = 3 views all reach the loss, which equals NT-Xent of the three projections', async () => {
+  const { model, clips } = setup();
+  const l3 = await contrastiveLoss(model, clips, plain, Rng.from(1));
+  const want = noGrad(() => tidy(() => ntXent(clips.map((x) => model.forward(x))).item()));
+  assert.ok(Math.abs(l3.item() - want) < 1e-4, `${l3.item()} vs ${want}`);
+  const l2 = await contrastiveLoss(model, clips.slice(0, 2), plain, Rng.from(1));
+  assert.notEqual(l3.item(), l2.item());
+  l3.backward();
+  const g = model.encoder.parameters()[0].grad;
+  assert.ok(g && g.abs().sum().item() > 0);
+  [l2, l3].forEach((t) => t.dispose());
+  clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: static clips enter the loss as negatives, drawn from the rng', async () => {
+  const { model, clips } = setup();
+  const views = clips.slice(0, 2);
+  const l = await contrastiveLoss(model, views, { ...plain, staticNegatives: true }, Rng.from(7));
+  // The same frames the step drew: rng.int(T) per video, in order.
+  const rng = Rng.from(7);
+  const frames = [0, 1, 2].map(() => rng.int(4));
+  const want = noGrad(() => tidy(() => {
+    const still = staticClips(views[0], frames);
+    return ntXent(views.map((x) => model.forward(x)), { negatives: model.forward(still) }).item();
+  }));
+  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  const without = await contrastiveLoss(model, views, plain, Rng.from(7));
+  assert.ok(l.item() > without.item(), 'extra negatives can only raise the loss');
+  [l, without].forEach((t) => t.dispose());
+  clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: background erasing changes the inputs only when its probability is > 0', async () => {
+  const { model, clips } = setup();
+  const views = clips.slice(0, 2);
+  const off = await contrastiveLoss(model, views, { ...plain, bgEraseProb: 0 }, Rng.from(3));
+  const on = await contrastiveLoss(model, views, { ...plain, bgEraseProb: 1, bgEraseMax: 0.9 }, Rng.from(3));
+  const base = noGrad(() => tidy(() => ntXent(views.map((x) => model.forward(x))).item()));
+  assert.ok(Math.abs(off.item() - base) < 1e-4);
+  assert.ok(Math.abs(on.item() - base) > 1e-4);
+  [off, on].forEach((t) => t.dispose());
+  clips.forEach((c) => c.dispose());
+});
