@@ -13,6 +13,7 @@ import { registerFinetune } from './finetune.js';
 import { registerRetrieve } from './retrieve.js';
 import { registerReport } from './report.js';
 import { registerStudy } from './study.js';
+import { registerDetect } from './detect.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerReport(program);
   registerStudy(program);
+  registerDetect(program);
   return program;
 }
 
