@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { synthesizeDataset } from '../video/synth.js';
+import { createHash } from 'node:crypto';
+import { synthesizeDataset, type SynthOptions } from '../video/synth.js';
 import { resolveConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
 import { runBaselines, type BaselineScores } from './baselines.js';
@@ -30,6 +31,8 @@ export interface StudyOptions {
   /** Where the per-seed datasets are rendered (shared between studies); default <out>/data. */
   dataCache?: string;
   evalEpochs?: { linear: number; finetune: number; supervised: number };
+  /** Overrides of the benchmark's synth settings (smaller sets for tests and quick looks). */
+  synth?: Partial<Omit<SynthOptions, 'out' | 'format' | 'seed'>>;
   quiet?: boolean;
   log?: (line: string) => void;
 }
@@ -83,10 +86,11 @@ export function studyTable(r: StudyResult): string {
 }
 
 async function dataFor(o: StudyOptions, seed: number, log: (l: string) => void): Promise<string> {
-  const dir = join(resolve(o.dataCache ?? join(o.out, 'data')), `${o.dataset}-seed${seed}`);
+  const custom = o.synth && Object.keys(o.synth).length > 0 ? `-${createHash('sha256').update(JSON.stringify(o.synth)).digest('hex').slice(0, 8)}` : '';
+  const dir = join(resolve(o.dataCache ?? join(o.out, 'data')), `${o.dataset}${custom}-seed${seed}`);
   if (!existsSync(join(dir, 'annotations', 'classInd.txt'))) {
     log(`study: rendering the ${o.dataset} dataset for seed ${seed} in ${dir}`);
-    await synthesizeDataset({ out: dir, format: 'ucf101', seed, ...STUDY_DATASETS[o.dataset] });
+    await synthesizeDataset({ out: dir, format: 'ucf101', seed, ...STUDY_DATASETS[o.dataset], ...o.synth });
   }
   return dir;
 }
@@ -95,7 +99,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const log = o.log ?? ((l: string) => console.error(l));
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const settings = JSON.stringify({ config: readFileSync(o.config, 'utf8'), overrides: o.overrides ?? {}, dataset: o.dataset, evalEpochs: o.evalEpochs ?? null });
+  const settings = JSON.stringify({ config: readFileSync(o.config, 'utf8'), overrides: o.overrides ?? {}, dataset: o.dataset, evalEpochs: o.evalEpochs ?? null, synth: o.synth ?? {} });
   const seeds: SeedResult[] = [];
   let classes = 0, config: Record<string, unknown> = {};
   for (const seed of o.seeds) {

@@ -1,10 +1,12 @@
 /**
  * One contrastive forward pass of pre-training: rho augmented clips per video -> optional
  * background erasing -> encoder + head -> NT-Xent over the (global) batch, with optional static
- * clips of each video as extra negatives. The caller runs backward and the optimiser.
+ * and time-reversed clips of each video as extra negatives. The caller runs backward and the optimiser.
  */
 import { Tensor } from '../torch/tensor.js';
-import { tidy } from '../torch/scope.js';
+import { tidy, keep } from '../torch/scope.js';
+import { decorrelationLoss } from './decorrelation.js';
+import { cat } from '../torch/creation.js';
 import { autocast } from '../torch/autograd.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import { Rng } from '../video/rng.js';
@@ -21,12 +23,26 @@ export interface ContrastiveOptions {
   bgEraseMix: boolean;
   /** One static clip per video (a random frame of its first clip, repeated) as an extra negative. */
   staticNegatives: boolean;
+  /**
+   * Each video's first clip played backwards as an extra negative (the arrow of time, Wei et al.
+   * 2018): features must then tell a motion from its reverse (left from right, opening from closing).
+   */
+  reverseNegatives: boolean;
+  /** Weight of the decorrelation loss on the encoder's features (0: off). */
+  decorrelation: number;
 }
 
 /** The batch's NT-Xent loss (a scalar with gradient); `rng` draws the erasing and static frames. */
 export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[], o: ContrastiveOptions, rng: Rng, group?: ProcessGroup): Promise<Tensor> {
   const [n, , t] = clips[0].shape;
-  const project = (x: Tensor) => tidy(() => (o.bf16 ? autocast(() => model.forward(x)) : model.forward(x)).float());
+  const reg: Tensor[] = [];
+  const forward = (x: Tensor) => {
+    if (o.decorrelation <= 0) return model.forward(x);
+    const f = model.encoder.forward(x);
+    reg.push(keep(decorrelationLoss(f.float())));
+    return model.head.forward(f);
+  };
+  const project = (x: Tensor) => tidy(() => (o.bf16 ? autocast(() => forward(x)) : forward(x)).float());
   const z: Tensor[] = [];
   try {
     for (const x of clips) {
@@ -38,14 +54,30 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
         z.push(project(x));
       }
     }
+    const negatives: Tensor[] = [];
     if (o.staticNegatives) {
       const still = staticClips(clips[0], Array.from({ length: n }, () => rng.int(t)));
-      z.push(project(still));
+      negatives.push(project(still));
       still.dispose();
     }
-    const views = o.staticNegatives ? z.slice(0, -1) : z;
-    return await globalNtXent(views, group, { temperature: o.temperature, negatives: o.staticNegatives ? z[z.length - 1] : undefined });
+    if (o.reverseNegatives) {
+      const reversed = clips[0].flip([2]);
+      negatives.push(project(reversed));
+      reversed.dispose();
+    }
+    z.push(...negatives);
+    const extra = negatives.length > 1 ? cat(negatives, 0) : negatives[0];
+    try {
+      const loss = await globalNtXent(z.slice(0, clips.length), group, { temperature: o.temperature, negatives: extra });
+      if (reg.length === 0) return loss;
+      const total = tidy(() => reg.reduce((a, r) => a.add(r.mul(o.decorrelation / reg.length)), loss));
+      loss.dispose();
+      return total;
+    } finally {
+      if (negatives.length > 1) extra.dispose();
+    }
   } finally {
     z.forEach((v) => v.dispose());
+    reg.forEach((v) => v.dispose());
   }
 }

@@ -61,14 +61,17 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
  * d(L_global)/d(theta) through this rank's slice only. Summing those gradients over ranks
  * (ProcessGroup.allReduce, SUM not mean) gives exactly the gradient of the global loss, because the
  * global loss depends on the parameters only through the W slices. Without a group (or with one
- * rank) this is ntXent(views). Extra negatives are gathered the same way (one row per video: M = N).
+ * rank) this is ntXent(views). Extra negatives are gathered the same way (k rows per video: M = k N).
  */
 export async function globalNtXent(views: readonly Tensor[], group: ProcessGroup | undefined, o: NtXentOptions = {}): Promise<Tensor> {
   if (!group || group.worldSize === 1) return ntXent(views, o);
   if (views.length < 2) throw new RangeError(`NT-Xent needs at least 2 views, got ${views.length}`);
   const n = views[0].size(0);
-  const rows = o.negatives ? [...views, o.negatives] : [...views];
-  if (o.negatives && o.negatives.size(0) !== n) throw new RangeError(`globalNtXent: negatives need one row per video (${n}), got ${o.negatives.size(0)}`);
+  const neg = o.negatives;
+  if (neg && neg.size(0) % n !== 0) throw new RangeError(`globalNtXent: negatives need k rows per video (k x ${n}), got ${neg.size(0)}`);
+  // Negatives travel as k more "views" of N rows each.
+  const negChunks = neg ? neg.split(n, 0) : [];
+  const rows = [...views, ...negChunks];
   // One collective for all views: [N, rho, D] -> [W N, rho, D].
   const local = tidy(() => stack(rows.map((v) => v.detach()), 1));
   let all: Tensor;
@@ -91,9 +94,10 @@ export async function globalNtXent(views: readonly Tensor[], group: ProcessGroup
         ];
         return cat(parts, 0);
       });
-      return ntXent(global.slice(0, views.length), { ...o, negatives: o.negatives ? global[views.length] : undefined });
+      return ntXent(global.slice(0, views.length), { ...o, negatives: neg ? cat(global.slice(views.length), 0) : undefined });
     });
   } finally {
     all.dispose();
+    negChunks.forEach((t) => t.dispose());
   }
 }

@@ -48,11 +48,17 @@ export const PretrainConfigSchema = z.object({
   bgEraseMix: z.boolean().default(false),
   /** A static clip of each video (one frame repeated) as an extra negative. */
   staticNegatives: z.boolean().default(false),
+  /** Each video's first clip played backwards as an extra negative (motion direction matters). */
+  reverseNegatives: z.boolean().default(false),
+  /** Weight of a variance + covariance penalty on the encoder's features against dimensional collapse (0: off). */
+  decorrelation: z.number().min(0).default(0),
   gapLaw: z.enum(['cvrl', 'uniform-gap', 'increasing', 'independent']).default('cvrl'),
   gapPower: z.number().positive().default(1),
   consistent: z.boolean().default(true),
   cropAreaMin: z.number().gt(0).max(1).default(0.3),
   colorStrength: z.number().min(0).default(1),
+  /** Hue jitter range (default 0.2 x colorStrength, at most 0.5); 0.5 makes colour carry no identity. */
+  hue: z.number().min(0).max(0.5).optional(),
   jitterProb: prob.default(0.8),
   grayscaleProb: prob.default(0.2),
   blurProb: z.tuple([prob, prob]).default([1, 0.1]),

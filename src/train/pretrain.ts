@@ -157,12 +157,12 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
 
   const [v1, v2] = cvrlViewConfigs(c.size, {
     cropArea: [c.cropAreaMin, 1], flipProb: c.flipProb, jitterProb: c.jitterProb, grayscaleProb: c.grayscaleProb,
-    brightness: 0.8 * c.colorStrength, contrast: 0.8 * c.colorStrength, saturation: 0.8 * c.colorStrength, hue: Math.min(0.5, 0.2 * c.colorStrength),
+    brightness: 0.8 * c.colorStrength, contrast: 0.8 * c.colorStrength, saturation: 0.8 * c.colorStrength, hue: c.hue ?? Math.min(0.5, 0.2 * c.colorStrength),
     consistent: c.consistent,
   });
   const views: [typeof v1, typeof v2] = [{ ...v1, blurProb: c.blurProb[0], solarizeProb: c.solarizeProb[0] }, { ...v2, blurProb: c.blurProb[1], solarizeProb: c.solarizeProb[1] }];
   const cache = new VideoCache();
-  const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, c.staticNegatives ? c.batch * worldSize : 0));
+  const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize));
   let checkpoint = '';
   let clips = 0, computeMs = 0, waitMs = 0, badVideos = 0;
   const t0 = performance.now();

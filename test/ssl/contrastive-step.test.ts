@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randn, tidy, manualSeed, noGrad, type Tensor } from '../../src/torch/index.js';
+import { randn, tidy, manualSeed, noGrad, cat, type Tensor } from '../../src/torch/index.js';
 import { createModel } from '../../src/models/index.js';
 import { CvrlModel } from '../../src/ssl/cvrl-model.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
 import { contrastiveLoss, type ContrastiveOptions } from '../../src/ssl/contrastive-step.js';
 import { staticClips } from '../../src/video/static-frames.js';
+import { decorrelationLoss } from '../../src/ssl/decorrelation.js';
 import { Rng } from '../../src/video/rng.js';
 
-const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false };
+const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false, reverseNegatives: false, decorrelation: 0 };
 
 function setup(): { model: CvrlModel; clips: Tensor[] } {
   manualSeed(0);
@@ -46,6 +47,35 @@ test('contrastive step: static clips enter the loss as negatives, drawn from the
   const without = await contrastiveLoss(model, views, plain, Rng.from(7));
   assert.ok(l.item() > without.item(), 'extra negatives can only raise the loss');
   [l, without].forEach((t) => t.dispose());
+  clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: time-reversed clips and static clips together enter the loss as negatives', async () => {
+  const { model, clips } = setup();
+  const views = clips.slice(0, 2);
+  const l = await contrastiveLoss(model, views, { ...plain, staticNegatives: true, reverseNegatives: true }, Rng.from(7));
+  const rng = Rng.from(7);
+  const frames = [0, 1, 2].map(() => rng.int(4));
+  const want = noGrad(() => tidy(() => {
+    const negatives = cat([model.forward(staticClips(views[0], frames)), model.forward(views[0].flip([2]))], 0);
+    return ntXent(views.map((x) => model.forward(x)), { negatives }).item();
+  }));
+  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  l.dispose();
+  clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: the decorrelation penalty on the encoder features joins the loss with its weight', async () => {
+  const { model, clips } = setup();
+  const views = clips.slice(0, 2);
+  const l = await contrastiveLoss(model, views, { ...plain, decorrelation: 0.5 }, Rng.from(2));
+  const want = noGrad(() => tidy(() => {
+    const f = views.map((x) => model.encoder.forward(x));
+    const reg = (decorrelationLoss(f[0]).item() + decorrelationLoss(f[1]).item()) / 2;
+    return ntXent(f.map((x) => model.head.forward(x))).item() + 0.5 * reg;
+  }));
+  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  l.dispose();
   clips.forEach((c) => c.dispose());
 });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { randn, manualSeed } from '../../src/torch/index.js';
+import { randn, manualSeed, cat } from '../../src/torch/index.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
 import { distributedEnv, initDistributed } from '../../src/train/distributed.js';
 import { freePort, launchLocal } from '../../src/train/launch.js';
@@ -62,20 +62,21 @@ test('two ranks: allReduce sums in place, allGather concatenates in rank order, 
 });
 
 /** Single process: ntXent on the whole batch with the same seeded data as the workers. */
-function reference(rho: number, world: number, n: number, din: number, d: number, tau: number) {
+function reference(rho: number, world: number, n: number, din: number, d: number, tau: number, k = 0) {
   manualSeed(11);
-  const x = randn([rho, world * n, din]).requiresGrad_();
+  const x = randn([rho + k, world * n, din]).requiresGrad_();
   const weight = randn([din, d]).requiresGrad_();
-  const loss = ntXent(Array.from({ length: rho }, (_, v) => x.select(0, v).matmul(weight)), { temperature: tau });
+  const negatives = k > 0 ? cat(Array.from({ length: k }, (_, j) => x.select(0, rho + j)), 0).matmul(weight) : undefined;
+  const loss = ntXent(Array.from({ length: rho }, (_, v) => x.select(0, v).matmul(weight)), { temperature: tau, negatives });
   loss.backward();
   return { loss: loss.item(), xGrad: x.grad!, weightGrad: weight.grad!.toArray() };
 }
 
-for (const [rho, world, n] of [[2, 3, 3], [3, 2, 2]] as const) {
-  test(`global-batch NT-Xent on ${world} ranks (rho ${rho}, ${n} videos each) equals one process on the whole batch: loss and summed gradients`, async () => {
+for (const [rho, world, n, k] of [[2, 3, 3, 0], [3, 2, 2, 0], [2, 2, 2, 2]] as const) {
+  test(`global-batch NT-Xent on ${world} ranks (rho ${rho}, ${n} videos each, ${k} extra negatives each) equals one process on the whole batch: loss and summed gradients`, async () => {
     const [din, d, tau] = [5, 4, 0.2];
-    const runs = (await runRanks(worker('ntxent', String(rho), String(n), String(din), String(d), String(tau)), world)).map((r) => lastJson(r.stdout));
-    const ref = reference(rho, world, n, din, d, tau);
+    const runs = (await runRanks(worker('ntxent', String(rho), String(n), String(din), String(d), String(tau), String(k)), world)).map((r) => lastJson(r.stdout));
+    const ref = reference(rho, world, n, din, d, tau, k);
     for (const o of runs) {
       const rank = o.rank as number;
       assert.ok(Math.abs((o.loss as number) - ref.loss) <= 1e-5, `rank ${rank}: loss ${o.loss} vs ${ref.loss}`);
