@@ -2,7 +2,7 @@
  * The end-to-end demo: synthesise a motion-defined dataset, pre-train a small encoder with CVRL,
  * then evaluate it with the evaluation commands against a random encoder of the same architecture
  * and a supervised model trained from scratch, and render an HTML report. Sized for a 2-core CPU
- * (see configs/cpu-demo.yaml for the recipe and why).
+ * (see configs/cpu-small.yaml for the recipe and why).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,10 +12,11 @@ import { resolveConfig, type PretrainConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
 import { writeReport } from '../eval/report/index.js';
 import { runBaselines, BASELINE_DIRS } from './baselines.js';
+import { STUDY_DATASETS } from './study.js';
 
 export interface DemoOptions {
   out?: string;
-  /** Config file for the pre-training recipe (default configs/cpu-demo.yaml). */
+  /** Config file for the pre-training recipe (default configs/cpu-small.yaml). */
   config?: string;
   classes?: number;
   videosPerClass?: number;
@@ -43,14 +44,14 @@ export interface DemoResult {
   seconds: number;
 }
 
-/** configs/cpu-demo.yaml of this package (found from src/ under tsx and from dist/src/ when built). */
+/** configs/cpu-small.yaml of this package (found from src/ under tsx and from dist/src/ when built). */
 export function demoConfigFile(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const f = join(dir, 'configs', 'cpu-demo.yaml');
+    const f = join(dir, 'configs', 'cpu-small.yaml');
     if (existsSync(f)) return f;
   }
-  throw new Error('configs/cpu-demo.yaml not found next to the cvrl package');
+  throw new Error('configs/cpu-small.yaml not found next to the cvrl package');
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
@@ -80,7 +81,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(o.out ?? 'runs/demo');
   const data = join(out, 'data');
   mkdirSync(out, { recursive: true });
-  const synth = { format: 'ucf101' as const, classes: o.classes ?? 8, videosPerClass: o.videosPerClass ?? 100, frames: 40, size: 64, seed: 0 };
+  const synth = { format: 'ucf101' as const, ...STUDY_DATASETS.demo, classes: o.classes ?? STUDY_DATASETS.demo.classes, videosPerClass: o.videosPerClass ?? STUDY_DATASETS.demo.videosPerClass, seed: 0 };
   const configFile = o.config ?? demoConfigFile();
   const runDir = join(out, 'pretrain');
   const ann = join(data, 'annotations');

@@ -9,7 +9,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('end-to-end demo on a built-in synthetic dataset (about 10 minutes on 2 cores): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
     .option('--out <dir>', 'output folder (data, pre-training run, metrics)', 'runs/demo')
-    .option('--config <file>', 'pre-training recipe (default configs/cpu-demo.yaml)')
+    .option('--config <file>', 'pre-training recipe (default configs/cpu-small.yaml)')
     .option('--classes <n>', `synthetic motion classes (2-${MOTION_CLASSES.length})`, positiveInt('--classes'))
     .option('--videos-per-class <n>', 'synthetic videos per class', positiveInt('--videos-per-class'))
     .option('--quiet', 'no progress bar')

@@ -120,3 +120,21 @@ test('config: unknown and out-of-range keys are named; YAML files and flags merg
   assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, f), /invalid YAML/);
   assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, join(root, 'missing.yaml')), /--config: .* not found/);
 });
+
+test('motion options and online kNN: rho 3 clips, diff input, erasing, hard negatives, decorrelation train; knn_top1 lands in metrics.jsonl every K steps', async () => {
+  const calls: number[] = [];
+  const monitor = async (encoder: { training: boolean; config: { input?: string } }) => {
+    calls.push(calls.length);
+    assert.equal(encoder.config.input, 'diff', 'the monitored encoder is the trained one');
+    return { knn_top1: 42 };
+  };
+  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, knnEvery: 2 });
+  const r = await pretrain({ config: cfg, quiet: true, monitor });
+  assert.equal(r.steps, 4);
+  assert.equal(calls.length, 2);
+  const lines = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; knn_top1?: number; loss: number });
+  assert.deepEqual(lines.filter((l) => l.knn_top1 === 42).map((l) => l.step), [2, 4]);
+  assert.ok(lines.every((l) => Number.isFinite(l.loss)));
+  const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { input: string } };
+  assert.equal(meta.config.input, 'diff');
+});
