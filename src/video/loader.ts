@@ -29,11 +29,7 @@ export interface LoaderOptions {
   decodeShortSide?: number;
   /** pretrain: the two views' augmentation (default CVRL's); train: one config (default crop + flip). */
   augment?: AugmentConfig | [AugmentConfig, AugmentConfig];
-  /**
-   * pretrain: clips per video (rho, default 2). The first two follow the gap law; further clips
-   * start uniformly at random (the CVRL law equals two independent uniform starts). Clip k is
-   * augmented with the view config k mod (number of configs).
-   */
+  /** pretrain: clips per video (rho, default 2): two by the gap law, the rest uniform; clip k uses view config k mod count. */
   clipsPerVideo?: number;
   /** pretrain: law and power of the gap between the two clips. */
   gapLaw?: GapLaw;
@@ -115,6 +111,7 @@ class Semaphore {
   }
 }
 
+/** Extra clips start uniformly: CVRL's law for a pair equals two independent uniform starts. */
 function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: VideoLoader['o'], rng: Rng): number[] {
   const starts: number[] = sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts;
   while (starts.length < o.clipsPerVideo) starts.push(sampleRandomClip(L, clip, rng));
