@@ -38,7 +38,7 @@ export interface BaselineScores {
 
 export const BASELINE_DIRS = ['linear-cvrl', 'linear-random', 'finetune10-cvrl', 'finetune10-scratch', 'supervised'] as const;
 
-export const DEFAULT_EPOCHS = { linear: 100, finetune: 30, supervised: 8 };
+const DEFAULT_EPOCHS = { linear: 100, finetune: 30, supervised: 8 };
 
 export async function runBaselines(o: BaselineOptions): Promise<{ scores: BaselineScores; metrics: ClassificationMetrics[] }> {
   const log = o.log ?? (() => undefined);

@@ -68,7 +68,8 @@ export function registerPretrain(program: Command): void {
       return;
     }
     watchLauncher();
-    const monitor = config.knnEvery > 0 && (process.env.RANK ?? '0') === '0'
+    // pretrain() calls the monitor on rank 0 only.
+    const monitor = config.knnEvery > 0
       ? knnMonitor({ data: config.data, format: config.format as DatasetFormat, annotations: config.annotations, split: config.split }, config, { videos: config.knnVideos, parallelism: config.parallelism })
       : undefined;
     const r = await pretrain({ config, resume: Boolean(opts.resume), quiet: Boolean(opts.quiet), monitor });

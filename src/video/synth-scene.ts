@@ -22,19 +22,19 @@ export interface SceneOptions {
   noise: number;
 }
 
-type Shape = 'square' | 'triangle' | 'cross' | 'L' | 'bar' | 'disc';
+export type Shape = 'square' | 'triangle' | 'cross' | 'L' | 'bar' | 'disc';
 const SHAPES: Shape[] = ['square', 'triangle', 'cross', 'L', 'bar', 'disc'];
 type RGB = [number, number, number];
 
-/** Inside test for a unit shape centred at the origin (coordinates in [-1, 1]). */
-function inside(shape: Shape, x: number, y: number): boolean {
+/** Inside test for a unit shape centred at the origin (coordinates in [-1, 1]); both synthetic scenes use it. */
+export function inside(shape: Shape, x: number, y: number, barHalfHeight = 0.35): boolean {
   const ax = Math.abs(x), ay = Math.abs(y);
   switch (shape) {
     case 'square': return ax <= 0.8 && ay <= 0.8;
     case 'triangle': return y <= 0.8 && y >= -0.8 && ax <= (0.8 - y) * 0.6;
     case 'cross': return (ax <= 0.3 && ay <= 1) || (ay <= 0.3 && ax <= 1);
     case 'L': return (x >= -0.8 && x <= -0.3 && ay <= 0.9) || (y >= 0.4 && y <= 0.9 && x >= -0.8 && x <= 0.7);
-    case 'bar': return ax <= 1 && ay <= 0.35;
+    case 'bar': return ax <= 1 && ay <= barHalfHeight;
     case 'disc': return x * x + y * y <= 0.8;
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fromTypedArray } from '../torch/creation.js';
 import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
-import { DIRECTIONAL_CLASSES, groupLook, renderScene } from './synth-scene.js';
+import { DIRECTIONAL_CLASSES, groupLook, renderScene, inside, type Shape } from './synth-scene.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
 
@@ -48,23 +48,11 @@ export interface SynthOptions {
   onVideo?: (done: number, total: number) => void;
 }
 
-type Shape = 'square' | 'triangle' | 'cross' | 'L' | 'bar';
 const SHAPES: Shape[] = ['square', 'triangle', 'cross', 'L', 'bar'];
+const SIMPLE_BAR_HALF_HEIGHT = 0.3;
 const PALETTE: [number, number, number][] = [
   [230, 60, 50], [50, 170, 70], [60, 90, 220], [240, 200, 40], [200, 70, 200], [40, 200, 210], [250, 140, 30], [240, 240, 240],
 ];
-
-/** Inside test for a unit shape centred at the origin (coordinates in [-1, 1]). */
-function inside(shape: Shape, x: number, y: number): boolean {
-  const ax = Math.abs(x), ay = Math.abs(y);
-  switch (shape) {
-    case 'square': return ax <= 0.8 && ay <= 0.8;
-    case 'triangle': return y <= 0.8 && y >= -0.8 && ax <= (0.8 - y) * 0.6;
-    case 'cross': return (ax <= 0.3 && ay <= 1) || (ay <= 0.3 && ax <= 1);
-    case 'L': return (x >= -0.8 && x <= -0.3 && ay <= 0.9) || (y >= 0.4 && y <= 0.9 && x >= -0.8 && x <= 0.7);
-    case 'bar': return ax <= 1 && ay <= 0.3;
-  }
-}
 
 interface Pose {
   x: number;
@@ -159,7 +147,7 @@ export function renderVideo(cls: string, frames: number, size: number, rng: Rng,
         const dx = (u - q.x) / q.scale, dy = (v - q.y) / q.scale;
         const lx = ca * dx + sa * dy, ly = -sa * dx + ca * dy;
         const i = ((f * size + yy) * size + xx) * 3;
-        if (inside(shape, lx, ly)) {
+        if (inside(shape, lx, ly, SIMPLE_BAR_HALF_HEIGHT)) {
           out[i] = fg[0]; out[i + 1] = fg[1]; out[i + 2] = fg[2];
         } else {
           // Static background texture (shared pool): flat, stripes or checks.
