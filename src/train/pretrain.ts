@@ -24,8 +24,9 @@ import { LARS } from '../optim/lars.js';
 import { weightDecayGroups } from '../optim/groups.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { openDataset, type DatasetFormat } from '../video/dataset.js';
+import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
+import { sceneDescriptors, balancedGroups } from '../video/scene-groups.js';
 import { cvrlViewConfigs } from '../video/augment-params.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, loadTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
@@ -110,7 +111,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     if (ck.rng) setRngState(ck.rng);
     // The data position only means something for the same data, order and batching.
     const before = ck.state.config as Partial<PretrainConfig>;
-    const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride'] as const).filter((k) => before[k] !== c[k]);
+    const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride', 'sceneBatches'] as const).filter((k) => before[k] !== c[k]);
     const diffs = changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
     // Each rank's shard and batches depend on the world size too.
     if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
@@ -162,6 +163,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   });
   const views: [typeof v1, typeof v2] = [{ ...v1, blurProb: c.blurProb[0], solarizeProb: c.solarizeProb[0] }, { ...v2, blurProb: c.blurProb[1], solarizeProb: c.solarizeProb[1] }];
   const cache = new VideoCache();
+  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, progress) : undefined;
   const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize));
   let checkpoint = '';
   let clips = 0, computeMs = 0, waitMs = 0, badVideos = 0;
@@ -175,7 +177,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
       const loader = new VideoLoader({
         dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size,
         decodeShortSide: c.decodeShortSide, augment: views, clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower,
-        seed: c.seed, epoch, startBatch, parallelism: c.parallelism, prefetch: c.prefetch,
+        seed: c.seed, epoch, startBatch, groups: sceneGroups, parallelism: c.parallelism, prefetch: c.prefetch,
         rank: dist.rank, worldSize,
         onBadVideo: badVideo,
       }, cache);
@@ -261,4 +263,13 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);
   return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint, clipsPerSec, badVideos, interrupted, rank: dist.rank, worldSize, parameterDigest };
+}
+
+/** Groups of similar-looking videos, `size` each, for scene batches (see scene-groups.ts). */
+async function sceneBatchGroups(dataset: VideoDataset, size: number, parallelism: number, progress: Progress): Promise<number[]> {
+  progress.message(`scene batches: describing ${dataset.items.length} videos`);
+  const desc = await sceneDescriptors(dataset, { parallelism });
+  const groups = balancedGroups(desc, size);
+  progress.message(`scene batches: ${Math.max(...groups) + 1} groups of ${size} videos`);
+  return groups;
 }

@@ -10,6 +10,7 @@ import { stack, cat } from '../torch/creation.js';
 import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
 import { Rng } from './rng.js';
+import { Semaphore } from '../util/semaphore.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, type GapLaw } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
 import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
@@ -41,6 +42,8 @@ export interface LoaderOptions {
   seed?: number;
   epoch?: number;
   shuffle?: boolean;
+  /** Group id per dataset item (see scene-groups.ts): shuffled epochs keep each group's members together, so a batch spans few groups. */
+  groups?: number[];
   dropLast?: boolean;
   /** Videos decoded at once (native worker threads). */
   parallelism?: number;
@@ -92,25 +95,6 @@ async function readable<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-class Semaphore {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((r) => this.#waiters.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiters.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
-
 /** Extra clips start uniformly: CVRL's law for a pair equals two independent uniform starts. */
 function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: VideoLoader['o'], rng: Rng): number[] {
   const starts: number[] = sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts;
@@ -125,7 +109,7 @@ export class VideoCache {
 }
 
 export class VideoLoader implements AsyncIterable<Batch> {
-  readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower'>> & Pick<LoaderOptions, 'gapPower'>;
+  readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower' | 'groups'>> & Pick<LoaderOptions, 'gapPower' | 'groups'>;
   readonly views: AugmentConfig[];
   readonly stats: LoaderStats = { samples: 0, badVideos: 0, retriedDecodes: 0, dataWaitMs: 0 };
   readonly #onBad: (path: string, reason: string) => void;
@@ -147,6 +131,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     }
     if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new RangeError(`loader: rank must be in [0, ${o.worldSize}), got ${o.rank}`);
     if (o.dataset.items.length === 0) throw new RangeError(`loader: dataset ${o.dataset.root} has no videos`);
+    if (opts.groups && opts.groups.length !== o.dataset.items.length) throw new RangeError(`loader: groups has ${opts.groups.length} entries for ${o.dataset.items.length} videos`);
     const aug = opts.augment;
     this.views = o.mode === 'pretrain'
       ? (Array.isArray(aug) ? aug : cvrlViewConfigs(o.size, aug ? { ...aug } : {}))
@@ -160,11 +145,25 @@ export class VideoLoader implements AsyncIterable<Batch> {
   /** This rank's dataset positions for the epoch: a seeded permutation, padded so that every rank gets as many. */
   #order(): number[] {
     const n = this.o.dataset.items.length, W = this.o.worldSize;
-    const perm = Array.from({ length: n }, (_, i) => i);
-    if (this.o.shuffle) Rng.from(this.o.seed, this.o.epoch, 0x5eed).shuffle(perm);
+    const rng = Rng.from(this.o.seed, this.o.epoch, 0x5eed);
+    const groups = this.o.groups;
+    let perm = Array.from({ length: n }, (_, i) => i);
+    if (this.o.shuffle && groups) {
+      const members = new Map<number, number[]>();
+      for (const i of perm) {
+        if (!members.has(groups[i])) members.set(groups[i], []);
+        members.get(groups[i])!.push(i);
+      }
+      perm = rng.shuffle([...members.values()]).flatMap((m) => rng.shuffle(m));
+    } else if (this.o.shuffle) rng.shuffle(perm);
     const padded = Math.ceil(n / W) * W;
     for (let i = n; i < padded; i++) perm.push(perm[i - n]);
     return perm.filter((_, i) => i % W === this.o.rank);
+  }
+
+  /** Dataset indices in this rank's order for the epoch (before unreadable videos are replaced). */
+  get order(): readonly number[] {
+    return this.#positions;
   }
 
   /** Batches per epoch for this rank. */
