@@ -8,7 +8,7 @@ import { openDataset, type VideoDataset } from '../video/dataset.js';
 import { openEncoder } from './encoder-source.js';
 import { openSplit, splitsOf } from './eval-data.js';
 import { videoFeatures, meanView } from './extract.js';
-import { EmbeddingWriter } from './embedding-file.js';
+import { EmbeddingWriter } from '../formats/embedding-file.js';
 import { retrieval, type RetrievalResult } from './retrieval.js';
 import { writeEvalOutput } from './output.js';
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';

@@ -1,5 +1,6 @@
 /** `exportModel`: a checkpoint's encoder (and classifier, if any) to safetensors or ONNX. */
-import { writeFileAtomic, saveSafetensors } from '../nn/safetensors.js';
+import { saveSafetensors } from '../nn/safetensors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { loadEncoder, sectionOf } from './checkpoint.js';
 import { exportOnnx } from './onnx-export.js';
 import { Linear } from '../nn/linear.js';

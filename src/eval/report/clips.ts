@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { openDataset, type DatasetFormat } from '../../video/dataset.js';
 import { decodeClips } from '../../video/io.js';
-import { encodePng } from './png.js';
+import { encodePng } from '../../formats/png.js';
 import { type DataSource } from './load.js';
 
 export interface SampleClip {

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { esc, fmt, pct } from './escape.js';
 import { lineChart, scatterPlot, type Series } from './svg.js';
-import { pngDataUri } from './png.js';
+import { pngDataUri } from '../../formats/png.js';
 import { type RunData, type Curves, type EvalMetrics, type EmbeddingSet } from './load.js';
 import { type ClipSamples } from './clips.js';
 import { type Pca2d } from './pca.js';
