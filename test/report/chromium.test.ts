@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderReport } from '../../../src/eval/report/index.js';
-import { chromiumBinary, runChromium } from '../../helpers/chromium.js';
-import { runPython, tempDir, torchAvailable } from '../../helpers/python.js';
+import { renderReport } from '../../src/report/index.js';
+import { chromiumBinary, runChromium } from '../helpers/chromium.js';
+import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
 import { makeFixture, FIXTURE_CHARTS } from './fixtures.js';
 
 test('the report renders in headless Chromium', async (t) => {

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { renderReport, ReportError } from '../../../src/eval/report/index.js';
-import { readCurves, readMetricsJson } from '../../../src/eval/report/load.js';
-import { tempDir } from '../../helpers/python.js';
+import { renderReport, ReportError } from '../../src/report/index.js';
+import { readCurves } from '../../src/report/load.js';
+import { readMetricsJson } from '../../src/report/metrics-json.js';
+import { tempDir } from '../helpers/python.js';
 import { makeFixture, writeEmbeddings, FIXTURE_CHARTS, EVAL_CLASSES, type Fixture } from './fixtures.js';
 
 let fx: Fixture;

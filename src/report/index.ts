@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { readRun, readEmbeddings, runNames, usable, expandRunDir, type RunData, type EmbeddingSet } from './load.js';
 import { pca2d } from './pca.js';
 import { sampleClips, type ClipSamples } from './clips.js';
