@@ -8,13 +8,13 @@ import { synthesizeDataset, openDataset } from '../../src/video/index.js';
 import { createModel } from '../../src/models/registry.js';
 import { saveEncoder, loadEncoder } from '../../src/models/checkpoint.js';
 import { manualSeed } from '../../src/torch/runtime.js';
-import { runLinearEval, runFinetune } from '../../src/eval/run-classification.js';
-import { runEmbed, runRetrieve } from '../../src/eval/run-embedding.js';
+import { runLinearEval, runFinetune } from '../../src/jobs/run-classification.js';
+import { runEmbed, runRetrieve } from '../../src/jobs/run-embedding.js';
 import { readEmbeddings } from '../../src/eval/embedding-file.js';
 import { loadSafetensors } from '../../src/nn/safetensors.js';
 import { labelFractionSubset } from '../../src/eval/label-fraction.js';
 import { extractEmbeddings } from '../../src/eval/extract.js';
-import { type EvalJobOptions } from '../../src/eval/job.js';
+import { type EvalJobOptions } from '../../src/jobs/job.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-eval-');

@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { openDataset, type VideoDataset } from '../video/dataset.js';
 import { openEncoder } from './encoder-source.js';
-import { openSplit, splitsOf } from './eval-data.js';
-import { videoFeatures, meanView } from './extract.js';
+import { openSplit, splitsOf } from '../eval/eval-data.js';
+import { videoFeatures, meanView } from '../eval/extract.js';
 import { EmbeddingWriter } from '../formats/embedding-file.js';
-import { retrieval, type RetrievalResult } from './retrieval.js';
+import { retrieval, type RetrievalResult } from '../eval/retrieval.js';
 import { writeEvalOutput } from './output.js';
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
 
