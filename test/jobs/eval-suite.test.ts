@@ -152,15 +152,17 @@ test('embed streams one row per video, equal to the in-memory view average', asy
   features.dispose();
 });
 
-test('clear errors: no encoder, --arch without --random-init, --split all on a folder, missing test set', async () => {
-  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass --checkpoint CKPT\|RUNDIR, or --arch NAME --random-init/);
-  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /--arch r3d_18_tiny needs --random-init/);
-  await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /--arch: unknown model 'nope'/);
+test('clear errors naming options (flags through the CLI): no encoder, arch without randomInit, split all on a folder, missing test set', async () => {
+  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass checkpoint \(a file or run directory\), or arch with randomInit/);
+  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /^Error: arch r3d_18_tiny needs randomInit \(trained weights come from checkpoint\)$/);
+  await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /arch: unknown model 'nope'/);
+  const cli = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--arch', 'r3d_18_tiny', '--data', data, '--format', 'ucf101', '--annotations', ann, '--out', join(root, 'e2')], { encoding: 'utf8' });
+  assert.match(cli.stderr, /cvrl: --arch r3d_18_tiny needs --random-init \(trained weights come from --checkpoint\)/);
   const folder = join(root, 'folder');
   mkdirSync(join(folder, 'a'), { recursive: true });
   writeFileSync(join(folder, 'a', 'x.mp4'), '');
-  await assert.rejects(runLinearEval({ ...job('e4'), data: { data: folder, format: 'folder', split: 'all' } }), /--split all needs --format ucf101 or hmdb51/);
-  await assert.rejects(runLinearEval({ ...job('e5'), data: { data: folder, format: 'folder' } }), /no built-in test split: pass --test-data/);
+  await assert.rejects(runLinearEval({ ...job('e4'), data: { data: folder, format: 'folder', split: 'all' } }), /split 'all' needs format ucf101 or hmdb51/);
+  await assert.rejects(runLinearEval({ ...job('e5'), data: { data: folder, format: 'folder' } }), /no built-in test split: pass testData and\/or testAnnotations/);
   const bad = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--data', data, '--format', 'ucf101', '--split', '4', '--out', join(root, 'e6')], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--split must be 1, 2, 3 or all, got '4'/);

@@ -111,7 +111,7 @@ test('safetensors export keeps PyTorch keys and round-trips; checkpoints resolve
     encoder.eval();
     assert.deepEqual(noGrad(() => encoder.forward(x)).toArray(), noGrad(() => enc.forward(x)).toArray());
     assert.throws(() => exportModel({ checkpoint: dir, format: 'onnx', out: join(dir, 'x.onnx'), withHead: true }), /needs a classifier/);
-    assert.throws(() => exportModel({ checkpoint: dir, format: 'pt' as 'onnx', out }), /--format must be safetensors or onnx/);
+    assert.throws(() => exportModel({ checkpoint: dir, format: 'pt' as 'onnx', out }), /^Error: format must be safetensors or onnx, got 'pt'$/);
     assert.throws(() => loadEncoder(join(dir, 'missing')), /checkpoint not found/);
     writeFileSync(join(dir, 'plain.safetensors'), loadSafetensorsBytes());
     assert.throws(() => loadEncoder(join(dir, 'plain.safetensors')), /not a cvrl checkpoint/);

@@ -198,7 +198,7 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
   const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
   assert.equal(none.status, 1);
-  assert.match(none.stderr, /give at least one RUNDIR or --embeddings FILE/);
+  assert.match(none.stderr, /cvrl: nothing to report: give at least one of RUNDIR or --embeddings\n/);
   const emb = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--embeddings', join(fx.lin, 'embeddings.safetensors'), fx.ret, '--out', out, '--samples', '0'], { encoding: 'utf8' });
   assert.equal(emb.status, 0, emb.stderr);
   assert.match(emb.stdout, /1 run\(s\), 1 charts/);
