@@ -16,4 +16,4 @@ export * as video from './video/index.js';
 export { createModel } from './models/registry.js';
 export { Tensor } from './torch/tensor.js';
 export { Module } from './nn/module.js';
-export { renderReport, writeReport, ReportError, type ReportOptions, type Report } from './eval/report/index.js';
+export { renderReport, writeReport, ReportError, type ReportOptions, type Report } from './report/index.js';

@@ -4,8 +4,8 @@
  * scratch on all labels, each run as the evaluation commands would run it, in its own directory.
  */
 import { join } from 'node:path';
-import { runLinearEval, runFinetune, type ClassificationMetrics } from '../eval/run-classification.js';
-import { type EvalJobOptions } from '../eval/job.js';
+import { runLinearEval, runFinetune, type ClassificationMetrics } from '../jobs/run-classification.js';
+import { type EvalJobOptions } from '../jobs/job.js';
 import { type EvalDataSpec } from '../eval/eval-data.js';
 
 export interface BaselineOptions {

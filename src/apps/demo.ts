@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { synthesizeDataset } from '../video/synth.js';
 import { resolveConfig, type PretrainConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
-import { writeReport } from '../eval/report/index.js';
+import { writeReport } from '../report/index.js';
 import { runBaselines, BASELINE_DIRS } from './baselines.js';
 import { STUDY_DATASETS } from './study.js';
 

@@ -1,6 +1,6 @@
 /** `cvrl embed`: one view-averaged feature vector per video, streamed to safetensors + a JSON Lines index. */
 import type { Command } from 'commander';
-import { runEmbed } from '../eval/run-embedding.js';
+import { runEmbed } from '../jobs/run-embedding.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 
 const VIEWS = { temporal: 10, spatial: 3 as const };

@@ -1,7 +1,7 @@
 /** Flags shared by the evaluation commands (encoder, dataset, clips, views, run) and their parsing. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { DATASET_FORMATS, type DatasetFormat } from '../video/dataset.js';
-import { type EvalJobOptions } from '../eval/job.js';
+import { type EvalJobOptions } from '../jobs/job.js';
 import { type EvalDataSpec } from '../eval/eval-data.js';
 import { positiveInt } from './parse.js';
 

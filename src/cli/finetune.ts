@@ -1,7 +1,7 @@
 /** `cvrl finetune`: fine-tune the whole network on all or a fraction of the labels, or train from scratch. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { runFinetune } from '../eval/run-classification.js';
+import { runFinetune } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 

@@ -1,6 +1,6 @@
 /** `cvrl linear-eval`: linear probe on a frozen encoder, multi-view testing. */
 import type { Command } from 'commander';
-import { runLinearEval } from '../eval/run-classification.js';
+import { runLinearEval } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 

@@ -14,6 +14,7 @@ import { registerRetrieve } from './retrieve.js';
 import { registerReport } from './report.js';
 import { registerStudy } from './study.js';
 import { registerDetect } from './detect.js';
+import { cliMessage } from './flags.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
@@ -46,7 +47,7 @@ export async function run(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    console.error(`cvrl: ${(e as Error).message}`);
+    console.error(`cvrl: ${cliMessage(e)}`);
     process.exitCode = 1;
   }
 }

@@ -1,29 +1,32 @@
 /** `cvrl pretrain`: CVRL self-supervised pre-training of a video encoder. */
 import { Command } from 'commander';
+import { z } from 'zod';
 import { resolveConfig, PretrainConfigSchema } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
 import { knnMonitor } from '../eval/knn-monitor.js';
 import { type DatasetFormat } from '../video/dataset.js';
 import { launchLocal, threadsPerWorker, watchLauncher } from '../train/launch.js';
-
-/** Flags for every config key: --key value (camelCase keys become --kebab-case). */
-function kebab(k: string): string {
-  return k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
-}
+import { kebab } from './flags.js';
 
 const NUMBER_LISTS = new Set(['blurProb', 'solarizeProb']);
 
+/** The schema under .default() and .optional(), through zod's public API. */
+function baseSchema(s: z.ZodTypeAny): z.ZodTypeAny {
+  if (s instanceof z.ZodDefault) return baseSchema(s.removeDefault());
+  if (s instanceof z.ZodOptional) return baseSchema(s.unwrap());
+  return s;
+}
+
+/** Flags for every config key: --key value (camelCase keys become --kebab-case), parsed by the key's type. */
 function parseValue(key: string, raw: string): unknown {
-  const shape = PretrainConfigSchema.shape[key as keyof typeof PretrainConfigSchema.shape];
-  const inner = (shape as { _def: { innerType?: { _def: { typeName: string } }; typeName: string } })._def;
-  const type = inner.innerType?._def.typeName ?? inner.typeName;
+  const type = baseSchema(PretrainConfigSchema.shape[key as keyof typeof PretrainConfigSchema.shape]);
   if (NUMBER_LISTS.has(key)) return raw.split(',').map(Number);
-  if (type === 'ZodNumber') {
+  if (type instanceof z.ZodNumber) {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--${kebab(key)} must be a number, got '${raw}'`);
     return n;
   }
-  if (type === 'ZodBoolean') {
+  if (type instanceof z.ZodBoolean) {
     if (!['true', 'false', '1', '0'].includes(raw)) throw new Error(`--${kebab(key)} must be true or false, got '${raw}'`);
     return raw === 'true' || raw === '1';
   }

@@ -1,6 +1,6 @@
 /** `cvrl report RUNDIR... [--out report.html] [--title T] [--samples N] [--embeddings FILE]...`. */
 import type { Command } from 'commander';
-import { writeReport } from '../eval/report/index.js';
+import { writeReport } from '../report/index.js';
 
 export function registerReport(program: Command): void {
   program

@@ -1,7 +1,7 @@
 /** `cvrl retrieve`: nearest-neighbour retrieval (Recall@k) and a kNN classifier on frozen features. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { runRetrieve } from '../eval/run-embedding.js';
+import { runRetrieve } from '../jobs/run-embedding.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 

@@ -4,6 +4,7 @@
  * for the folder and list formats.
  */
 import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface EvalDataSpec {
   data: string;
@@ -24,7 +25,7 @@ const OFFICIAL_SPLITS = new Set<DatasetFormat>(['ucf101', 'hmdb51']);
 /** The splits to run: [1, 2, 3] for 'all', otherwise the one given (undefined where splits do not apply). */
 export function splitsOf(spec: EvalDataSpec): (number | undefined)[] {
   if (spec.split === 'all') {
-    if (!OFFICIAL_SPLITS.has(spec.format)) throw new Error(`--split all needs --format ucf101 or hmdb51 (three official splits), not ${spec.format}`);
+    if (!OFFICIAL_SPLITS.has(spec.format)) throw namingOptions(new Error(`split 'all' needs format ucf101 or hmdb51 (three official splits), not ${spec.format}`), 'split', 'format');
     return [1, 2, 3];
   }
   return [spec.split];
@@ -40,7 +41,7 @@ export function openSplit(spec: EvalDataSpec, split: number | undefined): { trai
   } else if (spec.format === 'kinetics') {
     test = openDataset({ data: spec.testData ?? spec.data, format: spec.format, annotations: spec.testAnnotations ?? spec.annotations, subset: spec.testSubset ?? 'val' });
   } else {
-    if (!spec.testData && !spec.testAnnotations) throw new Error(`--format ${spec.format} has no built-in test split: pass --test-data DIR and/or --test-annotations FILE`);
+    if (!spec.testData && !spec.testAnnotations) throw namingOptions(new Error(`format ${spec.format} has no built-in test split: pass testData and/or testAnnotations`), 'format', 'testData', 'testAnnotations');
     test = openDataset({ data: spec.testData ?? spec.data, format: spec.format, annotations: spec.testAnnotations ?? spec.annotations });
   }
   if (train.items.length === 0) throw new Error(`${spec.annotations ?? spec.data}: the training set${split1 ? ` of split ${split1}` : ''} is empty`);

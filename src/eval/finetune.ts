@@ -20,6 +20,7 @@ import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { multiViewTest } from './classify.js';
 import { trainAugment, type EpochRecord, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface FinetuneOptions extends SupervisedOptions {
   warmupEpochs?: number;
@@ -95,7 +96,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
       });
       batch.views[0].dispose();
       y.dispose();
-      if (!Number.isFinite(r.loss)) throw new Error(`fine-tuning diverged: loss ${r.loss} at epoch ${epoch + 1}; lower --lr`);
+      if (!Number.isFinite(r.loss)) throw namingOptions(new Error(`fine-tuning diverged: loss ${r.loss} at epoch ${epoch + 1}; lower lr`), 'lr');
       lossSum += r.loss * batch.labels.length;
       correct += r.correct;
       n += batch.labels.length;

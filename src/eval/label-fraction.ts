@@ -5,13 +5,14 @@
  */
 import { type VideoDataset } from '../video/dataset.js';
 import { Rng } from '../video/rng.js';
+import { namingOptions } from '../util/option-error.js';
 
 export function labelFractionSubset(dataset: VideoDataset, fraction: number, seed = 0): VideoDataset {
-  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`--label-fraction must be in (0, 1], got ${fraction}`);
+  if (!(fraction > 0 && fraction <= 1)) throw namingOptions(new RangeError(`labelFraction must be in (0, 1], got ${fraction}`), 'labelFraction');
   if (fraction === 1) return dataset;
   const byClass = new Map<number, number[]>();
   dataset.items.forEach((item, i) => {
-    if (item.label < 0) throw new RangeError(`--label-fraction needs labelled videos; ${item.path} has none`);
+    if (item.label < 0) throw namingOptions(new RangeError(`labelFraction needs labelled videos; ${item.path} has none`), 'labelFraction');
     byClass.set(item.label, [...(byClass.get(item.label) ?? []), i]);
   });
   const keep: number[] = [];

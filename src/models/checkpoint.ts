@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../torch/tensor.js';
-import { loadSafetensors, readSafetensorsHeader, saveSafetensors } from '../nn/safetensors.js';
+import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
+import { readSafetensorsHeader } from '../formats/safetensors.js';
 import { Module } from '../nn/module.js';
 import { createModel, type ModelOverrides } from './registry.js';
 import { ResNet3d } from './resnet3d.js';

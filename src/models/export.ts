@@ -1,11 +1,13 @@
 /** `exportModel`: a checkpoint's encoder (and classifier, if any) to safetensors or ONNX. */
-import { writeFileAtomic, saveSafetensors } from '../nn/safetensors.js';
+import { saveSafetensors } from '../nn/safetensors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { loadEncoder, sectionOf } from './checkpoint.js';
 import { exportOnnx } from './onnx-export.js';
 import { Linear } from '../nn/linear.js';
 import { type Tensor } from '../torch/tensor.js';
 import { zeros } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
+import { namingOptions } from '../util/option-error.js';
 
 /** BatchNorm1d's default epsilon, which the heads use. */
 const BN_EPS = 1e-5;
@@ -25,7 +27,7 @@ export interface ExportOptions {
  */
 function loadClassifier(head: Map<string, Tensor>, file: string): { classifier: Linear; normalizeFeatures: boolean } {
   const w = head.get('fc.weight');
-  if (!w) throw new Error(`${file}: --with-head needs a classifier (keys classifier.fc.weight/bias), none found`);
+  if (!w) throw namingOptions(new Error(`${file}: withHead needs a classifier (keys classifier.fc.weight/bias), none found`), 'withHead');
   const classifier = new Linear(w.shape[1], w.shape[0]);
   const b = head.get('fc.bias');
   const mean = head.get('bn.running_mean'), variance = head.get('bn.running_var');
@@ -41,7 +43,7 @@ function loadClassifier(head: Map<string, Tensor>, file: string): { classifier: 
 }
 
 export function exportModel(o: ExportOptions): { out: string; format: string; featureDim: number; classes: number } {
-  if (o.format !== 'safetensors' && o.format !== 'onnx') throw new Error(`--format must be safetensors or onnx, got '${o.format}'`);
+  if (o.format !== 'safetensors' && o.format !== 'onnx') throw namingOptions(new Error(`format must be safetensors or onnx, got '${o.format}'`), 'format');
   const { encoder, spec, checkpoint } = loadEncoder(o.checkpoint);
   encoder.eval();
   const { classifier, normalizeFeatures } = o.withHead ? loadClassifier(sectionOf(checkpoint.tensors, 'classifier'), checkpoint.file) : { classifier: null, normalizeFeatures: false };

@@ -7,7 +7,8 @@ export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './
 export { MaxPool3d, AvgPool3d, AdaptiveAvgPool3d } from './pool.js';
 export { Sequential } from './sequential.js';
 export * as init from './init.js';
+export { loadSafetensors, saveSafetensors, serializeSafetensors } from './safetensors.js';
 export {
-  loadSafetensors, saveSafetensors, serializeSafetensors, readSafetensorsHeader, parseHeader,
-  writeFileAtomic, SafetensorsError, MAX_HEADER_BYTES, type SafetensorsHeader, type TensorEntry,
-} from './safetensors.js';
+  readSafetensorsHeader, parseHeader, SafetensorsError, MAX_HEADER_BYTES, type SafetensorsHeader, type TensorEntry,
+} from '../formats/safetensors.js';
+export { writeFileAtomic } from '../util/atomic-file.js';

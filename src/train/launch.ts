@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { namingOptions } from '../util/option-error.js';
 
 export interface LaunchOptions {
   /** Worker processes to start (>= 1). */
@@ -59,7 +60,7 @@ export function threadsPerWorker(threads: number, nproc: number): number {
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export async function launchLocal(o: LaunchOptions): Promise<LaunchResult> {
-  if (!Number.isInteger(o.nproc) || o.nproc < 1) throw new RangeError(`--nproc must be a positive integer, got ${o.nproc}`);
+  if (!Number.isInteger(o.nproc) || o.nproc < 1) throw namingOptions(new RangeError(`nproc must be a positive integer, got ${o.nproc}`), 'nproc');
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const masterAddr = o.masterAddr ?? '127.0.0.1';
   const masterPort = o.masterPort ?? await freePort(masterAddr);

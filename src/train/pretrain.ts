@@ -31,7 +31,7 @@ import { cvrlViewConfigs } from '../video/augment-params.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, loadTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
 import { initDistributed, broadcastModule, allReduceGradients, anyRank, parameterDigest as digest, sameOnAllRanks, sameDigest, type DistributedContext } from './distributed.js';
-import { EventWriter } from './tensorboard.js';
+import { EventWriter } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch, chanceLoss } from './collapse-watch.js';
 

@@ -35,10 +35,14 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   const epochs = { linear: 3, finetune: 1, supervised: 1 };
   const r = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: (l) => lines.push(l) });
   assert.equal(r.rows.length, 3);
-  assert.ok(r.rows.slice(0, 2).every((x) => x.top1 >= 0 && x.top1 <= 100));
-  assert.ok(r.rows.every((x) => x.finetuneTop1 >= 0 && x.finetuneTop1 <= 100));
-  for (const d of ['linear-cvrl', 'linear-random', 'finetune10-cvrl', 'finetune10-scratch', 'supervised']) {
-    assert.ok(existsSync(join(out, d, 'metrics.json')), `${d}/metrics.json`);
+  // Each table entry is its run's top-1, which is the diagonal share of that run's confusion matrix.
+  const shown: [number, string][] = [[r.rows[0].top1, 'linear-cvrl'], [r.rows[1].top1, 'linear-random'],
+    [r.rows[0].finetuneTop1, 'finetune10-cvrl'], [r.rows[1].finetuneTop1, 'finetune10-scratch'], [r.rows[2].finetuneTop1, 'supervised']];
+  for (const [top1, d] of shown) {
+    const m = JSON.parse(readFileSync(join(out, d, 'metrics.json'), 'utf8')) as { top1: number; confusion: number[][] };
+    const all = m.confusion.flat().reduce((a, b) => a + b, 0), diag = m.confusion.reduce((a, row, i) => a + row[i], 0);
+    assert.equal(top1, m.top1, d);
+    assert.equal(top1, (100 * diag) / all, `${d}: top-1 is not the confusion matrix's diagonal share`);
   }
   assert.ok(existsSync(join(out, 'report.html')));
   assert.equal(r.pretrain.steps, 3);

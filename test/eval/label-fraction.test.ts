@@ -31,8 +31,8 @@ test('subsets are deterministic per seed, differ across seeds, and draw only fro
   assert.ok(a.items.some((i) => Number(/v(\d+)/.exec(i.path)![1]) >= 10));
 });
 
-test('bad fractions and unlabelled videos are rejected with the flag named', () => {
+test('bad fractions and unlabelled videos are rejected with the option named', () => {
   const d = dataset([10]);
-  for (const f of [0, -0.1, 1.5, NaN]) assert.throws(() => labelFractionSubset(d, f), /--label-fraction must be in \(0, 1\]/);
+  for (const f of [0, -0.1, 1.5, NaN]) assert.throws(() => labelFractionSubset(d, f), /labelFraction must be in \(0, 1\]/);
   assert.throws(() => labelFractionSubset({ ...d, items: [{ path: '/d/x.mp4', label: -1 }] }, 0.5), /needs labelled videos; \/d\/x.mp4/);
 });

@@ -8,13 +8,13 @@ import { synthesizeDataset, openDataset } from '../../src/video/index.js';
 import { createModel } from '../../src/models/registry.js';
 import { saveEncoder, loadEncoder } from '../../src/models/checkpoint.js';
 import { manualSeed } from '../../src/torch/runtime.js';
-import { runLinearEval, runFinetune } from '../../src/eval/run-classification.js';
-import { runEmbed, runRetrieve } from '../../src/eval/run-embedding.js';
+import { runLinearEval, runFinetune } from '../../src/jobs/run-classification.js';
+import { runEmbed, runRetrieve } from '../../src/jobs/run-embedding.js';
 import { readEmbeddings } from '../../src/eval/embedding-file.js';
 import { loadSafetensors } from '../../src/nn/safetensors.js';
 import { labelFractionSubset } from '../../src/eval/label-fraction.js';
 import { extractEmbeddings } from '../../src/eval/extract.js';
-import { type EvalJobOptions } from '../../src/eval/job.js';
+import { type EvalJobOptions } from '../../src/jobs/job.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-eval-');
@@ -47,7 +47,10 @@ test('linear-eval --split all: per-split and mean scores, confusion, per-epoch l
   assert.deepEqual(m.splits.map((s) => s.split), [1, 2, 3]);
   const mean = m.splits.reduce((a, s) => a + s.top1, 0) / 3;
   assert.ok(Math.abs(m.top1 - mean) < 1e-9 && Math.abs((onDisk.top1 as number) - mean) < 1e-9);
-  for (const s of m.splits) assert.ok(s.top1 >= 0 && s.top1 <= s.top5 && s.top5 <= 100);
+  // Three classes: top-5 is capped at top-3, which every label is in.
+  for (const s of m.splits) assert.equal(s.top5, 100);
+  const trace = m.confusion.reduce((a, row, i) => a + row[i], 0);
+  assert.equal(m.splits[2].top1, (100 * trace) / sum(m.confusion), 'split 3 top-1 is the diagonal of its confusion matrix');
   const split3Test = openDataset({ data, format: 'ucf101', annotations: ann, split: 3, subset: 'test' }).items.length;
   assert.equal(sum(m.confusion), split3Test, 'the confusion matrix is the last split\'s test set');
   assert.equal(m.perClass.length, 3);
@@ -127,13 +130,20 @@ test('finetune --backbone-lr-mult 0 trains only the head: encoder weights stay a
   assert.ok((await changed('ft-moving', 1)).length > 10, 'at multiplier 1 the encoder trains');
 });
 
-test('retrieve: recall@k rises with k; kNN top-1 is reported', async () => {
-  const m = await runRetrieve({ ...job('ret', { spatialViews: 1 }), ks: [1, 5, 10, 20], knnK: 5 });
+test('retrieve: recall@k rises with k to 100 once k covers the gallery; scores count whole queries', async () => {
+  const m = await runRetrieve({ ...job('ret', { spatialViews: 1 }), ks: [1, 5, 10, 1000], knnK: 5 });
   const r = m.recall as Record<string, number>;
-  assert.deepEqual(Object.keys(r), ['1', '5', '10', '20']);
-  assert.ok(r['1'] <= r['5'] && r['5'] <= r['10'] && r['10'] <= r['20']);
-  assert.ok(r['1'] >= 0 && r['20'] <= 100);
-  assert.ok(typeof m.knnTop1 === 'number' && (m.knnTop1 as number) >= 0);
+  assert.deepEqual(Object.keys(r), ['1', '5', '10', '1000']);
+  assert.ok(r['1'] <= r['5'] && r['5'] <= r['10']);
+  // Every class is in the gallery, so a k beyond the gallery size finds a match for every query.
+  const { queries, gallery } = (m.splits as { queries: number; gallery: number }[])[0];
+  assert.ok(gallery < 1000);
+  assert.equal(r['1000'], 100);
+  // Percentages of whole queries: multiples of 100 / queries (values per query are hand-checked in test/eval/retrieval.test.ts).
+  for (const v of [r['1'], r['5'], r['10'], m.knnTop1 as number]) {
+    const hits = (v * queries) / 100;
+    assert.ok(Math.abs(hits - Math.round(hits)) < 1e-9, `${v}% of ${queries} queries is not a whole number of them`);
+  }
   assert.ok(existsSync(join(root, 'ret', 'metrics.json')) && existsSync(join(root, 'ret', 'summary.md')));
 });
 
@@ -152,15 +162,17 @@ test('embed streams one row per video, equal to the in-memory view average', asy
   features.dispose();
 });
 
-test('clear errors: no encoder, --arch without --random-init, --split all on a folder, missing test set', async () => {
-  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass --checkpoint CKPT\|RUNDIR, or --arch NAME --random-init/);
-  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /--arch r3d_18_tiny needs --random-init/);
-  await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /--arch: unknown model 'nope'/);
+test('clear errors naming options (flags through the CLI): no encoder, arch without randomInit, split all on a folder, missing test set', async () => {
+  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass checkpoint \(a file or run directory\), or arch with randomInit/);
+  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /^Error: arch r3d_18_tiny needs randomInit \(trained weights come from checkpoint\)$/);
+  await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /arch: unknown model 'nope'/);
+  const cli = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--arch', 'r3d_18_tiny', '--data', data, '--format', 'ucf101', '--annotations', ann, '--out', join(root, 'e2')], { encoding: 'utf8' });
+  assert.match(cli.stderr, /cvrl: --arch r3d_18_tiny needs --random-init \(trained weights come from --checkpoint\)/);
   const folder = join(root, 'folder');
   mkdirSync(join(folder, 'a'), { recursive: true });
   writeFileSync(join(folder, 'a', 'x.mp4'), '');
-  await assert.rejects(runLinearEval({ ...job('e4'), data: { data: folder, format: 'folder', split: 'all' } }), /--split all needs --format ucf101 or hmdb51/);
-  await assert.rejects(runLinearEval({ ...job('e5'), data: { data: folder, format: 'folder' } }), /no built-in test split: pass --test-data/);
+  await assert.rejects(runLinearEval({ ...job('e4'), data: { data: folder, format: 'folder', split: 'all' } }), /split 'all' needs format ucf101 or hmdb51/);
+  await assert.rejects(runLinearEval({ ...job('e5'), data: { data: folder, format: 'folder' } }), /no built-in test split: pass testData and\/or testAnnotations/);
   const bad = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--data', data, '--format', 'ucf101', '--split', '4', '--out', join(root, 'e6')], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--split must be 1, 2, 3 or all, got '4'/);

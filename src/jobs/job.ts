@@ -2,8 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { setNumThreads } from '../torch/runtime.js';
 import { type EncoderSource, type EncoderSourceOptions, describeEncoder } from './encoder-source.js';
-import { type EvalDataSpec } from './eval-data.js';
-import { type ClipOptions } from './supervised.js';
+import { type EvalDataSpec } from '../eval/eval-data.js';
+import { type ClipOptions } from '../eval/supervised.js';
 
 export interface EvalJobOptions {
   out: string;

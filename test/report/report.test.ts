@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { renderReport, ReportError } from '../../../src/eval/report/index.js';
-import { readCurves, readMetricsJson } from '../../../src/eval/report/load.js';
-import { tempDir } from '../../helpers/python.js';
+import { renderReport, ReportError } from '../../src/report/index.js';
+import { readCurves } from '../../src/report/load.js';
+import { readMetricsJson } from '../../src/report/metrics-json.js';
+import { tempDir } from '../helpers/python.js';
 import { makeFixture, writeEmbeddings, FIXTURE_CHARTS, EVAL_CLASSES, type Fixture } from './fixtures.js';
 
 let fx: Fixture;
@@ -197,7 +198,7 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
   const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
   assert.equal(none.status, 1);
-  assert.match(none.stderr, /give at least one RUNDIR or --embeddings FILE/);
+  assert.match(none.stderr, /cvrl: nothing to report: give at least one of RUNDIR or --embeddings\n/);
   const emb = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--embeddings', join(fx.lin, 'embeddings.safetensors'), fx.ret, '--out', out, '--samples', '0'], { encoding: 'utf8' });
   assert.equal(emb.status, 0, emb.stderr);
   assert.match(emb.stdout, /1 run\(s\), 1 charts/);

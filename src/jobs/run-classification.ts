@@ -5,13 +5,13 @@
  */
 import { join } from 'node:path';
 import { openEncoder } from './encoder-source.js';
-import { openSplit, splitsOf } from './eval-data.js';
-import { linearEval, type LinearEvalOptions } from './linear-eval.js';
-import { finetune, type FinetuneOptions } from './finetune.js';
-import { labelFractionSubset } from './label-fraction.js';
+import { openSplit, splitsOf } from '../eval/eval-data.js';
+import { linearEval, type LinearEvalOptions } from '../eval/linear-eval.js';
+import { finetune, type FinetuneOptions } from '../eval/finetune.js';
+import { labelFractionSubset } from '../eval/label-fraction.js';
 import { classificationSummary, epochLog, meanScore, writeEvalOutput, type SplitScore } from './output.js';
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
-import { type ClassificationReport } from './metrics.js';
+import { type ClassificationReport } from '../eval/metrics.js';
 import { saveSections } from '../models/checkpoint.js';
 
 type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'onEpoch' | 'log'>;

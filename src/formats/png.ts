@@ -4,7 +4,7 @@
  * smooth image content and keeps the encoder a few lines long.
  */
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../../util/crc.js';
+import { crc32 } from '../util/crc.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -4,9 +4,9 @@
  * Rayleigh-Ritz step finds its two leading eigenvectors from a fixed start; each axis's sign is
  * fixed so that its largest-magnitude loading is positive (as in scikit-learn's svd_flip).
  */
-import { fromTypedArray } from '../../torch/creation.js';
-import { tidy } from '../../torch/scope.js';
-import { type Tensor } from '../../torch/tensor.js';
+import { fromTypedArray } from '../torch/creation.js';
+import { tidy } from '../torch/scope.js';
+import { type Tensor } from '../torch/tensor.js';
 
 export interface Pca2d {
   /** [N, 2] row-major projections of the centred points onto the two leading components. */

@@ -4,9 +4,11 @@
  * embeddings.jsonl) and the pre-training config (config.json, for sample clips). Everything is
  * read leniently: a malformed line or field becomes a warning naming file:line, never a crash.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadSafetensors } from '../../nn/safetensors.js';
+import { loadSafetensors } from '../nn/safetensors.js';
+import { isNum, isObj, readJsonFile, readJsonl } from './json.js';
+import { readMetricsJson, type DemoMetrics, type EvalMetrics } from './metrics-json.js';
 
 /** One metrics.jsonl line: step and/or epoch plus any numeric fields. */
 export interface CurvePoint {
@@ -20,35 +22,6 @@ export interface Curves {
   points: CurvePoint[];
   /** 'step' when every point has one, else 'epoch' (fine-tuning logs), else the line index. */
   x: 'step' | 'epoch' | 'line';
-}
-
-export interface EncoderInfo {
-  checkpoint: string | null;
-  arch: string;
-  randomInit: boolean;
-}
-
-/** metrics.json of an evaluation command; every field but the file may be missing. */
-export interface EvalMetrics {
-  file: string;
-  command?: string;
-  encoder?: EncoderInfo;
-  classes?: string[];
-  top1?: number;
-  top5?: number;
-  perClass?: number[];
-  confusion?: number[][];
-  splits?: { split: number; top1?: number; top5?: number }[];
-  recall?: Record<string, number>;
-  knnTop1?: number;
-  labelFraction?: number;
-}
-
-/** The demo's metrics.json: a table of linear-probe rows. */
-export interface DemoMetrics {
-  file: string;
-  rows: { encoder: string; top1?: number; top5?: number; trainTop1?: number }[];
-  pretrain?: Record<string, number>;
 }
 
 export interface EmbeddingSet {
@@ -89,25 +62,6 @@ export interface RunData {
   warnings: string[];
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Parses a JSON Lines file; bad lines are reported as file:line and skipped. */
-export function readJsonl(file: string, warnings: string[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  readFileSync(file, 'utf8').split(/\r?\n/).forEach((text, i) => {
-    if (!text.trim()) return;
-    try {
-      const v: unknown = JSON.parse(text);
-      if (!isObj(v)) throw new Error('not a JSON object');
-      out.push(v);
-    } catch (e) {
-      warnings.push(`${file}:${i + 1}: skipped malformed line (${(e as Error).message})`);
-    }
-  });
-  return out;
-}
-
 /** Reads metrics.jsonl into curve points; lines without any numeric value are skipped with a warning. */
 export function readCurves(file: string, warnings: string[]): Curves | undefined {
   const lines = readJsonl(file, warnings);
@@ -123,98 +77,6 @@ export function readCurves(file: string, warnings: string[]): Curves | undefined
   }
   const x = points.every((p) => p.step !== undefined) ? 'step' : points.every((p) => p.epoch !== undefined) ? 'epoch' : 'line';
   return { file, points, x };
-}
-
-function readJsonFile(file: string, warnings: string[]): unknown {
-  const text = readFileSync(file, 'utf8');
-  if (!text.trim()) {
-    warnings.push(`${file}: empty file`);
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    warnings.push(`${file}: invalid JSON (${(e as Error).message})`);
-    return undefined;
-  }
-}
-
-function numberArray(v: unknown): number[] | undefined {
-  return Array.isArray(v) && v.every(isNum) ? v : undefined;
-}
-
-/** Validates an evaluation metrics.json leniently: bad optional fields are dropped with a warning. */
-export function parseEvalMetrics(raw: Record<string, unknown>, file: string, warnings: string[]): EvalMetrics {
-  const m: EvalMetrics = { file };
-  const bad = (field: string, why: string) => warnings.push(`${file}: ignored field '${field}' (${why})`);
-  if (typeof raw.command === 'string') m.command = raw.command;
-  if (isObj(raw.encoder)) {
-    const e = raw.encoder;
-    m.encoder = { checkpoint: typeof e.checkpoint === 'string' ? e.checkpoint : null, arch: typeof e.arch === 'string' ? e.arch : '?', randomInit: e.randomInit === true };
-  } else if (raw.encoder !== undefined) bad('encoder', 'not an object');
-  if (raw.classes !== undefined) {
-    if (Array.isArray(raw.classes) && raw.classes.every((c) => typeof c === 'string')) m.classes = raw.classes as string[];
-    else bad('classes', 'not a list of strings');
-  }
-  for (const k of ['top1', 'top5', 'knnTop1', 'labelFraction'] as const) {
-    if (raw[k] === undefined || raw[k] === null) continue;
-    if (isNum(raw[k])) m[k] = raw[k] as number;
-    else bad(k, 'not a number');
-  }
-  if (raw.perClass !== undefined) {
-    const p = numberArray(raw.perClass);
-    if (!p) bad('perClass', 'not a list of numbers');
-    else if (m.classes && p.length !== m.classes.length) bad('perClass', `${p.length} values for ${m.classes.length} classes`);
-    else m.perClass = p;
-  }
-  if (raw.confusion !== undefined) {
-    const rows = Array.isArray(raw.confusion) ? raw.confusion.map(numberArray) : undefined;
-    const k = rows?.length ?? 0;
-    if (!rows || rows.some((r) => !r)) bad('confusion', 'not a matrix of numbers');
-    else if (rows.some((r) => r!.length !== k)) bad('confusion', 'not square');
-    else if (m.classes && k !== m.classes.length) bad('confusion', `${k}x${k} for ${m.classes.length} classes`);
-    else m.confusion = rows as number[][];
-  }
-  if (raw.splits !== undefined) {
-    if (Array.isArray(raw.splits) && raw.splits.every((s) => isObj(s) && isNum(s.split))) {
-      m.splits = (raw.splits as Record<string, unknown>[]).map((s) => ({ split: s.split as number, top1: isNum(s.top1) ? s.top1 : undefined, top5: isNum(s.top5) ? s.top5 : undefined }));
-    } else bad('splits', 'not a list of {split, top1, top5}');
-  }
-  if (raw.recall !== undefined) {
-    if (isObj(raw.recall)) {
-      m.recall = Object.fromEntries(Object.entries(raw.recall).filter(([, v]) => isNum(v))) as Record<string, number>;
-    } else bad('recall', 'not an object');
-  }
-  return m;
-}
-
-function parseDemoMetrics(raw: Record<string, unknown>, file: string, warnings: string[]): DemoMetrics | undefined {
-  const rows: DemoMetrics['rows'] = [];
-  (raw.rows as unknown[]).forEach((r, i) => {
-    if (!isObj(r) || typeof r.encoder !== 'string') {
-      warnings.push(`${file}: rows[${i}] skipped (no encoder name)`);
-      return;
-    }
-    rows.push({ encoder: r.encoder, top1: isNum(r.top1) ? r.top1 : undefined, top5: isNum(r.top5) ? r.top5 : undefined, trainTop1: isNum(r.trainTop1) ? r.trainTop1 : undefined });
-  });
-  const pretrain = isObj(raw.pretrain) ? Object.fromEntries(Object.entries(raw.pretrain).filter(([, v]) => isNum(v))) as Record<string, number> : undefined;
-  return rows.length || pretrain ? { file, rows, pretrain } : undefined;
-}
-
-/** Reads metrics.json as evaluation results or the demo's table. */
-export function readMetricsJson(file: string, warnings: string[]): { eval?: EvalMetrics; demo?: DemoMetrics } {
-  const raw = readJsonFile(file, warnings);
-  if (raw === undefined) return {};
-  if (!isObj(raw)) {
-    warnings.push(`${file}: expected a JSON object`);
-    return {};
-  }
-  if (Array.isArray(raw.rows)) return { demo: parseDemoMetrics(raw, file, warnings) };
-  if (raw.command !== undefined || raw.top1 !== undefined || raw.recall !== undefined || raw.confusion !== undefined) {
-    return { eval: parseEvalMetrics(raw, file, warnings) };
-  }
-  warnings.push(`${file}: not an evaluation result (no command, top1, recall or rows)`);
-  return {};
 }
 
 /** The data source of a pre-training run's config.json (`config.data`, `config.format`, ...). */
@@ -311,4 +173,3 @@ export function expandRunDir(dir: string): string[] {
   const sub = join(dir, 'pretrain');
   return existsSync(join(sub, 'metrics.jsonl')) && statSync(sub).isDirectory() ? [dir, sub] : [dir];
 }
-

@@ -6,8 +6,9 @@
 import { basename } from 'node:path';
 import { esc, fmt, pct } from './escape.js';
 import { lineChart, scatterPlot, type Series } from './svg.js';
-import { pngDataUri } from './png.js';
-import { type RunData, type Curves, type EvalMetrics, type EmbeddingSet } from './load.js';
+import { pngDataUri } from '../formats/png.js';
+import { type RunData, type Curves, type EmbeddingSet } from './load.js';
+import { type EvalMetrics } from './metrics-json.js';
 import { type ClipSamples } from './clips.js';
 import { type Pca2d } from './pca.js';
 

@@ -8,11 +8,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../nn/safetensors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { readRun, readEmbeddings, runNames, usable, expandRunDir, type RunData, type EmbeddingSet } from './load.js';
 import { pca2d } from './pca.js';
 import { sampleClips, type ClipSamples } from './clips.js';
 import { renderPage, type ReportModel } from './html.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface ReportOptions {
   /** Pre-training and evaluation output directories. */
@@ -53,9 +54,9 @@ function why(dir: string): string {
 }
 
 export async function renderReport(o: ReportOptions): Promise<Report> {
-  if (!o.runDirs.length && !o.embeddings?.length) throw new ReportError('nothing to report: give at least one RUNDIR or --embeddings FILE');
+  if (!o.runDirs.length && !o.embeddings?.length) throw namingOptions(new ReportError('nothing to report: give at least one of runDirs or embeddings'), 'runDirs', 'embeddings');
   const samples = o.samples ?? 4;
-  if (!Number.isInteger(samples) || samples < 0) throw new ReportError(`--samples must be a non-negative integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 0) throw namingOptions(new ReportError(`samples must be a non-negative integer, got ${samples}`), 'samples');
   const seen = new Set<string>();
   const dirs = o.runDirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? expandRunDir(d) : [d]))
     .filter((d) => !seen.has(resolve(d)) && Boolean(seen.add(resolve(d))));

@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { openDataset, type VideoDataset } from '../video/dataset.js';
 import { openEncoder } from './encoder-source.js';
-import { openSplit, splitsOf } from './eval-data.js';
-import { videoFeatures, meanView } from './extract.js';
-import { EmbeddingWriter } from './embedding-file.js';
-import { retrieval, type RetrievalResult } from './retrieval.js';
+import { openSplit, splitsOf } from '../eval/eval-data.js';
+import { videoFeatures, meanView } from '../eval/extract.js';
+import { EmbeddingWriter } from '../formats/embedding-file.js';
+import { retrieval, type RetrievalResult } from '../eval/retrieval.js';
 import { writeEvalOutput } from './output.js';
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface EmbedJob extends EvalJobOptions {
   /** Which part of a split to embed (train, test; Kinetics: the split column value). */
@@ -35,7 +36,7 @@ export async function runEmbed(o: EmbedJob): Promise<EmbedResult> {
   const index = file.replace(/\.safetensors$/, '.jsonl');
   mkdirSync(dirname(file), { recursive: true });
   const split = o.data.split === 'all' ? undefined : o.data.split;
-  if (o.data.split === 'all') throw new Error('cvrl embed takes one --split (1, 2 or 3), not all');
+  if (o.data.split === 'all') throw namingOptions(new Error("embedding takes one split (1, 2 or 3), not 'all'"), 'split');
   const dataset: VideoDataset = openDataset({ data: o.data.data, format: o.data.format, annotations: o.data.annotations, split, subset: o.subset });
   const src = openEncoder({ seed: o.seed, ...o.encoder });
   const clip = resolveClip(o, src);

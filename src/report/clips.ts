@@ -3,9 +3,9 @@
  * and encoded as PNG frames. Failures (data moved, unreadable videos) become notes, not errors.
  */
 import { basename } from 'node:path';
-import { openDataset, type DatasetFormat } from '../../video/dataset.js';
-import { decodeClips } from '../../video/io.js';
-import { encodePng } from './png.js';
+import { openDataset, type DatasetFormat } from '../video/dataset.js';
+import { decodeClips } from '../video/io.js';
+import { encodePng } from '../formats/png.js';
 import { type DataSource } from './load.js';
 
 export interface SampleClip {

@@ -7,6 +7,7 @@ import { createModel, listModels } from '../models/registry.js';
 import { loadEncoder, readCheckpointMeta, type ModelSpec } from '../models/checkpoint.js';
 import { ResNet3d } from '../models/resnet3d.js';
 import { manualSeed } from '../torch/runtime.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface EncoderSourceOptions {
   checkpoint?: string;
@@ -44,7 +45,7 @@ function clipDefaults(meta: Record<string, unknown>): ClipDefaults {
 }
 
 export function openEncoder(o: EncoderSourceOptions): EncoderSource {
-  if (o.checkpoint && o.arch) throw new Error('pass either --checkpoint or --arch, not both (a checkpoint records its architecture)');
+  if (o.checkpoint && o.arch) throw namingOptions(new Error('pass either checkpoint or arch, not both (a trained encoder records its architecture)'), 'checkpoint', 'arch');
   if (o.checkpoint) {
     if (o.randomInit) {
       const ck = readCheckpointMeta(o.checkpoint);
@@ -56,10 +57,10 @@ export function openEncoder(o: EncoderSourceOptions): EncoderSource {
     checkpoint.tensors.forEach((t) => t.dispose());
     return { encoder, spec, checkpoint: checkpoint.file, randomInit: false, clip };
   }
-  if (!o.arch) throw new Error('pass --checkpoint CKPT|RUNDIR, or --arch NAME --random-init for the random-encoder baseline');
-  if (!o.randomInit) throw new Error(`--arch ${o.arch} needs --random-init (trained weights come from --checkpoint)`);
+  if (!o.arch) throw namingOptions(new Error('pass checkpoint (a file or run directory), or arch with randomInit for the random-encoder baseline'), 'checkpoint', 'arch', 'randomInit');
+  if (!o.randomInit) throw namingOptions(new Error(`arch ${o.arch} needs randomInit (trained weights come from checkpoint)`), 'arch', 'randomInit', 'checkpoint');
   const known = listModels().map((m) => m.name);
-  if (!known.includes(o.arch)) throw new Error(`--arch: unknown model '${o.arch}'; known: ${known.join(', ')}`);
+  if (!known.includes(o.arch)) throw namingOptions(new Error(`arch: unknown model '${o.arch}'; known: ${known.join(', ')}`), 'arch');
   const spec: ModelSpec = { arch: o.arch, overrides: o.width !== undefined ? { width: o.width } : {} };
   manualSeed(o.seed ?? 0);
   return { encoder: createModel(o.arch, { ...spec.overrides, numClasses: 0 }), spec, checkpoint: null, randomInit: true, clip: {} };

@@ -1,9 +1,9 @@
 /** Small fake run directories for report tests: curves, eval results, embeddings and a real video dataset. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromTypedArray } from '../../../src/torch/creation.js';
-import { saveSafetensors } from '../../../src/nn/safetensors.js';
-import { makeVideo } from '../../helpers/videos.js';
+import { fromTypedArray } from '../../src/torch/creation.js';
+import { saveSafetensors } from '../../src/nn/safetensors.js';
+import { makeVideo } from '../helpers/videos.js';
 
 export const EVAL_CLASSES = ['a<b>', 'c&d', '"e"'];
 export const VIDEO_CLASSES = ['Walk<1>', 'Run & jump'];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { maskedCrc, EventWriter } from '../../src/train/tensorboard.js';
+import { maskedCrc, EventWriter } from '../../src/formats/tensorboard.js';
 import { crc32c } from '../../src/util/crc.js';
 import { tempDir } from '../helpers/python.js';
 

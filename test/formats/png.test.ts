@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePng, pngDataUri } from '../../../src/eval/report/png.js';
-import { crc32 } from '../../../src/util/crc.js';
-import { runPython, tempDir, torchAvailable } from '../../helpers/python.js';
+import { encodePng, pngDataUri } from '../../src/formats/png.js';
+import { crc32 } from '../../src/util/crc.js';
+import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
 
 /** Decodes our own output (8-bit, filter types 0/1 only) and checks every chunk's CRC. */
 function decodeOwn(png: Buffer): { width: number; height: number; channels: number; pixels: Uint8Array } {

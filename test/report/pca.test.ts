@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pca2d } from '../../../src/eval/report/pca.js';
-import { Rng } from '../../../src/video/rng.js';
-import { runPython, tempDir, torchAvailable } from '../../helpers/python.js';
+import { pca2d } from '../../src/report/pca.js';
+import { Rng } from '../../src/video/rng.js';
+import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
 
 function randomData(n: number, d: number, seed: number, scales: number[]): Float32Array {
   const rng = Rng.from(seed);

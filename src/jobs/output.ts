@@ -1,7 +1,7 @@
 /** Evaluation outputs: metrics.json and summary.md in the --out directory, metrics.jsonl per epoch. */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClassificationReport } from './metrics.js';
+import { type ClassificationReport } from '../eval/metrics.js';
 
 export function writeEvalOutput(out: string, metrics: Record<string, unknown>, summary: string): void {
   mkdirSync(out, { recursive: true });
