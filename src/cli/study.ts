@@ -28,7 +28,7 @@ export function registerStudy(program: Command): void {
     .option('--first-seed <n>', 'first seed', (v) => Number.parseInt(v, 10), 0)
     .option('--set <key=value>', 'override a config key (repeatable), e.g. --set input=diff --set flipProb=0', keyValue)
     .option('--data-cache <dir>', 'where the per-seed datasets are rendered and reused (default <out>/data)')
-    .option('--eval-epochs <l,f,s>', 'epochs of the linear probe, 10% fine-tuning and supervised training', epochTriple)
+    .option('--eval-epochs <l,f,s>', 'epochs of the linear probe, 10% fine-tuning and supervised training (default 100,30,40)', epochTriple)
     .option('--quiet', 'no progress bars')
     .action(async (o: { config: string; out: string; dataset: string; seeds: number; firstSeed: number; set?: Record<string, unknown>; dataCache?: string; evalEpochs?: { linear: number; finetune: number; supervised: number }; quiet?: boolean }) => {
       if (!(o.dataset in STUDY_DATASETS)) throw new Error(`--dataset must be one of ${Object.keys(STUDY_DATASETS).join(', ')}, got '${o.dataset}'`);

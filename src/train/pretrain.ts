@@ -163,7 +163,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   });
   const views: [typeof v1, typeof v2] = [{ ...v1, blurProb: c.blurProb[0], solarizeProb: c.solarizeProb[0] }, { ...v2, blurProb: c.blurProb[1], solarizeProb: c.solarizeProb[1] }];
   const cache = new VideoCache();
-  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, progress) : undefined;
+  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c, progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
   const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize));
   let checkpoint = '';
   let clips = 0, computeMs = 0, waitMs = 0, badVideos = 0;
@@ -265,11 +265,12 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint, clipsPerSec, badVideos, interrupted, rank: dist.rank, worldSize, parameterDigest };
 }
 
-/** Groups of similar-looking videos, `size` each, for scene batches (see scene-groups.ts). */
-async function sceneBatchGroups(dataset: VideoDataset, size: number, parallelism: number, progress: Progress): Promise<number[]> {
+/** Groups of similar-looking videos, `size` each, for scene batches (see scene-groups.ts); rank 0 lists them in scene-groups.json. */
+async function sceneBatchGroups(dataset: VideoDataset, size: number, c: PretrainConfig, progress: Progress, file: string | null): Promise<number[]> {
   progress.message(`scene batches: describing ${dataset.items.length} videos`);
-  const desc = await sceneDescriptors(dataset, { parallelism });
+  const desc = await sceneDescriptors(dataset, { parallelism: c.parallelism });
   const groups = balancedGroups(desc, size);
-  progress.message(`scene batches: ${Math.max(...groups) + 1} groups of ${size} videos`);
+  progress.message(`scene batches: ${new Set(groups).size} groups of ${size} videos`);
+  if (file) writeFileSync(file, JSON.stringify({ size, groups: dataset.items.map((it, i) => ({ path: it.path, group: groups[i] })) }, null, 1));
   return groups;
 }

@@ -128,7 +128,7 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
     assert.equal(encoder.config.input, 'diff', 'the monitored encoder is the trained one');
     return { knn_top1: 42 };
   };
-  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, knnEvery: 2 });
+  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, sceneBatches: 2, knnEvery: 2 });
   const r = await pretrain({ config: cfg, quiet: true, monitor });
   assert.equal(r.steps, 4);
   assert.equal(calls.length, 2);
@@ -137,4 +137,9 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
   assert.ok(lines.every((l) => Number.isFinite(l.loss)));
   const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { input: string } };
   assert.equal(meta.config.input, 'diff');
+  // Scene batches: groups of batch / sceneBatches similar-looking videos, listed for inspection.
+  const scenes = JSON.parse(readFileSync(join(r.runDir, 'scene-groups.json'), 'utf8')) as { size: number; groups: { group: number }[] };
+  assert.equal(scenes.size, 2);
+  const counts = scenes.groups.reduce((m, g) => m.set(g.group, (m.get(g.group) ?? 0) + 1), new Map<number, number>());
+  assert.ok([...counts.values()].every((n) => n <= 2) && [...counts.values()].filter((n) => n < 2).length <= 1);
 });
