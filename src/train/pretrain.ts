@@ -34,6 +34,7 @@ import { initDistributed, broadcastModule, allReduceGradients, anyRank, paramete
 import { EventWriter } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch, chanceLoss } from './collapse-watch.js';
+import { maxOf } from '../util/array.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -270,6 +271,6 @@ async function sceneBatchGroups(dataset: VideoDataset, size: number, parallelism
   progress.message(`scene batches: describing ${dataset.items.length} videos`);
   const desc = await sceneDescriptors(dataset, { parallelism });
   const groups = balancedGroups(desc, size);
-  progress.message(`scene batches: ${Math.max(...groups) + 1} groups of ${size} videos`);
+  progress.message(`scene batches: ${maxOf(groups) + 1} groups of ${size} videos`);
   return groups;
 }
