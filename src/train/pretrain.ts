@@ -8,7 +8,7 @@
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
  * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
-import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
@@ -35,6 +35,7 @@ import { EventWriter } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch, chanceLoss } from './collapse-watch.js';
 import { maxOf } from '../util/array.js';
+import { completeCheckpoints, removeStaleTemporaries, trimMetrics } from './run-files.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -103,6 +104,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
 
   let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN, worldSize };
+  if (main) removeStaleTemporaries(runDir);
+  const complete = completeCheckpoints(runDir).length > 0;
+  if (o.resume && !complete) {
+    throw new Error(`${runDir}: nothing to resume: checkpoints/ holds no complete checkpoint (the run stopped before its first one); start it afresh without --resume`);
+  }
   if (o.resume) {
     const ck = loadTrainCheckpoint(runDir);
     model.encoder.loadStateDict(ck.encoder);
@@ -118,7 +124,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
     if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
     pos = { ...ck.state, config: c };
-  } else if (existsSync(join(runDir, 'checkpoints'))) {
+  } else if (complete) {
     throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
   }
   if (group) {
@@ -134,7 +140,9 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     }, null, 2));
   }
   const metricsFile = join(runDir, 'metrics.jsonl');
-  const tb = main ? new EventWriter(runDir) : null;
+  if (main) trimMetrics(metricsFile, pos.step);
+  // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
+  const tb = main ? new EventWriter(runDir, o.resume ? { purgeStep: pos.step + 1 } : {}) : null;
   const progress = new Progress(process.stderr, c.logEvery, o.quiet || !main);
   const badVideo = (p: string, r: string) => main ? progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
   // Rank 0 writes; the others report the file rank 0 writes for the same step.
