@@ -3,10 +3,11 @@
  * its masked CRC32C, an Event protobuf, and the data's masked CRC32C. `tensorboard --logdir RUNDIR`
  * reads them.
  */
-import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, fsyncSync, fstatSync, ftruncateSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { crc32c } from '../util/crc.js';
+import { writeAll } from '../util/atomic-file.js';
 
 /** TFRecord's masked CRC: rotate right by 15 and add a constant. */
 export function maskedCrc(data: Uint8Array): number {
@@ -78,7 +79,14 @@ export class EventWriter {
     if (o.purgeStep !== undefined) this.#write(event(Date.now() / 1000, o.purgeStep, { sessionStart: true }));
   }
   #write(e: Uint8Array): void {
-    writeSync(this.#fd, record(e));
+    const size = fstatSync(this.#fd).size;
+    try {
+      writeAll(this.#fd, record(e));
+    } catch (err) {
+      // A torn record would end TensorBoard's reading of the file: cut it off before rethrowing.
+      try { ftruncateSync(this.#fd, size); } catch { /* the write error says more */ }
+      throw err;
+    }
   }
   scalars(step: number, values: Record<string, number>): void {
     const finite = Object.entries(values).filter(([, v]) => Number.isFinite(v));
@@ -88,7 +96,10 @@ export class EventWriter {
     fsyncSync(this.#fd);
   }
   close(): void {
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
+    try {
+      fsyncSync(this.#fd);
+    } finally {
+      closeSync(this.#fd);
+    }
   }
 }

@@ -8,7 +8,7 @@
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
  * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
@@ -36,6 +36,7 @@ import { Progress } from './progress.js';
 import { CollapseWatch, chanceLoss } from './collapse-watch.js';
 import { maxOf } from '../util/array.js';
 import { completeCheckpoints, removeStaleTemporaries, trimMetrics } from './run-files.js';
+import { DiskFullPolicy, MetricsLog } from './disk-full.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -144,11 +145,21 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
   const tb = main ? new EventWriter(runDir, o.resume ? { purgeStep: pos.step + 1 } : {}) : null;
   const progress = new Progress(process.stderr, c.logEvery, o.quiet || !main);
+  const warn = (m: string) => { progress.message(m); if (o.quiet) console.warn(`cvrl: ${m}`); };
+  // A full disk costs logs or a checkpoint, not the run (README: "Full disk").
+  const disk = new DiskFullPolicy(warn);
+  const metrics = new MetricsLog(metricsFile, disk);
+  const tbWrite = (f: (w: EventWriter) => void) => tb && disk.attempt('tensorboard', () => f(tb), `TensorBoard events (${tb.file}) not written; training continues`);
   const badVideo = (p: string, r: string) => main ? progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
   // Rank 0 writes; the others report the file rank 0 writes for the same step.
-  const save = (s: TrainState) => main
-    ? saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints)
-    : join(runDir, 'checkpoints', checkpointName(s.step));
+  let savedStep = -1;
+  const save = (s: TrainState): string => {
+    if (!main) return join(runDir, 'checkpoints', checkpointName(s.step));
+    const file = disk.attempt('checkpoint', () => saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints),
+      `checkpoint at step ${s.step} not written; training continues and retries at the next checkpoint step; the last good checkpoint (${checkpoint || 'none yet'}) is kept`);
+    if (file !== undefined) savedStep = s.step;
+    return file ?? checkpoint;
+  };
 
   let stopSignal: string | null = null;
   let stopAt = 0;
@@ -233,10 +244,10 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
           if (main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps)) {
             const extra = await o.monitor(model.encoder);
             Object.assign(m, extra);
-            tb?.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v])));
+            tbWrite((w) => w.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v]))));
           }
-          if (main) appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-          tb?.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share });
+          if (main) metrics.append(m);
+          tbWrite((w) => w.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share }));
           const collapsed = main ? watch.update(pos.step, m.loss) : null;
           if (collapsed) {
             progress.message(collapsed);
@@ -263,11 +274,12 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    tb?.close();
+    tbWrite((w) => w.close());
     progress.done();
   }
   const interrupted = stopSignal !== null || pos.step < totalSteps;
-  if (!checkpoint) checkpoint = save(pos);
+  if (main ? savedStep !== pos.step : !checkpoint) checkpoint = save(pos);
+  if (main && savedStep !== pos.step) warn(`the final checkpoint (step ${pos.step}) could not be written (disk full); the last good checkpoint is ${checkpoint || 'none'}: free space and run again with --resume`);
   const clipsPerSec = clips / ((performance.now() - t0) / 1000);
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);

@@ -42,6 +42,9 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   const rng = getRngState();
   tensors.set('rng.torch', rng);
   const file = join(dir, checkpointName(state.step));
+  // Room for the new file: older checkpoints beyond keep - 1 go first, but never the newest (the
+  // last good one) until the new one is complete.
+  prune(dir, Math.max(1, keep - 1));
   try {
     writeCheckpoint(file, tensors, { model: spec, train: { ...state, optimizer: os.meta } });
   } finally {
@@ -54,10 +57,14 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   } finally {
     closeSync(fd);
   }
-  // Keep the newest `keep` checkpoints.
+  prune(dir, keep);
+  return file;
+}
+
+/** Keeps the newest `keep` checkpoints of dir. */
+function prune(dir: string, keep: number): void {
   const all = readdirSync(dir).filter((n) => /^step-\d+\.safetensors$/.test(n)).sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(join(dir, old));
-  return file;
 }
 
 export interface LoadedTrainState {
