@@ -10,6 +10,7 @@ import { getRngState } from '../torch/runtime.js';
 import { section, sectionOf, writeCheckpoint, readCheckpoint, type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
 import { Optimizer, type OptimizerState } from '../optim/optimizer.js';
+import { trainStateProblems } from './train-state-check.js';
 
 export interface TrainPosition {
   /** Optimiser steps taken. */
@@ -80,7 +81,10 @@ export interface LoadedTrainState {
 export function loadTrainCheckpoint(path: string): LoadedTrainState {
   const ck = readCheckpoint(path);
   const train = ck.meta.train as TrainState | undefined;
+  const problems = train ? trainStateProblems(train) : [];
+  if (!train || problems.length) ck.tensors.forEach((t) => t.dispose());
   if (!train) throw new Error(`${ck.file}: not a training checkpoint (no "train" state); it holds an encoder only`);
+  if (problems.length) throw new Error(`${ck.file}: training state: ${problems.join('; ')}`);
   return {
     file: ck.file,
     state: train,
