@@ -37,7 +37,7 @@ export class MetricsLog {
   constructor(readonly file: string, private readonly policy: DiskFullPolicy) {}
   append(record: object): void {
     const line = `${this.#torn ? '\n' : ''}${JSON.stringify(record)}\n`;
-    const ok = this.policy.attempt('metrics', () => appendFileSync(this.file, line), `${this.file}: metrics not appended; training continues`);
-    this.#torn = ok === undefined;
+    const ok = this.policy.attempt('metrics', () => { appendFileSync(this.file, line); return true; }, `${this.file}: metrics not appended; training continues`);
+    this.#torn = !ok;
   }
 }
