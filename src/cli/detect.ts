@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readAvaAnnotations, readAvaExclusions, readAvaLabelMap, readAvaPredictions } from '../eval/detection/ava-csv.js';
 import { scoreAva, type AvaScore } from '../eval/detection/ava-map.js';
+import { maxOf } from '../util/array.js';
 
 function countArg(v: string): number {
   const n = Number(v);
@@ -16,7 +17,7 @@ const fixed = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(2));
 export function scoreTable(s: AvaScore, names: ReadonlyMap<number, string>): string {
   const rows = [...s.perClass].map(([id, ap]) => [String(id), fixed(ap), String(s.positives.get(id) ?? 0), names.get(id) ?? '']);
   const head = ['id', 'AP', 'gt', 'class'];
-  const w = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
+  const w = [0, 1, 2].map((i) => maxOf(rows.map((r) => r[i].length), head[i].length));
   const line = (r: string[]) => `${r.slice(0, 3).map((c, i) => c.padStart(w[i])).join('  ')}  ${r[3]}`.trimEnd();
   const scored = rows.filter((r) => r[1] !== '-').length;
   return [line(head), ...rows.map(line), `mAP ${fixed(s.mAP)} over ${scored} of ${rows.length} classes (classes without ground truth are left out)`].join('\n');

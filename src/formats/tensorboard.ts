@@ -3,10 +3,11 @@
  * its masked CRC32C, an Event protobuf, and the data's masked CRC32C. `tensorboard --logdir RUNDIR`
  * reads them.
  */
-import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, fsyncSync, fstatSync, ftruncateSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { crc32c } from '../util/crc.js';
+import { writeAll } from '../util/atomic-file.js';
 
 /** TFRecord's masked CRC: rotate right by 15 and add a constant. */
 export function maskedCrc(data: Uint8Array): number {
@@ -31,12 +32,14 @@ function bytesField(field: number, data: Uint8Array): number[] {
   return [...key(field, 2), ...varint(data.length), ...data];
 }
 
-/** Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 | summary = 5 }. */
-function event(wallTime: number, step: number, body: { fileVersion?: string; scalars?: [string, number][] }): Uint8Array {
+/** Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 | summary = 5 | session_log = 6 }. */
+function event(wallTime: number, step: number, body: { fileVersion?: string; scalars?: [string, number][]; sessionStart?: boolean }): Uint8Array {
   const wt = new Uint8Array(8);
   new DataView(wt.buffer).setFloat64(0, wallTime, true);
   const out: number[] = [...key(1, 1), ...wt, ...key(2, 0), ...varint(step)];
   if (body.fileVersion) out.push(...bytesField(3, new TextEncoder().encode(body.fileVersion)));
+  // SessionLog { status = 1 (enum, START = 1) }
+  if (body.sessionStart) out.push(...bytesField(6, new Uint8Array([...key(1, 0), 1])));
   if (body.scalars) {
     const values: number[] = [];
     for (const [tag, v] of body.scalars) {
@@ -65,13 +68,25 @@ function record(data: Uint8Array): Uint8Array {
 export class EventWriter {
   readonly file: string;
   #fd: number;
-  constructor(dir: string) {
+  /**
+   * purgeStep (a resumed run's first step): as PyTorch's SummaryWriter, a file_version event and a
+   * SessionLog START at that step, which make TensorBoard drop earlier files' events from that step on.
+   */
+  constructor(dir: string, o: { purgeStep?: number } = {}) {
     this.file = join(dir, `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname()}`);
     this.#fd = openSync(this.file, 'a');
-    this.#write(event(Date.now() / 1000, 0, { fileVersion: 'brain.Event:2' }));
+    this.#write(event(Date.now() / 1000, o.purgeStep ?? 0, { fileVersion: 'brain.Event:2' }));
+    if (o.purgeStep !== undefined) this.#write(event(Date.now() / 1000, o.purgeStep, { sessionStart: true }));
   }
   #write(e: Uint8Array): void {
-    writeSync(this.#fd, record(e));
+    const size = fstatSync(this.#fd).size;
+    try {
+      writeAll(this.#fd, record(e));
+    } catch (err) {
+      // A torn record would end TensorBoard's reading of the file: cut it off before rethrowing.
+      try { ftruncateSync(this.#fd, size); } catch { /* the write error says more */ }
+      throw err;
+    }
   }
   scalars(step: number, values: Record<string, number>): void {
     const finite = Object.entries(values).filter(([, v]) => Number.isFinite(v));
@@ -81,7 +96,10 @@ export class EventWriter {
     fsyncSync(this.#fd);
   }
   close(): void {
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
+    try {
+      fsyncSync(this.#fd);
+    } finally {
+      closeSync(this.#fd);
+    }
   }
 }

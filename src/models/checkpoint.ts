@@ -10,7 +10,7 @@ import { Tensor } from '../torch/tensor.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
 import { readSafetensorsHeader } from '../formats/safetensors.js';
 import { Module } from '../nn/module.js';
-import { createModel, type ModelOverrides } from './registry.js';
+import { createModel, modelConfig, type ModelOverrides } from './registry.js';
 import { ResNet3d } from './resnet3d.js';
 
 export interface ModelSpec {
@@ -71,6 +71,12 @@ function parseMeta(file: string, metadata: Record<string, string>): CheckpointMe
   }
   if (!meta || meta.format !== 'cvrl-checkpoint' || typeof meta.model?.arch !== 'string') {
     throw new Error(`${file}: not a cvrl checkpoint (missing "cvrl" metadata with a model spec)`);
+  }
+  // Untrusted: check the model it asks for before anything is built from it.
+  try {
+    modelConfig(meta.model.arch, meta.model.overrides ?? {});
+  } catch (e) {
+    throw new Error(`${file}: checkpoint metadata "model": ${(e as Error).message}`);
   }
   return meta;
 }

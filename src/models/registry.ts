@@ -4,6 +4,7 @@
  * paper for the slow-pathway R3D family.
  */
 import { ResNet3d, type ResNet3dConfig } from './resnet3d.js';
+import { configProblems, overrideProblems } from './config-check.js';
 
 /** CVRL's R3D (SlowFast slow pathway): stem 5x7x7 stride (2,2,2), pool 1x3x3 stride (1,2,2), temporal kernel 1 in res2/res3, 3 in res4/res5. */
 function cvrl(layers: number[], width: number): ResNet3dConfig {
@@ -53,11 +54,15 @@ export function listModels(): { name: string; description: string }[] {
   return Object.entries(REGISTRY).map(([name, r]) => ({ name, description: r.description }));
 }
 
-/** The resolved configuration of a named model with overrides applied. */
+/** The resolved configuration of a named model with overrides applied; fields out of range are errors naming them. */
 export function modelConfig(name: string, overrides: ModelOverrides = {}): ResNet3dConfig {
-  const entry = REGISTRY[name];
+  const entry = Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
   if (!entry) throw new Error(`unknown model '${name}'; available: ${Object.keys(REGISTRY).join(', ')}`);
-  return { ...entry.config(), ...overrides };
+  const problems = overrideProblems(overrides);
+  const config = { ...entry.config(), ...overrides };
+  if (!problems.length) problems.push(...configProblems(config));
+  if (problems.length) throw new RangeError(`model '${name}': ${problems.join('; ')}`);
+  return config;
 }
 
 /** Builds a named model, e.g. createModel('cvrl_r3d50'), createModel('r3d_18', { numClasses: 400 }), createModel('cvrl_r3d50', { width: 2 }). */

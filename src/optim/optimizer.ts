@@ -99,6 +99,15 @@ export abstract class Optimizer<H extends { lr: number }> {
     if (s.meta.groups.length !== this.groups.length) {
       throw new Error(`optimizer state has ${s.meta.groups.length} parameter groups, this optimizer has ${this.groups.length}`);
     }
+    // Saved options are assigned into live ones: only options this group has, of the same type.
+    this.groups.forEach((g, k) => {
+      for (const [name, v] of Object.entries(s.meta.groups[k])) {
+        const mine = (g.options as Record<string, unknown>)[name];
+        if (!Object.hasOwn(g.options, name) || (mine !== undefined && typeof mine !== typeof v)) {
+          throw new Error(`optimizer state group ${k} option '${name}' (${JSON.stringify(v)}) is not an option of this optimizer's group [${Object.keys(g.options).join(', ')}]`);
+        }
+      }
+    });
     this.steps = s.meta.steps;
     this.groups.forEach((g, k) => Object.assign(g.options, s.meta.groups[k]));
     for (const t of this.state.values()) for (const x of t.values()) x.dispose();

@@ -11,6 +11,7 @@ import { type RunData, type Curves, type EmbeddingSet } from './load.js';
 import { type EvalMetrics } from './metrics-json.js';
 import { type ClipSamples } from './clips.js';
 import { type Pca2d } from './pca.js';
+import { createHash } from 'node:crypto';
 
 export interface ReportModel {
   title: string;
@@ -71,7 +72,9 @@ const SCRIPT = `
 })();
 `;
 
-const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+// The page's one script is allowed by its hash, so injected markup could not run a script of its own.
+const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
+const CSP = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`;
 
 /** Keys of a metrics.jsonl that go on one chart together. */
 function curveGroups(c: Curves): { title: string; yLabel: string; keys: string[] }[] {

@@ -105,6 +105,9 @@ export function embeddingsIndexFile(file: string): string {
  * Reads embeddings.safetensors (tensor `features`, float32 [N, D]) with its jsonl index (one line
  * per row: path, label, class?, views). Throws with the file name when the pair does not match.
  */
+/** Largest class index shown; larger labels are warned about and shown as unlabelled. */
+const MAX_LABEL = 999_999;
+
 export function readEmbeddings(file: string, warnings: string[], classNames?: readonly string[]): EmbeddingSet {
   const index = embeddingsIndexFile(file);
   if (!existsSync(index)) throw new Error(`${file}: its index ${basename(index)} is missing`);
@@ -120,7 +123,8 @@ export function readEmbeddings(file: string, warnings: string[], classNames?: re
     if (rows.length !== n) throw new Error(`${index}: ${rows.length} usable lines for ${n} embedding rows in ${basename(file)}`);
     const names = new Map<number, string>();
     const labels = rows.map((r, i) => {
-      const l = isNum(r.label) && Number.isInteger(r.label) && r.label >= -1 ? r.label : -1;
+      // Labels index a dense class list: a huge one would allocate that many entries.
+      const l = isNum(r.label) && Number.isInteger(r.label) && r.label >= -1 && r.label <= MAX_LABEL ? r.label : -1;
       if (r.label !== undefined && l !== r.label) warnings.push(`${index}: row ${i}: label ${JSON.stringify(r.label)} is not a class index; shown as unlabelled`);
       if (l >= 0 && typeof r.class === 'string' && !names.has(l)) names.set(l, r.class);
       return l;

@@ -3,6 +3,7 @@
  * No external references: the SVG is meant to sit inside HTML (no xmlns needed there).
  */
 import { esc, fmt } from './escape.js';
+import { maxOf, minOf } from '../util/array.js';
 
 /** Categorical colours (Tableau 10 and a second, lighter set), then evenly spaced hues. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#17becf',
@@ -67,9 +68,9 @@ export function lineChart(o: LineChartOptions): string {
     parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text></svg>`);
     return parts.join('');
   }
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs)), yt = niceTicks(Math.min(...ys), Math.max(...ys));
-  const [x0, x1] = [Math.min(xt[0], ...xs), Math.max(xt[xt.length - 1], ...xs)];
-  const [y0, y1] = [Math.min(yt[0], ...ys), Math.max(yt[yt.length - 1], ...ys)];
+  const xt = niceTicks(minOf(xs), maxOf(xs)), yt = niceTicks(minOf(ys), maxOf(ys));
+  const [x0, x1] = [minOf(xs, xt[0]), maxOf(xs, xt[xt.length - 1])];
+  const [y0, y1] = [minOf(ys, yt[0]), maxOf(ys, yt[yt.length - 1])];
   const sx = (x: number) => M.left + (x1 > x0 ? ((x - x0) / (x1 - x0)) * pw : pw / 2);
   const sy = (y: number) => M.top + ph - (y1 > y0 ? ((y - y0) / (y1 - y0)) * ph : ph / 2);
   const r = (v: number) => v.toFixed(1);

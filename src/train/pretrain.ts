@@ -8,7 +8,7 @@
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
  * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
-import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
@@ -34,6 +34,8 @@ import { initDistributed, broadcastModule, allReduceGradients, anyRank, paramete
 import { EventWriter } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch, chanceLoss } from './collapse-watch.js';
+import { completeCheckpoints, removeStaleTemporaries, trimMetrics } from './run-files.js';
+import { DiskFullPolicy, MetricsLog } from './disk-full.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -102,6 +104,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
 
   let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN, worldSize };
+  if (main) removeStaleTemporaries(runDir);
+  const complete = completeCheckpoints(runDir).length > 0;
+  if (o.resume && !complete) {
+    throw new Error(`${runDir}: nothing to resume: checkpoints/ holds no complete checkpoint (the run stopped before its first one); start it afresh without --resume`);
+  }
   if (o.resume) {
     const ck = loadTrainCheckpoint(runDir);
     model.encoder.loadStateDict(ck.encoder);
@@ -117,7 +124,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
     if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
     pos = { ...ck.state, config: c };
-  } else if (existsSync(join(runDir, 'checkpoints'))) {
+  } else if (complete) {
     throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
   }
   if (group) {
@@ -133,13 +140,25 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     }, null, 2));
   }
   const metricsFile = join(runDir, 'metrics.jsonl');
-  const tb = main ? new EventWriter(runDir) : null;
+  if (main) trimMetrics(metricsFile, pos.step);
+  // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
+  const tb = main ? new EventWriter(runDir, o.resume ? { purgeStep: pos.step + 1 } : {}) : null;
   const progress = new Progress(process.stderr, c.logEvery, o.quiet || !main);
+  const warn = (m: string) => { progress.message(m); if (o.quiet) console.warn(`cvrl: ${m}`); };
+  // A full disk costs logs or a checkpoint, not the run (README: "Full disk").
+  const disk = new DiskFullPolicy(warn);
+  const metrics = new MetricsLog(metricsFile, disk);
+  const tbWrite = (f: (w: EventWriter) => void) => tb && disk.attempt('tensorboard', () => f(tb), `TensorBoard events (${tb.file}) not written; training continues`);
   const badVideo = (p: string, r: string) => main ? progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
   // Rank 0 writes; the others report the file rank 0 writes for the same step.
-  const save = (s: TrainState) => main
-    ? saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints)
-    : join(runDir, 'checkpoints', checkpointName(s.step));
+  let savedStep = -1;
+  const save = (s: TrainState): string => {
+    if (!main) return join(runDir, 'checkpoints', checkpointName(s.step));
+    const file = disk.attempt('checkpoint', () => saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints),
+      `checkpoint at step ${s.step} not written; training continues and retries at the next checkpoint step; the last good checkpoint (${checkpoint || 'none yet'}) is kept`);
+    if (file !== undefined) savedStep = s.step;
+    return file ?? checkpoint;
+  };
 
   let stopSignal: string | null = null;
   let stopAt = 0;
@@ -224,10 +243,10 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
           if (main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps)) {
             const extra = await o.monitor(model.encoder);
             Object.assign(m, extra);
-            tb?.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v])));
+            tbWrite((w) => w.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v]))));
           }
-          if (main) appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-          tb?.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share });
+          if (main) metrics.append(m);
+          tbWrite((w) => w.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share }));
           const collapsed = main ? watch.update(pos.step, m.loss) : null;
           if (collapsed) {
             progress.message(collapsed);
@@ -254,11 +273,12 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    tb?.close();
+    tbWrite((w) => w.close());
     progress.done();
   }
   const interrupted = stopSignal !== null || pos.step < totalSteps;
-  if (!checkpoint) checkpoint = save(pos);
+  if (main ? savedStep !== pos.step : !checkpoint) checkpoint = save(pos);
+  if (main && savedStep !== pos.step) warn(`the final checkpoint (step ${pos.step}) could not be written (disk full); the last good checkpoint is ${checkpoint || 'none'}: free space and run again with --resume`);
   const clipsPerSec = clips / ((performance.now() - t0) / 1000);
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);

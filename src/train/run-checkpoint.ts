@@ -10,6 +10,7 @@ import { getRngState } from '../torch/runtime.js';
 import { section, sectionOf, writeCheckpoint, readCheckpoint, type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
 import { Optimizer, type OptimizerState } from '../optim/optimizer.js';
+import { trainStateProblems } from './train-state-check.js';
 
 export interface TrainPosition {
   /** Optimiser steps taken. */
@@ -42,6 +43,9 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   const rng = getRngState();
   tensors.set('rng.torch', rng);
   const file = join(dir, checkpointName(state.step));
+  // Room for the new file: older checkpoints beyond keep - 1 go first, but never the newest (the
+  // last good one) until the new one is complete.
+  prune(dir, Math.max(1, keep - 1));
   try {
     writeCheckpoint(file, tensors, { model: spec, train: { ...state, optimizer: os.meta } });
   } finally {
@@ -54,10 +58,14 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   } finally {
     closeSync(fd);
   }
-  // Keep the newest `keep` checkpoints.
+  prune(dir, keep);
+  return file;
+}
+
+/** Keeps the newest `keep` checkpoints of dir. */
+function prune(dir: string, keep: number): void {
   const all = readdirSync(dir).filter((n) => /^step-\d+\.safetensors$/.test(n)).sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(join(dir, old));
-  return file;
 }
 
 export interface LoadedTrainState {
@@ -73,7 +81,10 @@ export interface LoadedTrainState {
 export function loadTrainCheckpoint(path: string): LoadedTrainState {
   const ck = readCheckpoint(path);
   const train = ck.meta.train as TrainState | undefined;
+  const problems = train ? trainStateProblems(train) : [];
+  if (!train || problems.length) ck.tensors.forEach((t) => t.dispose());
   if (!train) throw new Error(`${ck.file}: not a training checkpoint (no "train" state); it holds an encoder only`);
+  if (problems.length) throw new Error(`${ck.file}: training state: ${problems.join('; ')}`);
   return {
     file: ck.file,
     state: train,

@@ -12,7 +12,8 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  */
 export function writeAtomically(file: string, fill: (fd: number) => void): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  // Exclusive: never truncate (or later remove) a file that another writer or a symlink put there.
+  const fd = openSync(tmp, 'wx');
   try {
     fill(fd);
     fsyncSync(fd);
@@ -24,6 +25,9 @@ export function writeAtomically(file: string, fill: (fd: number) => void): void 
   closeSync(fd);
   renameSync(tmp, file);
 }
+
+/** Temporary files of writeAtomically: `<name>.tmp-<pid>`. */
+export const TEMPORARY_FILE = /\.tmp-(\d+)$/;
 
 /** Writes `data` to `file` atomically (see writeAtomically). */
 export function writeFileAtomic(file: string, data: Uint8Array): void {

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { maxOf } from '../util/array.js';
 
 export type DatasetFormat = 'folder' | 'list' | 'ucf101' | 'hmdb51' | 'kinetics';
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['folder', 'list', 'ucf101', 'hmdb51', 'kinetics'];
@@ -36,6 +37,9 @@ export interface DatasetOptions {
 }
 
 export const VIDEO_EXTENSIONS = new Set(['.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg', '.mpeg', '.flv', '.3gp', '.ogv', '.wmv']);
+
+/** Largest integer class label a list may use: the class list is dense up to it. */
+export const MAX_LIST_LABEL = 999_999;
 
 export class DatasetError extends Error {
   constructor(where: string, msg: string) {
@@ -97,13 +101,21 @@ function listDataset(root: string, file: string): VideoDataset {
   const index = new Map(classes.map((c, i) => [c, i]));
   const items = parsed.map((r) => ({
     path: resolveInside(root, r.path, r.where),
-    label: r.label === undefined ? -1 : named ? index.get(r.label)! : Number(r.label),
+    label: r.label === undefined ? -1 : named ? index.get(r.label)! : integerLabel(r.label, r.where),
   }));
   if (!named) {
-    const max = Math.max(-1, ...items.map((i) => i.label));
+    const max = maxOf(items.map((i) => i.label), -1);
     for (let c = 0; c <= max; c++) classes.push(String(c));
   }
   return { root, format: 'list', classes, items };
+}
+
+/** A numeric list label: 0..MAX_LIST_LABEL, since classes 0..label are listed. */
+function integerLabel(text: string, where: string): number {
+  const n = Number(text);
+  if (n < 0) throw new DatasetError(where, `label ${text} is negative; leave the label out for an unlabelled video`);
+  if (!Number.isSafeInteger(n) || n > MAX_LIST_LABEL) throw new DatasetError(where, `label ${text} is too large: integer labels are class indices, at most ${MAX_LIST_LABEL}`);
+  return n;
 }
 
 function checkSplit(split: number | undefined, where: string): number {
