@@ -138,3 +138,12 @@ export async function sameDigest(group: ProcessGroup, hex: string): Promise<void
     if (other !== hex) throw new Error(`ranks diverged: parameters on rank ${r} differ from rank ${group.rank}'s after training (digest ${other} vs ${hex})`);
   }
 }
+
+/**
+ * Every rank must continue from the same checkpoint (a shared output directory); then rank 0's
+ * parameters and buffers become everyone's, so the ranks start identical even on a fresh run.
+ */
+export async function startTogether(group: ProcessGroup, module: Module<never[], unknown>, step: number): Promise<void> {
+  await sameOnAllRanks(group, 'the resumed step', step, 'do all ranks see the same --out directory?');
+  await broadcastModule(module, group);
+}

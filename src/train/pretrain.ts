@@ -8,34 +8,25 @@
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
  * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { hostname, cpus } from 'node:os';
 import { tidy } from '../torch/scope.js';
-import { manualSeed, setNumThreads, setRngState, info } from '../torch/runtime.js';
-import { createModel } from '../models/registry.js';
-import { type ModelSpec } from '../models/checkpoint.js';
+import { type Tensor } from '../torch/tensor.js';
+import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { type ResNet3d } from '../models/resnet3d.js';
-import { CvrlModel } from '../ssl/cvrl-model.js';
+import { type CvrlModel } from '../ssl/cvrl-model.js';
 import { contrastiveLoss } from '../ssl/contrastive-step.js';
+import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
-import { SGD } from '../optim/sgd.js';
-import { LARS } from '../optim/lars.js';
-import { weightDecayGroups } from '../optim/groups.js';
-import { LrSchedule } from '../optim/schedule.js';
-import { Optimizer } from '../optim/optimizer.js';
-import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
-import { VideoLoader, VideoCache } from '../video/loader.js';
-import { sceneDescriptors, balancedGroups } from '../video/scene-groups.js';
-import { cvrlViewConfigs } from '../video/augment-params.js';
+import { openDataset, type DatasetFormat } from '../video/dataset.js';
+import { VideoLoader, VideoCache, type LoaderOptions } from '../video/loader.js';
 import { type PretrainConfig } from './config.js';
-import { saveTrainCheckpoint, loadTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
-import { initDistributed, broadcastModule, allReduceGradients, anyRank, parameterDigest as digest, sameOnAllRanks, sameDigest, type DistributedContext } from './distributed.js';
-import { EventWriter } from '../formats/tensorboard.js';
-import { Progress } from './progress.js';
-import { CollapseWatch, chanceLoss } from './collapse-watch.js';
-import { completeCheckpoints, removeStaleTemporaries, trimMetrics } from './run-files.js';
-import { DiskFullPolicy, MetricsLog } from './disk-full.js';
+import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
+import { initDistributed, startTogether, allReduceGradients, anyRank, parameterDigest as digest, sameDigest, type DistributedContext } from './distributed.js';
+import { chanceLoss } from './collapse-watch.js';
+import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, type Training } from './pretrain-setup.js';
+import { RunLog } from './run-log.js';
+import { StopSignals } from './stop-signals.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -87,183 +78,62 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
-  const spec: ModelSpec = { arch: c.arch, overrides: { ...(c.width !== undefined ? { width: c.width } : {}), ...(c.input !== 'rgb' ? { input: c.input } : {}) } };
-  const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers });
-  model.train();
-  const effectiveBatch = c.batch * c.accumulate * worldSize;
-  const lr = (c.lr * effectiveBatch) / c.lrBatch;
-  const groups = weightDecayGroups<{ lr: number }>(model.namedParameters(), c.weightDecay);
-  const opt: Optimizer<{ lr: number }> = c.optimizer === 'lars'
-    ? new LARS(groups, { lr, momentum: c.momentum })
-    : new SGD(groups, { lr, momentum: c.momentum });
-  // Each rank's shard has ceil(videos / worldSize) positions (the loader pads the last round).
-  const perRank = Math.ceil(dataset.items.length / worldSize);
-  const stepsPerEpoch = Math.floor(Math.floor(perRank / c.batch) / c.accumulate);
-  if (stepsPerEpoch < 1) throw new Error(`dataset has ${dataset.items.length} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
-  const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
-  const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
-
-  let pos: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: opt.stateDict().meta, config: c, lastLoss: NaN, worldSize };
-  if (main) removeStaleTemporaries(runDir);
-  const complete = completeCheckpoints(runDir).length > 0;
-  if (o.resume && !complete) {
-    throw new Error(`${runDir}: nothing to resume: checkpoints/ holds no complete checkpoint (the run stopped before its first one); start it afresh without --resume`);
-  }
-  if (o.resume) {
-    const ck = loadTrainCheckpoint(runDir);
-    model.encoder.loadStateDict(ck.encoder);
-    model.head.loadStateDict(ck.head);
-    opt.loadStateDict(ck.optimizer);
-    schedule.loadState({ step: ck.state.scheduleStep });
-    if (ck.rng) setRngState(ck.rng);
-    // The data position only means something for the same data, order and batching.
-    const before = ck.state.config as Partial<PretrainConfig>;
-    const changed = (['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride', 'sceneBatches'] as const).filter((k) => before[k] !== c[k]);
-    const diffs = changed.map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
-    // Each rank's shard and batches depend on the world size too.
-    if ((ck.state.worldSize ?? 1) !== worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${worldSize})`);
-    if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
-    pos = { ...ck.state, config: c };
-  } else if (complete) {
-    throw new Error(`${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
-  }
-  if (group) {
-    // Every rank must continue from the same checkpoint (a shared --out directory); then rank 0's
-    // parameters and buffers become everyone's, so the ranks start identical even on a fresh run.
-    await sameOnAllRanks(group, 'the resumed step', pos.step, 'do all ranks see the same --out directory?');
-    await broadcastModule(model, group);
-  }
-  if (main) {
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-      config: c, resolved: { effectiveBatch, worldSize, perRankBatch: c.batch, lr, stepsPerEpoch, totalSteps, videos: dataset.items.length, classes: dataset.classes },
-      environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
-    }, null, 2));
-  }
-  const metricsFile = join(runDir, 'metrics.jsonl');
-  if (main) trimMetrics(metricsFile, pos.step);
-  // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
-  const tb = main ? new EventWriter(runDir, o.resume ? { purgeStep: pos.step + 1 } : {}) : null;
-  const progress = new Progress(process.stderr, c.logEvery, o.quiet || !main);
-  const warn = (m: string) => { progress.message(m); if (o.quiet) console.warn(`cvrl: ${m}`); };
-  // A full disk costs logs or a checkpoint, not the run (README: "Full disk").
-  const disk = new DiskFullPolicy(warn);
-  const metrics = new MetricsLog(metricsFile, disk);
-  const tbWrite = (f: (w: EventWriter) => void) => tb && disk.attempt('tensorboard', () => f(tb), `TensorBoard events (${tb.file}) not written; training continues`);
-  const badVideo = (p: string, r: string) => main ? progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
-  // Rank 0 writes; the others report the file rank 0 writes for the same step.
-  let savedStep = -1;
-  const save = (s: TrainState): string => {
-    if (!main) return join(runDir, 'checkpoints', checkpointName(s.step));
-    const file = disk.attempt('checkpoint', () => saveTrainCheckpoint(runDir, spec, model, opt, s, c.keepCheckpoints),
-      `checkpoint at step ${s.step} not written; training continues and retries at the next checkpoint step; the last good checkpoint (${checkpoint || 'none yet'}) is kept`);
-    if (file !== undefined) savedStep = s.step;
-    return file ?? checkpoint;
-  };
-
-  let stopSignal: string | null = null;
-  let stopAt = 0;
-  const onSignal = (sig: string) => () => {
-    // A terminal's Ctrl-C reaches both bin/cvrl.js and this process, and the launcher forwards it
-    // again: the same signal within half a second is one event.
-    if (stopSignal === sig && performance.now() - stopAt < 500) return;
-    // The first signal checkpoints at the next step; a second one (a hung read, an impatient user) exits now.
-    if (stopSignal !== null) process.exit(130);
-    stopSignal = sig;
-    stopAt = performance.now();
-  };
-  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
-  process.on('SIGINT', handlers.SIGINT);
-  process.on('SIGTERM', handlers.SIGTERM);
-
-  const [v1, v2] = cvrlViewConfigs(c.size, {
-    cropArea: [c.cropAreaMin, 1], flipProb: c.flipProb, jitterProb: c.jitterProb, grayscaleProb: c.grayscaleProb,
-    brightness: 0.8 * c.colorStrength, contrast: 0.8 * c.colorStrength, saturation: 0.8 * c.colorStrength, hue: c.hue ?? Math.min(0.5, 0.2 * c.colorStrength),
-    consistent: c.consistent,
-  });
-  const views: [typeof v1, typeof v2] = [{ ...v1, blurProb: c.blurProb[0], solarizeProb: c.solarizeProb[0] }, { ...v2, blurProb: c.blurProb[1], solarizeProb: c.solarizeProb[1] }];
+  const t = buildTraining(c, worldSize, dataset.items.length);
+  const { model, schedule, totalSteps } = t;
+  let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize });
+  if (group) await startTogether(group, model, pos.step);
+  if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
+  const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
+  const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps });
+  const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
+  const badVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
+  const signals = new StopSignals();
   const cache = new VideoCache();
-  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c, progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
-  const watch = new CollapseWatch(chanceLoss(c.batch * worldSize, c.clipsPerVideo, (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize));
-  let checkpoint = '';
-  let clips = 0, computeMs = 0, waitMs = 0, badVideos = 0;
-  const t0 = performance.now();
+  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
+  const loaderBase: LoaderOptions = {
+    dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
+    augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed, groups: sceneGroups,
+    parallelism: c.parallelism, prefetch: c.prefetch, rank: dist.rank, worldSize, onBadVideo: badVideo,
+  };
   const stepsAtStart = pos.step;
-  let lossSum = 0, lossCount = 0;
+  let badVideos = 0, lossSum = 0, lossCount = 0;
 
   try {
     outer: for (let epoch = pos.epoch; pos.step < totalSteps; epoch++) {
-      const startBatch = epoch === pos.epoch ? pos.batchInEpoch : 0;
-      const loader = new VideoLoader({
-        dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size,
-        decodeShortSide: c.decodeShortSide, augment: views, clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower,
-        seed: c.seed, epoch, startBatch, groups: sceneGroups, parallelism: c.parallelism, prefetch: c.prefetch,
-        rank: dist.rank, worldSize,
-        onBadVideo: badVideo,
-      }, cache);
-      let b = startBatch;
+      let b = epoch === pos.epoch ? pos.batchInEpoch : 0;
+      const loader = new VideoLoader({ ...loaderBase, epoch, startBatch: b }, cache);
       let tWait = performance.now();
-      const usable = stepsPerEpoch * c.accumulate; // batches that end in an optimiser step
       for await (const batch of loader) {
-        if (b >= usable) {
+        if (b >= t.stepsPerEpoch * c.accumulate) { // a last partial accumulation ends no step
           batch.views.forEach((v) => v.dispose());
           break;
         }
-        waitMs += performance.now() - tWait;
+        log.waited(performance.now() - tWait);
         const tc = performance.now();
-        let loss: number;
         // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
-        const l = await contrastiveLoss(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group);
-        try {
-          tidy(() => l.div(c.accumulate).backward());
-          loss = l.item();
-        } finally {
-          l.dispose();
-        }
-        batch.views.forEach((v) => v.dispose());
-        clips += c.clipsPerVideo * c.batch * worldSize;
+        const loss = await backwardStep(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group);
         b++;
         if (!Number.isFinite(loss)) {
-          throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoint || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
+          throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoints.last || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
         }
         lossSum += loss;
         lossCount++;
-        if (b % c.accumulate === 0) {
-          await allReduceGradients(model.parameters(), group);
-          opt.setLr(schedule.lr);
-          opt.step();
-          opt.zeroGrad();
-          schedule.step();
-          const lrNow = schedule.lr;
+        const stepEnds = b % c.accumulate === 0;
+        if (stepEnds) await optimizerStep(t, group);
+        log.computed(performance.now() - tc, c.clipsPerVideo * c.batch * worldSize);
+        if (stepEnds) {
           pos = { ...pos, step: pos.step + 1, epoch, batchInEpoch: b, scheduleStep: schedule.currentStep, lastLoss: lossSum / lossCount };
-          computeMs += performance.now() - tc;
-          const elapsed = (performance.now() - t0) / 1000;
-          const rate = clips / elapsed;
-          const stepsDone = pos.step - stepsAtStart;
-          const m = { step: pos.step, epoch, loss: pos.lastLoss, lr: lrNow, clips_per_s: rate, data_wait_share: waitMs / (waitMs + computeMs), bad_videos: badVideos + loader.stats.badVideos, time: elapsed };
-          if (main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps)) {
-            const extra = await o.monitor(model.encoder);
-            Object.assign(m, extra);
-            tbWrite((w) => w.scalars(pos.step, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`eval/${k}`, v]))));
-          }
-          if (main) metrics.append(m);
-          tbWrite((w) => w.scalars(pos.step, { 'train/loss': m.loss, 'train/lr': lrNow, 'train/clips_per_s': rate, 'train/data_wait_share': m.data_wait_share }));
-          const collapsed = main ? watch.update(pos.step, m.loss) : null;
-          if (collapsed) {
-            progress.message(collapsed);
-            if (o.quiet) console.warn(`cvrl: ${collapsed}`);
-          }
-          progress.update({ step: pos.step, total: totalSteps, epoch, loss: m.loss, lr: lrNow, clipsPerSec: rate, dataWaitShare: m.data_wait_share, etaSec: ((totalSteps - pos.step) * elapsed) / Math.max(1, stepsDone) });
-          lossSum = 0;
-          lossCount = 0;
+          lossSum = lossCount = 0;
+          const monitorNow = main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps);
+          const extra = monitorNow ? await o.monitor!(model.encoder) : undefined;
+          log.step({ step: pos.step, epoch, loss: pos.lastLoss, lr: schedule.lr, badVideos: badVideos + loader.stats.badVideos, extra });
           // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
-          const stopNow = await anyRank(stopSignal !== null, group) || (o.stopAfter !== undefined && stepsDone >= o.stopAfter);
-          if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoint = save(pos);
+          const stopNow = await anyRank(signals.requested, group) || (o.stopAfter !== undefined && pos.step - stepsAtStart >= o.stopAfter);
+          if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoints.save(pos);
           if (stopNow || pos.step >= totalSteps) {
             badVideos += loader.stats.badVideos;
             break outer;
           }
-        } else {
-          computeMs += performance.now() - tc;
         }
         tWait = performance.now();
       }
@@ -271,26 +141,59 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
       pos = { ...pos, epoch: epoch + 1, batchInEpoch: 0 };
     }
   } finally {
-    process.off('SIGINT', handlers.SIGINT);
-    process.off('SIGTERM', handlers.SIGTERM);
-    tbWrite((w) => w.close());
-    progress.done();
+    signals.dispose();
+    log.close();
   }
-  const interrupted = stopSignal !== null || pos.step < totalSteps;
-  if (main ? savedStep !== pos.step : !checkpoint) checkpoint = save(pos);
-  if (main && savedStep !== pos.step) warn(`the final checkpoint (step ${pos.step}) could not be written (disk full); the last good checkpoint is ${checkpoint || 'none'}: free space and run again with --resume`);
-  const clipsPerSec = clips / ((performance.now() - t0) / 1000);
+  checkpoints.final(pos);
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);
-  return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint, clipsPerSec, badVideos, interrupted, rank: dist.rank, worldSize, parameterDigest };
+  return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint: checkpoints.last, clipsPerSec: log.clipsPerSec, badVideos, interrupted: signals.requested || pos.step < totalSteps, rank: dist.rank, worldSize, parameterDigest };
 }
 
-/** Groups of similar-looking videos, `size` each, for scene batches (see scene-groups.ts); rank 0 lists them in scene-groups.json. */
-async function sceneBatchGroups(dataset: VideoDataset, size: number, c: PretrainConfig, progress: Progress, file: string | null): Promise<number[]> {
-  progress.message(`scene batches: describing ${dataset.items.length} videos`);
-  const desc = await sceneDescriptors(dataset, { parallelism: c.parallelism });
-  const groups = balancedGroups(desc, size);
-  progress.message(`scene batches: ${new Set(groups).size} groups of ${size} videos`);
-  if (file) writeFileSync(file, JSON.stringify({ size, groups: dataset.items.map((it, i) => ({ path: it.path, group: groups[i] })) }, null, 1));
-  return groups;
+/** Gradients summed over ranks, then one optimiser step at the schedule's rate. */
+async function optimizerStep(t: Training, group: DistributedContext['group']): Promise<void> {
+  await allReduceGradients(t.model.parameters(), group);
+  t.opt.setLr(t.schedule.lr);
+  t.opt.step();
+  t.opt.zeroGrad();
+  t.schedule.step();
+}
+
+/** Forward, loss and backward of one batch (its views freed); returns the loss value. */
+async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig, rng: Rng, group: DistributedContext['group']): Promise<number> {
+  const l = await contrastiveLoss(model, views, c, rng, group);
+  try {
+    tidy(() => l.div(c.accumulate).backward());
+    return l.item();
+  } finally {
+    l.dispose();
+    views.forEach((v) => v.dispose());
+  }
+}
+
+/** Rank 0 writes checkpoints (a full disk skips one and retries at the next); the others name rank 0's file. */
+class Checkpointer {
+  last = '';
+  #savedStep = -1;
+  constructor(readonly runDir: string, readonly main: boolean, readonly t: Training, readonly keep: number, readonly log: RunLog) {}
+
+  save(s: TrainState): void {
+    if (!this.main) {
+      this.last = join(this.runDir, 'checkpoints', checkpointName(s.step));
+      return;
+    }
+    const file = this.log.disk.attempt('checkpoint', () => saveTrainCheckpoint(this.runDir, this.t.spec, this.t.model, this.t.opt, s, this.keep),
+      `checkpoint at step ${s.step} not written; training continues and retries at the next checkpoint step; the last good checkpoint (${this.last || 'none yet'}) is kept`);
+    if (file !== undefined) {
+      this.#savedStep = s.step;
+      this.last = file;
+    }
+  }
+
+  /** The end of the run (finished or stopped): its step is checkpointed unless it already is. */
+  final(s: TrainState): void {
+    if (this.main ? this.#savedStep === s.step : this.last) return;
+    this.save(s);
+    if (this.main && this.#savedStep !== s.step) this.log.warn(`the final checkpoint (step ${s.step}) could not be written (disk full); the last good checkpoint is ${this.last || 'none'}: free space and run again with --resume`);
+  }
 }

@@ -1,0 +1,97 @@
+/**
+ * Everything pre-training decides before its first step: the model, optimiser and schedule from
+ * the config, where the run starts (fresh, or a validated resume), config.json, and scene groups.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname, cpus } from 'node:os';
+import { setRngState, info } from '../torch/runtime.js';
+import { createModel } from '../models/registry.js';
+import { type ModelSpec } from '../models/checkpoint.js';
+import { CvrlModel } from '../ssl/cvrl-model.js';
+import { SGD } from '../optim/sgd.js';
+import { LARS } from '../optim/lars.js';
+import { weightDecayGroups } from '../optim/groups.js';
+import { LrSchedule } from '../optim/schedule.js';
+import { type Optimizer } from '../optim/optimizer.js';
+import { type VideoDataset } from '../video/dataset.js';
+import { sceneDescriptors, balancedGroups } from '../video/scene-groups.js';
+import { type PretrainConfig } from './config.js';
+import { loadTrainCheckpoint, type TrainState } from './run-checkpoint.js';
+import { completeCheckpoints, removeStaleTemporaries } from './run-files.js';
+import { type Progress } from './progress.js';
+
+export interface Training {
+  spec: ModelSpec;
+  model: CvrlModel;
+  opt: Optimizer<{ lr: number }>;
+  schedule: LrSchedule;
+  /** Learning rate after linear scaling with the effective batch (batch x accumulate x world size). */
+  lr: number;
+  effectiveBatch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+export function buildTraining(c: PretrainConfig, worldSize: number, videos: number): Training {
+  const spec: ModelSpec = { arch: c.arch, overrides: { ...(c.width !== undefined ? { width: c.width } : {}), ...(c.input !== 'rgb' ? { input: c.input } : {}) } };
+  const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers });
+  model.train();
+  const effectiveBatch = c.batch * c.accumulate * worldSize;
+  const lr = (c.lr * effectiveBatch) / c.lrBatch;
+  const groups = weightDecayGroups<{ lr: number }>(model.namedParameters(), c.weightDecay);
+  const opt: Optimizer<{ lr: number }> = c.optimizer === 'lars'
+    ? new LARS(groups, { lr, momentum: c.momentum })
+    : new SGD(groups, { lr, momentum: c.momentum });
+  // Each rank's shard has ceil(videos / worldSize) positions (the loader pads the last round).
+  const perRank = Math.ceil(videos / worldSize);
+  const stepsPerEpoch = Math.floor(Math.floor(perRank / c.batch) / c.accumulate);
+  if (stepsPerEpoch < 1) throw new Error(`dataset has ${videos} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
+  const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
+  const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
+  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps };
+}
+
+/** Keys whose change makes a checkpoint's data position meaningless (other data, order or batching). */
+const POSITION_KEYS = ['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride', 'sceneBatches'] as const;
+
+/** The run's starting position: step 0, or the latest checkpoint's (weights, optimiser and RNG restored). */
+export function startPosition(t: Training, c: PretrainConfig, o: { runDir: string; resume?: boolean; main: boolean; worldSize: number }): TrainState {
+  const fresh: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: t.opt.stateDict().meta, config: c, lastLoss: NaN, worldSize: o.worldSize };
+  if (o.main) removeStaleTemporaries(o.runDir);
+  const complete = completeCheckpoints(o.runDir).length > 0;
+  if (!o.resume) {
+    if (complete) throw new Error(`${o.runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
+    return fresh;
+  }
+  if (!complete) throw new Error(`${o.runDir}: nothing to resume: checkpoints/ holds no complete checkpoint (the run stopped before its first one); start it afresh without --resume`);
+  const ck = loadTrainCheckpoint(o.runDir);
+  t.model.encoder.loadStateDict(ck.encoder);
+  t.model.head.loadStateDict(ck.head);
+  t.opt.loadStateDict(ck.optimizer);
+  t.schedule.loadState({ step: ck.state.scheduleStep });
+  if (ck.rng) setRngState(ck.rng);
+  const before = ck.state.config as Partial<PretrainConfig>;
+  const diffs = POSITION_KEYS.filter((k) => before[k] !== c[k]).map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
+  // Each rank's shard and batches depend on the world size too.
+  if ((ck.state.worldSize ?? 1) !== o.worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${o.worldSize})`);
+  if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
+  return { ...ck.state, config: c };
+}
+
+export function writeRunConfig(runDir: string, c: PretrainConfig, t: Training, worldSize: number, dataset: VideoDataset): void {
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify({
+    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, videos: dataset.items.length, classes: dataset.classes },
+    environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
+  }, null, 2));
+}
+
+/** Groups of similar-looking videos, `size` each, for scene batches (see scene-groups.ts); rank 0 lists them in scene-groups.json. */
+export async function sceneBatchGroups(dataset: VideoDataset, size: number, parallelism: number, progress: Progress, file: string | null): Promise<number[]> {
+  progress.message(`scene batches: describing ${dataset.items.length} videos`);
+  const desc = await sceneDescriptors(dataset, { parallelism });
+  const groups = balancedGroups(desc, size);
+  progress.message(`scene batches: ${new Set(groups).size} groups of ${size} videos`);
+  if (file) writeFileSync(file, JSON.stringify({ size, groups: dataset.items.map((it, i) => ({ path: it.path, group: groups[i] })) }, null, 1));
+  return groups;
+}
