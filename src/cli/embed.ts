@@ -1,9 +1,10 @@
 /** `cvrl embed`: one view-averaged feature vector per video, streamed to safetensors + a JSON Lines index. */
+import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
 import { runEmbed } from '../jobs/run-embedding.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 
-const VIEWS = { temporal: 10, spatial: 3 as const };
+const VIEWS = TEST_VIEWS;
 
 export function registerEmbed(program: Command): void {
   const cmd = program.command('embed').description('write one feature vector per video (mean over views) to FILE.safetensors + FILE.jsonl, or into a directory');

@@ -1,11 +1,12 @@
 /** `cvrl finetune`: fine-tune the whole network on all or a fraction of the labels, or train from scratch. */
+import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { runFinetune } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 
-const VIEWS = { temporal: 10, spatial: 3 as const };
+const VIEWS = TEST_VIEWS;
 
 function fractionArg(v: string): number {
   const n = Number(v);

@@ -1,10 +1,11 @@
 /** `cvrl linear-eval`: linear probe on a frozen encoder, multi-view testing. */
+import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
 import { runLinearEval } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 
-const VIEWS = { temporal: 10, spatial: 3 as const };
+const VIEWS = TEST_VIEWS;
 
 export function registerLinearEval(program: Command): void {
   const cmd = program.command('linear-eval').description('train a linear classifier on frozen, L2-normalised encoder features; test on temporal x spatial views');

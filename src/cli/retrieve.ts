@@ -1,11 +1,12 @@
 /** `cvrl retrieve`: nearest-neighbour retrieval (Recall@k) and a kNN classifier on frozen features. */
+import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { runRetrieve } from '../jobs/run-embedding.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
 import { positiveInt, positiveNumber } from './parse.js';
 
-const VIEWS = { temporal: 10, spatial: 1 as const };
+const VIEWS = { temporal: TEST_VIEWS.temporal, spatial: 1 as const }; // one crop: a gallery of clips, not a test score
 
 function ksArg(v: string): number[] {
   const ks = v.split(',').map(Number);

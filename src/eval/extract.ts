@@ -3,6 +3,7 @@
  * evaluation view, streamed batch by batch (nothing holds the whole dataset), and the
  * view-averaged embeddings built on top of it.
  */
+import { TEST_VIEWS } from '../video/samplers.js';
 import { Tensor } from '../torch/tensor.js';
 import { fromTypedArray } from '../torch/creation.js';
 import { noGrad } from '../torch/autograd.js';
@@ -46,7 +47,7 @@ export async function* videoFeatures(encoder: ResNet3d, dataset: VideoDataset, o
   encoder.eval();
   const loader = new VideoLoader({
     dataset, mode: 'eval', batchSize: o.batchSize ?? 8, frames: o.frames, stride: o.stride, size: o.size,
-    decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3,
+    decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial,
     parallelism: o.parallelism ?? 4, shuffle: false, dropLast: false, onBadVideo: () => undefined,
   }, cache);
   const seen = new Set<number>();

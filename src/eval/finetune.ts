@@ -3,6 +3,7 @@
  * class-balanced fraction of the labels; from pre-trained weights, or from random weights with the
  * identical schedule (the supervised-from-scratch baseline). Tested with multi-view softmax averaging.
  */
+import { TEST_VIEWS } from '../video/samplers.js';
 import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
 import { autocast } from '../torch/autograd.js';
@@ -109,7 +110,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
     o.onEpoch?.(rec);
     log(`finetune: epoch ${rec.epoch}/${epochs} loss ${rec.loss.toFixed(4)} train top-1 ${trainTop1.toFixed(1)} lr ${rec.lr.toExponential(2)} (${rec.seconds.toFixed(0)} s)`);
   }
-  log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? 10} x ${o.spatialViews ?? 3} views`);
-  const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3 }, cache);
+  log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? TEST_VIEWS.temporal} x ${o.spatialViews ?? TEST_VIEWS.spatial} views`);
+  const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial }, cache);
   return { ...result, trainTop1, trainVideos: train.items.length, model };
 }

@@ -4,6 +4,7 @@
  * (or, with augmentation off, features computed once and reused every epoch), and multi-view
  * testing with softmax averaging.
  */
+import { TEST_VIEWS } from '../video/samplers.js';
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
@@ -67,7 +68,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   let cached: { x: Tensor; y: Tensor } | null = null;
   if (!augment) {
     const rows: Float32Array[] = [], labels: number[] = [];
-    for await (const v of videoFeatures(encoder, train, { ...clip, temporalViews: o.trainViews ?? 1, spatialViews: o.spatialViews ?? 3 }, cache)) {
+    for await (const v of videoFeatures(encoder, train, { ...clip, temporalViews: o.trainViews ?? 1, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial }, cache)) {
       for (let r = 0; r < v.views; r++) {
         rows.push(v.data.subarray(r * v.dim, (r + 1) * v.dim));
         labels.push(v.label);
@@ -124,8 +125,8 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
     cached?.x.dispose();
     cached?.y.dispose();
   }
-  log(`linear-eval: testing ${test.items.length} videos x ${o.temporalViews ?? 10} x ${o.spatialViews ?? 3} views`);
-  const ev: ExtractOptions = { ...clip, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3 };
+  log(`linear-eval: testing ${test.items.length} videos x ${o.temporalViews ?? TEST_VIEWS.temporal} x ${o.spatialViews ?? TEST_VIEWS.spatial} views`);
+  const ev: ExtractOptions = { ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial };
   const result = await multiViewTest(encoder, head, test, ev, cache);
   return { ...result, trainTop1, trainVideos: train.items.length, head };
 }

@@ -1,4 +1,5 @@
 /** What every evaluation command shares: its options, the clip settings and the metrics header. */
+import { TEST_VIEWS } from '../video/samplers.js';
 import { availableParallelism } from 'node:os';
 import { setNumThreads } from '../torch/runtime.js';
 import { type EncoderSource, type EncoderSourceOptions, describeEncoder } from './encoder-source.js';
@@ -37,6 +38,6 @@ export function jobHeader(command: string, o: EvalJobOptions, src: EncoderSource
     encoder: describeEncoder(src),
     data: o.data,
     clip,
-    views: { temporal: o.temporalViews ?? 10, spatial: o.spatialViews ?? 3 },
+    views: { temporal: o.temporalViews ?? TEST_VIEWS.temporal, spatial: o.spatialViews ?? TEST_VIEWS.spatial },
   };
 }

@@ -2,6 +2,7 @@
  * `cvrl embed` and `cvrl retrieve` as library calls. embed streams one view-averaged feature per
  * video to safetensors + a JSON Lines index; retrieve scores test-to-train nearest neighbours.
  */
+import { TEST_VIEWS } from '../video/samplers.js';
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { openDataset, type VideoDataset } from '../video/dataset.js';
@@ -45,7 +46,7 @@ export async function runEmbed(o: EmbedJob): Promise<EmbedResult> {
   const t0 = performance.now();
   let dim = 0, lastLog = 0;
   try {
-    const views = { temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 3 };
+    const views = { temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial };
     for await (const v of videoFeatures(src.encoder, dataset, { ...clip, ...views, batchSize: o.batchSize, parallelism: o.parallelism }, undefined, stats)) {
       dim = v.dim;
       writer.add({ path: v.path, label: v.label, class: v.label >= 0 ? dataset.classes[v.label] : null, views: v.views }, meanView(v));
@@ -86,7 +87,7 @@ export async function runRetrieve(o: RetrieveJob): Promise<Record<string, unknow
     const { train, test } = openSplit(o.data, split);
     classes = train.classes;
     const r = await retrieval(src.encoder, train, test, {
-      ...clip, temporalViews: o.temporalViews ?? 10, spatialViews: o.spatialViews ?? 1, batchSize: o.batchSize, parallelism: o.parallelism,
+      ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? 1, batchSize: o.batchSize, parallelism: o.parallelism,
       ks: o.ks, knnK: o.knnK, knnTemperature: o.knnTemperature, log,
     });
     perSplit.push({ split: split ?? null, ...r });

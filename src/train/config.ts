@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DATASET_FORMATS } from '../video/dataset.js';
+import { GAP_LAWS } from '../video/samplers.js';
 
 const int = (min: number) => z.number().int().min(min);
 const prob = z.number().min(0).max(1);
@@ -54,7 +55,7 @@ export const PretrainConfigSchema = z.object({
   decorrelation: z.number().min(0).default(0),
   /** Draw each batch from this many groups of similar-looking videos (hard negatives without labels; 0: plain shuffle). */
   sceneBatches: int(0).default(0),
-  gapLaw: z.enum(['cvrl', 'uniform-gap', 'increasing', 'independent']).default('cvrl'),
+  gapLaw: z.enum(GAP_LAWS).default('cvrl'),
   gapPower: z.number().positive().default(1),
   consistent: z.boolean().default(true),
   cropAreaMin: z.number().gt(0).max(1).default(0.3),

@@ -11,7 +11,7 @@ import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
-import { sampleClipPair, sampleRandomClip, uniformClipStarts, type GapLaw } from './samplers.js';
+import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
 import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
 
@@ -119,7 +119,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
   constructor(opts: LoaderOptions, cache = new VideoCache()) {
     const training = opts.mode !== 'eval';
     this.o = {
-      decodeShortSide: Math.round((opts.size * 8) / 7), clipsPerVideo: 2, gapLaw: 'cvrl', temporalViews: 10, spatialViews: 3,
+      decodeShortSide: Math.round((opts.size * 8) / 7), clipsPerVideo: 2, gapLaw: 'cvrl', temporalViews: TEST_VIEWS.temporal, spatialViews: TEST_VIEWS.spatial,
       normalization: KINETICS_NORM, seed: 0, epoch: 0, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
       startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20,
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),

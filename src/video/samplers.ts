@@ -24,7 +24,11 @@ export function validStarts(length: number, c: ClipShape): number {
  * - 'increasing': density 2t/T^2 (far-apart clips favoured, an ablation);
  * - 'independent': two independent uniform starts.
  */
-export type GapLaw = 'cvrl' | 'uniform-gap' | 'increasing' | 'independent';
+export const GAP_LAWS = ['cvrl', 'uniform-gap', 'increasing', 'independent'] as const;
+export type GapLaw = typeof GAP_LAWS[number];
+
+/** CVRL's test views per video (CVRL.md section 5): 10 evenly spaced clips x 3 spatial crops. */
+export const TEST_VIEWS = { temporal: 10, spatial: 3 } as const;
 
 export interface PairOptions extends ClipShape {
   law?: GapLaw;
