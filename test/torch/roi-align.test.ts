@@ -20,9 +20,9 @@ const BOXES = [
   [0, 0.0, 0.0, 11.0, 9.0], // the whole image
 ];
 
-function flat(t: Tensor): number[] { return Array.from(t.contiguous().toTypedArray() as Float32Array); }
+function flat(t: Tensor): number[] { return Array.from(t.contiguous().toTypedArray() as Float32Array | Float64Array); }
 
-test('roiAlign matches torchvision.ops.roi_align forward and input gradient (float32)', { skip: !hasTorchvision && 'python3-torchvision missing' }, () => {
+test('roiAlign matches torchvision.ops.roi_align forward and input gradient (float32 and float64)', { skip: !hasTorchvision && 'python3-torchvision missing' }, () => {
   manualSeed(3);
   const configs = [
     { aligned: true, samplingRatio: 2, spatialScale: 1, size: [3, 4] },
@@ -30,35 +30,41 @@ test('roiAlign matches torchvision.ops.roi_align forward and input gradient (flo
     { aligned: true, samplingRatio: -1, spatialScale: 0.5, size: [2, 2] },
     { aligned: false, samplingRatio: 0, spatialScale: 1, size: [5, 3] },
     { aligned: true, samplingRatio: 1, spatialScale: 1.25, size: [7, 7] },
+    { aligned: true, samplingRatio: -1, spatialScale: 0.75, size: [7, 7], dtype: 'float64' as const },
+    { aligned: false, samplingRatio: 3, spatialScale: 1, size: [2, 3], dtype: 'float64' as const },
   ];
   const cases = tidy(() => configs.map((c) => {
-    const x = randn([2, 3, 9, 11]).requiresGrad_(true);
-    const boxes = tensor(BOXES.flat(), { dtype: 'float32' }).reshape([BOXES.length, 5]);
+    const dtype = c.dtype ?? 'float32';
+    const x = randn([2, 3, 9, 11], { dtype }).requiresGrad_(true);
+    const boxes = tensor(BOXES.flat(), { dtype }).reshape([BOXES.length, 5]);
     const y = F.roiAlign(x, boxes, c.size, c);
-    const w = randn(y.shape);
+    const w = randn(y.shape, { dtype });
     y.mul(w).sum().backward();
-    return { ...c, x: flat(x), xShape: x.shape, w: flat(w), y: flat(y), yShape: y.shape, g: flat(x.grad!) };
+    return { ...c, dtype, x: flat(x), xShape: x.shape, w: flat(w), y: flat(y), yShape: y.shape, g: flat(x.grad!) };
   }));
   const out = runPython(`
 import json, torchvision
 cases = json.load(open(os.path.join(DIR, 'cases.json')))
-boxes = torch.tensor(${JSON.stringify(BOXES)}, dtype=torch.float32)
 res = []
 for c in cases:
-    x = torch.tensor(c['x'], dtype=torch.float32).reshape(c['xShape']).requires_grad_(True)
+    dt = getattr(torch, c['dtype'])
+    boxes = torch.tensor(${JSON.stringify(BOXES)}, dtype=dt)
+    x = torch.tensor(c['x'], dtype=dt).reshape(c['xShape']).requires_grad_(True)
     y = torchvision.ops.roi_align(x, boxes, c['size'], c['spatialScale'], c['samplingRatio'], c['aligned'])
-    (y * torch.tensor(c['w']).reshape(y.shape)).sum().backward()
-    res.append({'shape': list(y.shape), 'dy': (y.detach().flatten() - torch.tensor(c['y'])).abs().max().item(),
-                'dg': (x.grad.flatten() - torch.tensor(c['g'])).abs().max().item()})
+    (y * torch.tensor(c['w'], dtype=dt).reshape(y.shape)).sum().backward()
+    res.append({'shape': list(y.shape), 'dy': (y.detach().flatten() - torch.tensor(c['y'], dtype=dt)).abs().max().item(),
+                'dg': (x.grad.flatten() - torch.tensor(c['g'], dtype=dt)).abs().max().item()})
 print(json.dumps(res))
 `, writeCases(cases));
   const res = JSON.parse(out) as { shape: number[]; dy: number; dg: number }[];
   res.forEach((r, i) => {
     assert.deepEqual(r.shape, cases[i].yShape, `config ${i} shape`);
-    assert.ok(r.dy < 1e-5, `config ${i} (${JSON.stringify(configs[i])}): forward differs by ${r.dy}`);
-    assert.ok(r.dg < 1e-5, `config ${i} (${JSON.stringify(configs[i])}): gradient differs by ${r.dg}`);
+    const tol = configs[i].dtype === 'float64' ? 1e-12 : 1e-5;
+    assert.ok(r.dy < tol, `config ${i} (${JSON.stringify(configs[i])}): forward differs by ${r.dy}`);
+    assert.ok(r.dg < tol, `config ${i} (${JSON.stringify(configs[i])}): gradient differs by ${r.dg}`);
   });
-  console.log(`roiAlign vs torchvision max abs diff: forward ${Math.max(...res.map((r) => r.dy))}, grad ${Math.max(...res.map((r) => r.dg))}`);
+  const worst = (f64: boolean, k: 'dy' | 'dg') => Math.max(...res.filter((_, i) => (configs[i].dtype === 'float64') === f64).map((r) => r[k]));
+  console.log(`roiAlign vs torchvision max abs diff: float32 forward ${worst(false, 'dy')}, grad ${worst(false, 'dg')}; float64 forward ${worst(true, 'dy')}, grad ${worst(true, 'dg')}`);
 });
 
 /** Writes the cases for the Python side; returns the directory. */
