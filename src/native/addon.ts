@@ -210,6 +210,7 @@ export interface NativeAddon {
   logSoftmax(x: H, dim: number): H;
   interpolate(x: H, size: Ints, mode: string, alignCorners: boolean): H;
   gridSample(x: H, grid: H, mode: string, padding: string, alignCorners: boolean): H;
+  roiAlign(x: H, boxes: H, outputSize: Ints, spatialScale: number, samplingRatio: number, aligned: boolean): H;
   crossEntropy(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number, labelSmoothing: number): H;
   nllLoss(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number): H;
   mseLoss(x: H, t: H, reduction: string): H;

@@ -113,6 +113,32 @@ export function interpolate(x: Tensor, size: readonly number[], mode: Interpolat
 export function gridSample(x: Tensor, grid: Tensor, o: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {}): Tensor {
   return wrap(native.gridSample(x.handle, grid.handle, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false));
 }
+export interface RoiAlignOptions {
+  /** Box coordinates times this give feature-map coordinates (1 / the encoder's stride). */
+  spatialScale?: number;
+  /** Samples per bin side; 0 or less: ceil(roi size / output size) per RoI, as torchvision. */
+  samplingRatio?: number;
+  /** Shift by half a pixel so that box corners fall on pixel corners (torchvision's aligned=true). */
+  aligned?: boolean;
+}
+/**
+ * torchvision.ops.roi_align: pools each box of `boxes` [K, 5] (batch index, x1, y1, x2, y2) from
+ * `x` [N, C, H, W] into [K, C, ph, pw] by averaging bilinear samples per bin. Differentiable in x.
+ */
+export function roiAlign(x: Tensor, boxes: Tensor, outputSize: Ints, o: RoiAlignOptions = {}): Tensor {
+  if (x.ndim !== 4) throw new RangeError(`roiAlign: input must be [N, C, H, W], got shape [${x.shape.join(', ')}]`);
+  if (boxes.ndim !== 2 || boxes.shape[1] !== 5) {
+    throw new RangeError(`roiAlign: boxes must be [K, 5] (batch index, x1, y1, x2, y2), got shape [${boxes.shape.join(', ')}]`);
+  }
+  const size = nTuple(outputSize, 2);
+  if (size.length !== 2 || !size.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new RangeError(`roiAlign: outputSize must be a positive int or two positive ints, got ${JSON.stringify(outputSize)}`);
+  }
+  const scale = o.spatialScale ?? 1, ratio = o.samplingRatio ?? -1;
+  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`roiAlign: spatialScale must be a positive number, got ${scale}`);
+  if (!Number.isInteger(ratio)) throw new RangeError(`roiAlign: samplingRatio must be an integer, got ${ratio}`);
+  return wrap(native.roiAlign(x.handle, boxes.handle, size, scale, ratio, o.aligned ?? false));
+}
 /** Zero-pads (or pads with `value`) using PyTorch's pad order: last dim first, (before, after) pairs. */
 export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor { return wrap(native.pad(x.handle, pads, value)); }
 export function oneHot(x: Tensor, numClasses: number): Tensor { return wrap(native.oneHot(x.handle, numClasses)); }

@@ -110,6 +110,7 @@ const cases: Case[] = [
   ['interpolate area', () => [r(1, 2, 6, 6)], (x) => F.interpolate(x, [3, 2], 'area')],
   ['gridSample 2d', () => [r(1, 2, 5, 5), rand([1, 3, 4, 2], { dtype: 'float64' }).mul(1.6).sub(0.8)], (x, g) => F.gridSample(x, g)],
   ['gridSample 3d', () => [r(1, 2, 3, 4, 4), rand([1, 2, 3, 3, 3], { dtype: 'float64' }).mul(1.6).sub(0.8)], (x, g) => F.gridSample(x, g, { alignCorners: true })],
+  ['roiAlign', () => [r(2, 2, 5, 6)], (x) => F.roiAlign(x, mk([[1, -0.7, 0.4, 4.2, 3.9], [0, 1.1, 1.3, 2.2, 2.9]], { dtype: 'float64' }), [2, 3], { aligned: true })],
   ['crossEntropy indices', () => [r(4, 5)], (x) => F.crossEntropy(x, idx([0, 4, 2, 2]), { labelSmoothing: 0.1 })],
   ['crossEntropy probabilities', () => [r(3, 4), pos(3, 4)], (x, p) => F.crossEntropy(x, p.div(p.sum(1, true)), { reduction: 'sum' })],
   ['nllLoss', () => [r(4, 5)], (x) => F.nllLoss(F.logSoftmax(x, 1), idx([1, 1, 3, 0]))],
