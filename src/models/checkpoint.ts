@@ -31,7 +31,8 @@ export interface Checkpoint {
   tensors: Map<string, Tensor>;
 }
 
-const STEP_FILE = /^step-(\d+)\.safetensors$/;
+/** A run's checkpoint file name, `step-<step>.safetensors`. */
+export const STEP_FILE = /^step-(\d+)\.safetensors$/;
 
 /** The checkpoint file a path names: the file itself, or a run directory's latest checkpoint. */
 export function resolveCheckpoint(path: string): string {

@@ -3,7 +3,7 @@
  * position, in one safetensors file written atomically (temporary file, fsync, rename, directory
  * fsync). The previous checkpoint stays loadable if a write fails midway.
  */
-import { mkdirSync, readdirSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../torch/tensor.js';
 import { getRngState } from '../torch/runtime.js';
@@ -11,6 +11,7 @@ import { section, sectionOf, writeCheckpoint, readCheckpoint, type ModelSpec } f
 import { CvrlModel } from '../ssl/cvrl-model.js';
 import { Optimizer, type OptimizerState } from '../optim/optimizer.js';
 import { trainStateProblems } from './train-state-check.js';
+import { completeCheckpoints } from './run-files.js';
 
 export interface TrainPosition {
   /** Optimiser steps taken. */
@@ -45,7 +46,7 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   const file = join(dir, checkpointName(state.step));
   // Room for the new file: older checkpoints beyond keep - 1 go first, but never the newest (the
   // last good one) until the new one is complete.
-  prune(dir, Math.max(1, keep - 1));
+  prune(runDir, Math.max(1, keep - 1));
   try {
     writeCheckpoint(file, tensors, { model: spec, train: { ...state, optimizer: os.meta } });
   } finally {
@@ -58,14 +59,14 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   } finally {
     closeSync(fd);
   }
-  prune(dir, keep);
+  prune(runDir, keep);
   return file;
 }
 
-/** Keeps the newest `keep` checkpoints of dir. */
-function prune(dir: string, keep: number): void {
-  const all = readdirSync(dir).filter((n) => /^step-\d+\.safetensors$/.test(n)).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(join(dir, old));
+/** Keeps the newest `keep` checkpoints of the run. */
+function prune(runDir: string, keep: number): void {
+  const all = completeCheckpoints(runDir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(join(runDir, 'checkpoints', old));
 }
 
 export interface LoadedTrainState {

@@ -5,8 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPORARY_FILE, writeFileAtomic } from '../util/atomic-file.js';
-
-const STEP_FILE = /^step-\d+\.safetensors$/;
+import { STEP_FILE } from '../models/checkpoint.js';
 
 /** Complete checkpoints in RUNDIR/checkpoints (renamed into place only once fully written). */
 export function completeCheckpoints(runDir: string): string[] {

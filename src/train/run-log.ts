@@ -21,6 +21,7 @@ export interface StepReport {
 }
 
 export class RunLog {
+  readonly total: number;
   readonly progress: Progress;
   readonly disk: DiskFullPolicy;
   readonly #metrics: MetricsLog | null;
@@ -47,8 +48,6 @@ export class RunLog {
     this.#tb = o.main ? new EventWriter(o.runDir, o.resumed ? { purgeStep: o.resumedAt + 1 } : {}) : null;
     this.#watch = new CollapseWatch(o.chanceLoss);
   }
-
-  readonly total: number;
 
   warn(message: string): void {
     this.progress.message(message);

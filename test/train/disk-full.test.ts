@@ -75,17 +75,21 @@ function tfRecords(file: string): number {
   return n;
 }
 
+/** A short run on the stubbed disk; the real fs comes back whatever happens. */
+async function pretrainThenRestore(runDir: string, steps: number) {
+  try {
+    return await pretrain({ config: resolveConfig({ ...base, out: runDir, steps }), quiet: true });
+  } finally {
+    restore();
+  }
+}
+
 test('ENOSPC in a checkpoint, a metrics append and a TensorBoard write: training goes on, one warning each, the checkpoint is retried', async () => {
   await synthesizeDataset({ out: data, format: 'ucf101', classes: 2, videosPerClass: 4, frames: 8, size: 24 });
   const runDir = join(root, 'a');
   const warned = warnings();
   fullDisk({ checkpoint: /step-00000002\.safetensors\.tmp-|step-00000004\.safetensors\.tmp-/, metrics: /metrics\.jsonl$/, tensorboard: /tfevents/ }, { checkpoint: [0, 1], metrics: [0, 1], tensorboard: [1, 2] });
-  let r;
-  try {
-    r = await pretrain({ config: resolveConfig({ ...base, out: runDir, steps: 6 }), quiet: true });
-  } finally {
-    restore();
-  }
+  const r = await pretrainThenRestore(runDir, 6);
   assert.equal(r.steps, 6);
   assert.equal(loadTrainCheckpoint(runDir).state.step, 6);
   assert.deepEqual(fs.readdirSync(join(runDir, 'checkpoints')), ['step-00000006.safetensors'], 'no temporaries left; keepCheckpoints 1');
@@ -101,12 +105,7 @@ test('a final checkpoint that cannot be written keeps the last good one and ends
   const runDir = join(root, 'b');
   const warned = warnings();
   fullDisk({ checkpoint: /step-00000004\.safetensors\.tmp-/ }, { checkpoint: [0, 1, 2, 3] });
-  let r;
-  try {
-    r = await pretrain({ config: resolveConfig({ ...base, out: runDir, steps: 4 }), quiet: true });
-  } finally {
-    restore();
-  }
+  const r = await pretrainThenRestore(runDir, 4);
   assert.equal(r.steps, 4);
   assert.match(r.checkpoint, /step-00000002\.safetensors$/);
   assert.deepEqual(fs.readdirSync(join(runDir, 'checkpoints')), ['step-00000002.safetensors']);
