@@ -1,15 +1,17 @@
 /**
  * One contrastive forward pass of pre-training: rho augmented clips per video -> optional
  * background erasing -> encoder + head -> NT-Xent over the (global) batch, with optional static
- * and time-reversed clips of each video as extra negatives. The caller runs backward and the optimiser.
+ * and time-reversed clips of each video as extra negatives, and optional auxiliary losses. The caller runs backward and the optimiser.
  */
 import { Tensor } from '../torch/tensor.js';
 import { tidy, keep } from '../torch/scope.js';
 import { decorrelationLoss } from './decorrelation.js';
-import { cat } from '../torch/creation.js';
+import { cat, fromTypedArray } from '../torch/creation.js';
+import { crossEntropy } from '../torch/functional.js';
 import { autocast } from '../torch/autograd.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import { Rng } from '../video/rng.js';
+import { drawPseudoMotion, pseudoMotionClips } from '../video/pseudo-motion.js';
 import { blendStaticFrame, drawStaticBlend, staticClips } from '../video/static-frames.js';
 import { type CvrlModel } from './cvrl-model.js';
 import { globalNtXent } from './ntxent.js';
@@ -30,12 +32,30 @@ export interface ContrastiveOptions {
   reverseNegatives: boolean;
   /** Weight of the decorrelation loss on the encoder's features (0: off). */
   decorrelation: number;
+  /** Weight of the pseudo-motion classification loss on one pseudo-motion clip per video (0: off). */
+  pseudoMotion: number;
+}
+
+/** Cross-entropy of the motion head on pseudo-motion clips made from one still frame of each clip, times its weight. */
+export function pseudoMotionLoss(model: CvrlModel, x: Tensor, o: Pick<ContrastiveOptions, 'bf16' | 'pseudoMotion'>, rng: Rng): Tensor {
+  const head = model.motionHead;
+  if (!head) throw new Error('pseudoMotion needs a CvrlModel built with a motion head (motionClasses > 0)');
+  const { clips, labels } = pseudoMotionClips(x, drawPseudoMotion(x.size(0), x.size(2), rng));
+  try {
+    return tidy(() => {
+      const logits = () => head.forward(model.encoder.forward(clips));
+      return crossEntropy((o.bf16 ? autocast(logits) : logits()).float(), fromTypedArray(labels).long()).mul(o.pseudoMotion);
+    });
+  } finally {
+    clips.dispose();
+  }
 }
 
 /** The batch's NT-Xent loss (a scalar with gradient); `rng` draws the erasing and static frames. */
 export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[], o: ContrastiveOptions, rng: Rng, group?: ProcessGroup): Promise<Tensor> {
   const [n, , t] = clips[0].shape;
   const reg: Tensor[] = [];
+  const aux: Tensor[] = []; // weighted auxiliary losses
   const forward = (x: Tensor) => {
     if (o.decorrelation <= 0) return model.forward(x);
     const f = model.encoder.forward(x);
@@ -66,11 +86,12 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
       reversed.dispose();
     }
     z.push(...negatives);
+    if (o.pseudoMotion > 0) aux.push(keep(pseudoMotionLoss(model, clips[0], o, rng)));
     const extra = negatives.length > 1 ? cat(negatives, 0) : negatives[0];
     try {
       const loss = await globalNtXent(z.slice(0, clips.length), group, { temperature: o.temperature, negatives: extra });
-      if (reg.length === 0) return loss;
-      const total = tidy(() => reg.reduce((a, r) => a.add(r.mul(o.decorrelation / reg.length)), loss));
+      if (reg.length === 0 && aux.length === 0) return loss;
+      const total = tidy(() => aux.reduce((a, r) => a.add(r), reg.reduce((a, r) => a.add(r.mul(o.decorrelation / reg.length)), loss)));
       loss.dispose();
       return total;
     } finally {
@@ -79,5 +100,6 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
   } finally {
     z.forEach((v) => v.dispose());
     reg.forEach((v) => v.dispose());
+    aux.forEach((v) => v.dispose());
   }
 }

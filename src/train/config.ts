@@ -53,6 +53,8 @@ export const PretrainConfigSchema = z.object({
   reverseNegatives: z.boolean().default(false),
   /** Weight of a variance + covariance penalty on the encoder's features against dimensional collapse (0: off). */
   decorrelation: z.number().min(0).default(0),
+  /** Weight of a pseudo-motion classification loss (pan, tilt, rotation, zoom of a still frame; MoSI) on the encoder (0: off). */
+  pseudoMotion: z.number().min(0).default(0),
   /** Draw each batch from this many groups of similar-looking videos (hard negatives without labels; 0: plain shuffle). */
   sceneBatches: int(0).default(0),
   gapLaw: z.enum(GAP_LAWS).default('cvrl'),

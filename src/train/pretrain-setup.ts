@@ -9,6 +9,7 @@ import { setRngState, info } from '../torch/runtime.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
+import { PSEUDO_MOTIONS } from '../video/pseudo-motion.js';
 import { SGD } from '../optim/sgd.js';
 import { LARS } from '../optim/lars.js';
 import { weightDecayGroups } from '../optim/groups.js';
@@ -35,7 +36,7 @@ export interface Training {
 
 export function buildTraining(c: PretrainConfig, worldSize: number, videos: number): Training {
   const spec: ModelSpec = { arch: c.arch, overrides: { ...(c.width !== undefined ? { width: c.width } : {}), ...(c.input !== 'rgb' ? { input: c.input } : {}) } };
-  const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers });
+  const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers }, c.pseudoMotion > 0 ? PSEUDO_MOTIONS.length : 0);
   model.train();
   const effectiveBatch = c.batch * c.accumulate * worldSize;
   const lr = (c.lr * effectiveBatch) / c.lrBatch;

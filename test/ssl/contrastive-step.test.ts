@@ -8,8 +8,11 @@ import { contrastiveLoss, type ContrastiveOptions } from '../../src/ssl/contrast
 import { staticClips } from '../../src/video/static-frames.js';
 import { decorrelationLoss } from '../../src/ssl/decorrelation.js';
 import { Rng } from '../../src/video/rng.js';
+import { drawPseudoMotion, pseudoMotionClips, PSEUDO_MOTIONS } from '../../src/video/pseudo-motion.js';
+import { crossEntropy } from '../../src/torch/functional.js';
+import { fromTypedArray } from '../../src/torch/creation.js';
 
-const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false, reverseNegatives: false, decorrelation: 0 };
+const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false, reverseNegatives: false, decorrelation: 0, pseudoMotion: 0 };
 
 function setup(): { model: CvrlModel; clips: Tensor[] } {
   manualSeed(0);
@@ -89,4 +92,21 @@ test('contrastive step: background erasing changes the inputs only when its prob
   assert.ok(Math.abs(on.item() - base) > 1e-4);
   [off, on].forEach((t) => t.dispose());
   clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: the pseudo-motion loss joins with its weight and trains the motion head and the encoder', async () => {
+  manualSeed(0);
+  const model = new CvrlModel(createModel('r3d_18_tiny'), { hiddenDim: 16, outDim: 8, hiddenLayers: 1 }, PSEUDO_MOTIONS.length);
+  model.eval();
+  const views = [0, 1].map(() => randn([3, 3, 4, 16, 16]));
+  const l = await contrastiveLoss(model, views, { ...plain, pseudoMotion: 0.5 }, Rng.from(3));
+  // The same draws the step made from the same seed.
+  const { clips, labels } = pseudoMotionClips(views[0], drawPseudoMotion(3, 4, Rng.from(3)));
+  const want = noGrad(() => tidy(() => ntXent(views.map((x) => model.forward(x))).item()
+    + 0.5 * crossEntropy(model.motionHead!.forward(model.encoder.forward(clips)), fromTypedArray(labels).long()).item()));
+  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  l.backward();
+  for (const p of [model.motionHead!.parameters()[0], model.encoder.parameters()[0]]) assert.ok(p.grad && p.grad.abs().sum().item() > 0);
+  await assert.rejects(contrastiveLoss(setup().model, views, { ...plain, pseudoMotion: 1 }, Rng.from(3)), /motion head/);
+  [l, clips, ...views].forEach((t) => t.dispose());
 });

@@ -1,0 +1,103 @@
+/**
+ * Pseudo-motion clips (after MoSI, Huang et al., ICCV 2021): one still frame of a clip, moved by a
+ * known camera motion over time (pan, tilt, rotation, zoom, or none), optionally only inside a box
+ * with the rest of the frame still (so a local object moves on a static background). Classifying
+ * the motion needs features that tell a direction from its mirror, which instance discrimination
+ * alone does not ask for on small data. Random choices come from the caller's seeded generator.
+ */
+import { Tensor } from '../torch/tensor.js';
+import { fromTypedArray } from '../torch/creation.js';
+import { gridSample } from '../torch/functional.js';
+import { tidy } from '../torch/scope.js';
+import { Rng } from './rng.js';
+
+export const PSEUDO_MOTIONS = ['still', 'panLeft', 'panRight', 'tiltUp', 'tiltDown', 'rotateCW', 'rotateCCW', 'zoomIn', 'zoomOut'] as const;
+export type PseudoMotion = (typeof PSEUDO_MOTIONS)[number];
+
+/** One clip's motion: the class, its size over the whole clip, where the still frame and the moving box are. */
+export interface PseudoMotionDraw {
+  motion: PseudoMotion;
+  /** Pan/tilt: displacement in half-frames; rotation: radians; zoom: relative scale change. */
+  amount: number;
+  frame: number;
+  /** Moving region [x0, y0, x1, y1] in [0, 1]; the whole frame when absent. */
+  box?: [number, number, number, number];
+}
+
+/** Frames are sampled from a zoomed-in view so that every motion stays inside the picture. */
+const VIEW_SCALE = 0.65;
+
+export function drawPseudoMotion(n: number, frames: number, rng: Rng, maskProb = 0.5): PseudoMotionDraw[] {
+  return Array.from({ length: n }, () => {
+    const motion = PSEUDO_MOTIONS[rng.int(PSEUDO_MOTIONS.length)];
+    const amount = motion.startsWith('rotate') ? rng.uniform(0.3, 0.8) : motion.startsWith('zoom') ? rng.uniform(0.15, 0.3) : rng.uniform(0.15, 0.35);
+    const frame = rng.int(frames);
+    if (!rng.bernoulli(maskProb)) return { motion, amount, frame };
+    const w = rng.uniform(0.35, 0.6), h = rng.uniform(0.35, 0.6);
+    const x0 = rng.uniform(0, 1 - w), y0 = rng.uniform(0, 1 - h);
+    return { motion, amount, frame, box: [x0, y0, x0 + w, y0 + h] };
+  });
+}
+
+/**
+ * The affine map from output to input coordinates (grid_sample's normalised [-1, 1], y down) of
+ * frame t of T: [a, b, tx, c, d, ty] with x_in = a x + b y + tx, y_in = c x + d y + ty. Content
+ * moves opposite to the sampling window, so a pan right moves the window left.
+ */
+export function pseudoMotionAffine(m: PseudoMotion, amount: number, t: number, frames: number): number[] {
+  const u = frames > 1 ? t / (frames - 1) - 0.5 : 0; // -0.5 .. 0.5 over the clip
+  let s = VIEW_SCALE, angle = 0, tx = 0, ty = 0;
+  switch (m) {
+    case 'still': break;
+    case 'panLeft': tx = amount * u; break;
+    case 'panRight': tx = -amount * u; break;
+    case 'tiltUp': ty = amount * u; break;
+    case 'tiltDown': ty = -amount * u; break;
+    // With y pointing down, a positive angle of the content turns it clockwise on screen.
+    case 'rotateCW': angle = -amount * u; break;
+    case 'rotateCCW': angle = amount * u; break;
+    case 'zoomIn': s *= 1 - amount * (u + 0.5); break;
+    case 'zoomOut': s *= 1 - amount * (0.5 - u); break;
+  }
+  const cos = Math.cos(angle) * s, sin = Math.sin(angle) * s;
+  return [cos, -sin, tx, sin, cos, ty];
+}
+
+/**
+ * Clips [B, C, T, H, W] of pseudo-motion made from `x` (same shape), and the class index of each.
+ * Outside a draw's box every frame shows the still frame unmoved.
+ */
+export function pseudoMotionClips(x: Tensor, draws: readonly PseudoMotionDraw[]): { clips: Tensor; labels: Int32Array } {
+  if (x.ndim !== 5) throw new RangeError(`expected clips [B, C, T, H, W], got [${x.shape.join(', ')}]`);
+  const [b, c, t, h, w] = x.shape;
+  if (draws.length !== b) throw new RangeError(`need ${b} pseudo-motion draws, got ${draws.length}`);
+  const grid = new Float32Array(b * t * h * w * 2);
+  const source = new BigInt64Array(b * t);
+  const still = pseudoMotionAffine('still', 0, 0, 1);
+  draws.forEach((d, i) => {
+    if (!(Number.isInteger(d.frame) && d.frame >= 0 && d.frame < t)) throw new RangeError(`frame ${d.frame} is not in 0..${t - 1}`);
+    const [x0, y0, x1, y1] = d.box ?? [0, 0, 1, 1];
+    for (let f = 0; f < t; f++) {
+      source[i * t + f] = BigInt(i * t + d.frame);
+      const moving = pseudoMotionAffine(d.motion, d.amount, f, t);
+      for (let yy = 0; yy < h; yy++) {
+        const py = (yy + 0.5) / h, y = py * 2 - 1;
+        for (let xx = 0; xx < w; xx++) {
+          const px = (xx + 0.5) / w, xn = px * 2 - 1;
+          const [a, bb, tx, cc, dd, ty] = px >= x0 && px <= x1 && py >= y0 && py <= y1 ? moving : still;
+          const o = (((i * t + f) * h + yy) * w + xx) * 2;
+          grid[o] = a * xn + bb * y + tx;
+          grid[o + 1] = cc * xn + dd * y + ty;
+        }
+      }
+    }
+  });
+  const labels = Int32Array.from(draws, (d) => PSEUDO_MOTIONS.indexOf(d.motion));
+  const clips = tidy(() => {
+    const frames = x.float().permute([0, 2, 1, 3, 4]).reshape([b * t, c, h, w]);
+    const stills = frames.indexSelect(0, fromTypedArray(source, [b * t]));
+    const moved = gridSample(stills, fromTypedArray(grid, [b * t, h, w, 2]), { paddingMode: 'reflection' });
+    return moved.reshape([b, t, c, h, w]).permute([0, 2, 1, 3, 4]).contiguous().to(x.dtype);
+  });
+  return { clips, labels };
+}
