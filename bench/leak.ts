@@ -1,7 +1,8 @@
 /**
  * Leak check: N iterations of a conv-net forward/backward/SGD step, resident memory sampled along
  * the way. Prints one JSON object. Usage: npm run bench:leak -- [--iters 10000] [--every 500]
- * [--yield-every 1] (0: never yield to the event loop, so N-API finalisers of dropped handles cannot run).
+ * [--yield-every 1] (0: never yield to the event loop, so N-API finalisers of dropped handles cannot run)
+ * [--scope tidy|none] (none: no scope around the step, so only the modules' forwards free intermediates).
  * npm run bench:leak runs under jemalloc; `node --import tsx bench/leak.ts` measures glibc malloc.
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +14,10 @@ const { values } = parseArgs({ options: {
   iters: { type: 'string', default: '10000' }, every: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' },
   // A real loop awaits its data loader every step; N-API finalisers of dropped handles only run then.
   'yield-every': { type: 'string', default: '1' },
+  // tidy: the whole step in one scope; none: no caller scope, so only the modules' own forward scopes free intermediates.
+  scope: { type: 'string', default: 'tidy' },
 } });
+if (values.scope !== 'tidy' && values.scope !== 'none') throw new Error(`--scope must be tidy or none, got '${values.scope}'`);
 const iters = Number(values.iters), every = Number(values.every), yieldEvery = Number(values['yield-every']);
 setNumThreads(Number(values.threads));
 manualSeed(0);
@@ -30,14 +34,18 @@ const mb = () => process.memoryUsage().rss / 2 ** 20;
 const samples: { iter: number; rssMb: number; heapUsedMb: number; liveTensors: number }[] = [];
 const t0 = performance.now();
 for (let i = 1; i <= iters; i++) {
-  tidy(() => {
+  const step = () => {
     const x = randn([4, 3, 8, 32, 32]);
     const y = randint(0, 10, [4]);
-    const loss = F.crossEntropy(net.forward(x), y);
+    const out = net.forward(x);
+    const loss = F.crossEntropy(out, y);
     opt.zeroGrad();
     loss.backward();
     opt.step();
-  });
+    return [x, y, out, loss];
+  };
+  if (values.scope === 'tidy') tidy(step);
+  else step().forEach((t) => t.dispose());
   if (yieldEvery > 0 && i % yieldEvery === 0) await new Promise((r) => setImmediate(r));
   if (i % every === 0) samples.push({ iter: i, rssMb: Math.round(mb() * 10) / 10, heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 17) / 8, liveTensors: liveTensorCount() });
 }
@@ -49,6 +57,7 @@ console.log(JSON.stringify({
   allocator: (process.env.LD_PRELOAD ?? '').includes('jemalloc') ? 'jemalloc' : 'glibc',
   iterations: iters,
   yieldEvery,
+  scope: values.scope,
   msPerIter: Math.round((seconds * 1000 * 100) / iters) / 100,
   rssAfterWarmupMb: warm.rssMb,
   rssEndMb: last.rssMb,

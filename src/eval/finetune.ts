@@ -4,12 +4,9 @@
  * identical schedule (the supervised-from-scratch baseline). Tested with multi-view softmax averaging.
  */
 import { TEST_VIEWS } from '../video/samplers.js';
-import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
 import { autocast } from '../torch/autograd.js';
-import { tensor } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
-import * as F from '../torch/functional.js';
 import { Module } from '../nn/module.js';
 import { FineTuneHead } from '../models/heads.js';
 import { type ResNet3d } from '../models/resnet3d.js';
@@ -20,8 +17,8 @@ import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
 import { multiViewTest } from './classify.js';
-import { trainAugment, type EpochRecord, type SupervisedOptions, type SupervisedResult } from './supervised.js';
-import { namingOptions } from '../util/option-error.js';
+import { trainAugment, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { runEpochs, loaderBatches } from './epoch-loop.js';
 
 export interface FinetuneOptions extends SupervisedOptions {
   warmupEpochs?: number;
@@ -45,7 +42,7 @@ export class VideoClassifier extends Module {
     this.classifier = this.registerModule('classifier', new FineTuneHead(encoder.featureDim, classes, dropout));
   }
   forward(x: Tensor): Tensor {
-    return tidy(() => this.classifier.forward(this.encoder.forward(x)));
+    return this.classifier.forward(this.encoder.forward(x));
   }
   save(file: string, spec: ModelSpec, classes: string[]): void {
     saveSections(file, { encoder: this.encoder, classifier: this.classifier }, { model: spec, classes });
@@ -72,44 +69,11 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round((o.warmupEpochs ?? 1) * stepsPerEpoch)), totalSteps });
   const cache = new VideoCache();
   const clip = { frames: o.frames, stride: o.stride, size: o.size, decodeShortSide: o.decodeShortSide, parallelism: o.parallelism };
-  let trainTop1 = NaN, step = 0;
-  const t0 = performance.now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    model.train();
-    let lossSum = 0, correct = 0, n = 0;
-    const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache);
-    for await (const batch of loader) {
-      // BatchNorm cannot normalise a batch of one video in train mode.
-      if (batch.labels.length < 2) {
-        batch.views[0].dispose();
-        continue;
-      }
-      setLr(schedule.lr);
-      const y = tensor(batch.labels, { dtype: 'int64' });
-      const r = tidy(() => {
-        const logits = (o.bf16 ? autocast(() => model.forward(batch.views[0])) : model.forward(batch.views[0])).float();
-        const loss = F.crossEntropy(logits, y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        const pred = logits.argmax(1).toArray();
-        return { loss: loss.item(), correct: pred.filter((p, i) => p === batch.labels[i]).length };
-      });
-      batch.views[0].dispose();
-      y.dispose();
-      if (!Number.isFinite(r.loss)) throw namingOptions(new Error(`fine-tuning diverged: loss ${r.loss} at epoch ${epoch + 1}; lower lr`), 'lr');
-      lossSum += r.loss * batch.labels.length;
-      correct += r.correct;
-      n += batch.labels.length;
-      step++;
-      schedule.step();
-    }
-    if (n === 0) throw new Error(`${train.root}: no training batch of at least 2 readable videos`);
-    trainTop1 = (100 * correct) / n;
-    const rec: EpochRecord = { epoch: epoch + 1, step, loss: lossSum / n, lr: schedule.lr, train_top1: trainTop1, seconds: (performance.now() - t0) / 1000 };
-    o.onEpoch?.(rec);
-    log(`finetune: epoch ${rec.epoch}/${epochs} loss ${rec.loss.toFixed(4)} train top-1 ${trainTop1.toFixed(1)} lr ${rec.lr.toExponential(2)} (${rec.seconds.toFixed(0)} s)`);
-  }
+  const trainTop1 = await runEpochs({
+    name: 'finetune', epochs, model, optimizer: opt, schedule, setLr, log, onEpoch: o.onEpoch,
+    logits: (x) => (o.bf16 ? autocast(() => model.forward(x)) : model.forward(x)),
+    batches: (epoch) => loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache)),
+  });
   log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? TEST_VIEWS.temporal} x ${o.spatialViews ?? TEST_VIEWS.spatial} views`);
   const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial }, cache);
   return { ...result, trainTop1, trainVideos: train.items.length, model };

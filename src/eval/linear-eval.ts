@@ -10,7 +10,6 @@ import { tidy } from '../torch/scope.js';
 import { manualSeed } from '../torch/runtime.js';
 import { tensor } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
-import * as F from '../torch/functional.js';
 import { LinearProbeHead } from '../models/heads.js';
 import { type ResNet3d } from '../models/resnet3d.js';
 import { SGD } from '../optim/sgd.js';
@@ -20,7 +19,8 @@ import { VideoLoader, VideoCache } from '../video/loader.js';
 import { Rng } from '../video/rng.js';
 import { videoFeatures, toTensor, type ExtractOptions } from './extract.js';
 import { multiViewTest } from './classify.js';
-import { trainAugment, type EpochRecord, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { trainAugment, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { runEpochs, loaderBatches, type LabelledBatch } from './epoch-loop.js';
 
 export interface LinearEvalOptions extends SupervisedOptions {
   /** Crop + flip training clips every epoch (default); off: one set of cached features. */
@@ -33,23 +33,14 @@ export interface LinearEvalResult extends SupervisedResult {
   head: LinearProbeHead;
 }
 
-interface Step {
-  loss: number;
-  correct: number;
-  n: number;
-}
-
-function trainStep(head: LinearProbeHead, opt: SGD, feats: Tensor, labels: Tensor): Step {
-  return tidy(() => {
-    const logits = head.forward(feats);
-    const loss = F.crossEntropy(logits, labels);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    const pred = logits.argmax(1).toArray();
-    const y = labels.toArray();
-    return { loss: loss.item(), correct: pred.filter((p, i) => p === y[i]).length, n: y.length };
-  });
+/** One epoch over cached features in a shuffled order; a last batch of one sample waits for the next epoch (BatchNorm cannot standardise it). */
+function* cachedBatches(cached: { x: Tensor; y: Tensor }, bs: number, rng: Rng): Iterable<LabelledBatch> {
+  const perm = rng.shuffle(Array.from({ length: cached.x.size(0) }, (_, i) => i));
+  for (let b = 0; b + 1 < perm.length; b += bs) {
+    const idx = tensor(perm.slice(b, b + bs), { dtype: 'int64' });
+    yield { x: cached.x.indexSelect(0, idx), y: cached.y.indexSelect(0, idx) };
+    idx.dispose();
+  }
 }
 
 export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: VideoDataset, o: LinearEvalOptions): Promise<LinearEvalResult> {
@@ -79,48 +70,14 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   }
   const stepsPerEpoch = Math.ceil((cached ? cached.x.size(0) : train.items.length) / bs);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: 0, totalSteps: epochs * stepsPerEpoch });
-  let trainTop1 = NaN, step = 0;
-  const t0 = performance.now();
+  const features = (clips: Tensor) => tidy(() => noGrad(() => encoder.forward(clips)));
+  let trainTop1: number;
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      head.train();
-      const acc: Step = { loss: 0, correct: 0, n: 0 };
-      const add = (s: Step) => { acc.loss += s.loss * s.n; acc.correct += s.correct; acc.n += s.n; step++; };
-      if (cached) {
-        const perm = Rng.from(seed, epoch, 0x11ea).shuffle(Array.from({ length: cached.x.size(0) }, (_, i) => i));
-        // BatchNorm cannot standardise a batch of one: a last batch of one sample waits for the next epoch.
-        for (let b = 0; b + 1 < perm.length; b += bs) {
-          opt.setLr(schedule.lr);
-          const idx = tensor(perm.slice(b, b + bs), { dtype: 'int64' });
-          const x = cached.x.indexSelect(0, idx), y = cached.y.indexSelect(0, idx);
-          add(trainStep(head, opt, x, y));
-          [idx, x, y].forEach((t) => t.dispose());
-          schedule.step();
-        }
-      } else {
-        const loader = new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache);
-        for await (const batch of loader) {
-          if (batch.labels.length < 2) {
-            batch.views[0].dispose();
-            continue;
-          }
-          opt.setLr(schedule.lr);
-          const x = tidy(() => noGrad(() => encoder.forward(batch.views[0])));
-          batch.views[0].dispose();
-          const y = tensor(batch.labels, { dtype: 'int64' });
-          add(trainStep(head, opt, x, y));
-          x.dispose();
-          y.dispose();
-          schedule.step();
-        }
-      }
-      trainTop1 = (100 * acc.correct) / acc.n;
-      const rec: EpochRecord = { epoch: epoch + 1, step, loss: acc.loss / acc.n, lr: schedule.lr, train_top1: trainTop1, seconds: (performance.now() - t0) / 1000 };
-      o.onEpoch?.(rec);
-      if (epoch === epochs - 1 || (epoch + 1) % Math.max(1, Math.round(epochs / 10)) === 0) {
-        log(`linear-eval: epoch ${rec.epoch}/${epochs} loss ${rec.loss.toFixed(4)} train top-1 ${trainTop1.toFixed(1)} (${rec.seconds.toFixed(0)} s)`);
-      }
-    }
+    trainTop1 = await runEpochs({
+      name: 'linear-eval', epochs, model: head, optimizer: opt, schedule, log, onEpoch: o.onEpoch, logEvery: Math.max(1, Math.round(epochs / 10)),
+      batches: (epoch) => cached ? cachedBatches(cached, bs, Rng.from(seed, epoch, 0x11ea))
+        : loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache), features),
+    });
   } finally {
     cached?.x.dispose();
     cached?.y.dispose();

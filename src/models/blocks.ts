@@ -85,14 +85,6 @@ export function mainConv(inC: number, outC: number, midC: number, s: ConvSpec): 
   );
 }
 
-/** Adds `residual` to `y` in place and applies ReLU; disposes the residual when it is a temporary. */
-function addRelu(y: Tensor, residual: Tensor, temporary: boolean): Tensor {
-  const out = y.add(residual).relu_();
-  y.dispose();
-  if (temporary) residual.dispose();
-  return out;
-}
-
 abstract class ResBlock extends Module {
   protected downsample: Sequential | null = null;
 
@@ -103,8 +95,9 @@ abstract class ResBlock extends Module {
       new BatchNorm3d(outC),
     ));
   }
-  protected residual(x: Tensor): { r: Tensor; temporary: boolean } {
-    return this.downsample ? { r: this.downsample.forward(x), temporary: true } : { r: x, temporary: false };
+  /** The block's output from its main path's last feature map: ReLU(y + shortcut(x)). */
+  protected addShortcut(y: Tensor, x: Tensor): Tensor {
+    return y.add(this.downsample ? this.downsample.forward(x) : x).relu_();
   }
   protected shortcutCost(input: ClipShape): number {
     return this.downsample ? sequentialCost(this.downsample, input).macs : 0;
@@ -128,11 +121,7 @@ export class BasicBlock extends ResBlock {
     this.makeDownsample(inC, planes, s);
   }
   forward(x: Tensor): Tensor {
-    const a = this.conv1.forward(x);
-    const b = this.conv2.forward(a);
-    a.dispose();
-    const { r, temporary } = this.residual(x);
-    return addRelu(b, r, temporary);
+    return this.addShortcut(this.conv2.forward(this.conv1.forward(x)), x);
   }
   cost(input: ClipShape): Cost {
     const a = sequentialCost(this.conv1, input);
@@ -161,13 +150,7 @@ export class Bottleneck extends ResBlock {
     this.makeDownsample(inC, out, s);
   }
   forward(x: Tensor): Tensor {
-    const a = this.conv1.forward(x);
-    const b = this.conv2.forward(a);
-    a.dispose();
-    const c = this.conv3.forward(b);
-    b.dispose();
-    const { r, temporary } = this.residual(x);
-    return addRelu(c, r, temporary);
+    return this.addShortcut(this.conv3.forward(this.conv2.forward(this.conv1.forward(x))), x);
   }
   cost(input: ClipShape): Cost {
     const a = sequentialCost(this.conv1, input);

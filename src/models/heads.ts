@@ -4,7 +4,6 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Linear, ReLU, Dropout } from '../nn/linear.js';
 import { BatchNorm1d } from '../nn/batchnorm.js';
-import { tidy } from '../torch/scope.js';
 import * as F from '../torch/functional.js';
 
 export interface ProjectionHeadOptions {
@@ -61,7 +60,7 @@ export class LinearProbeHead extends Module {
     this.fc = this.registerModule('fc', new Linear(inDim, numClasses));
   }
   forward(x: Tensor): Tensor {
-    return tidy(() => this.fc.forward(this.bn.forward(F.normalize(x, { dim: 1 }))));
+    return this.fc.forward(this.bn.forward(F.normalize(x, { dim: 1 })));
   }
 }
 
@@ -81,6 +80,6 @@ export class FineTuneHead extends Module {
     this.fc = this.registerModule('fc', new Linear(inDim, numClasses));
   }
   forward(x: Tensor): Tensor {
-    return tidy(() => this.fc.forward(this.dropout.forward(this.bn.forward(F.normalize(x, { dim: 1 })))));
+    return this.fc.forward(this.dropout.forward(this.bn.forward(F.normalize(x, { dim: 1 }))));
   }
 }

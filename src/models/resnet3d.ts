@@ -98,39 +98,22 @@ export class ResNet3d extends Module {
   /** The last feature map [B, D, T', H', W']. */
   forwardFeatures(x: Tensor): Tensor {
     if (x.ndim !== 5 || x.size(1) !== 3) throw new RangeError(`expected clips [B, 3, T, H, W], got [${x.shape.join(', ')}]`);
-    let y: Tensor;
-    if (this.config.input === 'diff') {
-      const d = frameDifferences(x);
-      y = this.stem.forward(d);
-      d.dispose();
-    } else {
-      y = this.stem.forward(x);
-    }
-    for (const s of this.stages) {
-      const next = s.forward(y);
-      y.dispose();
-      y = next;
-    }
-    return y;
+    return tidy(() => {
+      const stem = this.stem.forward(this.config.input === 'diff' ? frameDifferences(x) : x);
+      return this.stages.reduce((y, s) => s.forward(y), stem);
+    });
   }
 
   /** Pooled features [B, D]: the representation (no MLP). */
   forward(x: Tensor): Tensor {
-    const fmap = this.forwardFeatures(x);
-    const pooled = F.adaptiveAvgPool3d(fmap, 1);
-    fmap.dispose();
-    const out = pooled.flatten(1);
-    pooled.dispose();
-    return out;
+    return F.adaptiveAvgPool3d(this.forwardFeatures(x), 1).flatten(1);
   }
 
   /** Class logits [B, numClasses] through `fc` (torchvision's forward). */
   classify(x: Tensor): Tensor {
     if (!this.fc) throw new Error('this model has no classifier (numClasses was 0)');
-    const f = this.forward(x);
-    const out = this.fc.forward(f);
-    f.dispose();
-    return out;
+    const fc = this.fc;
+    return tidy(() => fc.forward(this.forward(x)));
   }
 
   /** Parameters of the encoder only (without `fc`). */

@@ -49,16 +49,6 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
   const fan = (o.mode ?? 'fan_in') === 'fan_in' ? f.fanIn : f.fanOut;
   return normal_(t, 0, calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan));
 }
-export function xavierUniform_(t: Tensor, gain = 1): Tensor {
-  const { fanIn, fanOut } = fans(t.shape);
-  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(t, -a, a);
-}
-export function xavierNormal_(t: Tensor, gain = 1): Tensor {
-  const { fanIn, fanOut } = fans(t.shape);
-  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
-}
-
 /** PyTorch's default for Conv and Linear: kaiming_uniform_(a=sqrt(5)) weights, U(±1/sqrt(fan_in)) bias. */
 export function defaultLayerInit_(weight: Tensor, bias: Tensor | null): void {
   kaimingUniform_(weight, { a: Math.sqrt(5) });

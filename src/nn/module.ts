@@ -4,6 +4,7 @@
  */
 import { Tensor } from '../torch/tensor.js';
 import { noGrad } from '../torch/autograd.js';
+import { tidy } from '../torch/scope.js';
 import { type DType, isDType, isFloating } from '../torch/dtype.js';
 import { Parameter, Buffer } from './parameter.js';
 
@@ -20,7 +21,19 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   readonly #buffers = new Map<string, { t: Buffer | null; persistent: boolean }>();
   readonly #modules = new Map<string, Module<never[], unknown>>();
 
+  /**
+   * Written without any dispose(): every call runs inside its own scope (see tidy), which frees
+   * the tensors made during it and keeps only what it returns, as PyTorch's __call__ leaves
+   * intermediates to the garbage collector. Must be synchronous.
+   */
   abstract forward(...args: In): Out;
+
+  constructor() {
+    // The subclass's forward is already on the prototype chain here; wrap it once per instance.
+    const self = this as unknown as { forward: (...args: unknown[]) => unknown };
+    const forward = self.forward;
+    self.forward = (...args) => tidy(() => forward.apply(this, args));
+  }
 
   /** Same as forward (PyTorch's __call__). */
   call(...args: In): Out {

@@ -9,15 +9,9 @@ export class Sequential extends Module {
     this.layers = layers;
     layers.forEach((m, i) => this.registerModule(String(i), m as unknown as Module<never[], unknown>));
   }
-  /** Intermediate outputs are disposed as soon as the next layer has consumed them. */
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const m of this.layers) {
-      const next = m.forward(y);
-      if (y !== x) y.dispose();
-      y = next;
-    }
-    return y === x ? x.reshape(x.shape) : y;
+    const y = this.layers.reduce((h, m) => m.forward(h), x);
+    return y === x ? x.reshape(x.shape) : y; // a new handle, so callers may dispose it like any output
   }
   get length(): number {
     return this.layers.length;

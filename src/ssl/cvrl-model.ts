@@ -18,9 +18,6 @@ export class CvrlModel extends Module {
   }
   /** Clips [B, 3, T, H, W] -> projections [B, outDim] (normalised inside the loss). */
   forward(x: Tensor): Tensor {
-    const f = this.encoder.forward(x);
-    const z = this.head.forward(f);
-    f.dispose();
-    return z;
+    return this.head.forward(this.encoder.forward(x));
   }
 }

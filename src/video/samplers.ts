@@ -1,10 +1,10 @@
 /**
- * Temporal samplers: pure functions of (video length in frames, clip shape, seeded generator) that
+ * Temporal samplers: pure functions of (video length in frames, clip span, seeded generator) that
  * return clip start frames. Frames past the end of a short video wrap around (CVRL loops them).
  */
 import { Rng } from './rng.js';
 
-export interface ClipShape {
+export interface ClipSpan {
   /** Frames per clip. */
   frames: number;
   /** Temporal stride. */
@@ -12,7 +12,7 @@ export interface ClipShape {
 }
 
 /** Number of valid clip starts, T = L - (n-1)s (at least 1: short videos loop). */
-export function validStarts(length: number, c: ClipShape): number {
+export function validStarts(length: number, c: ClipSpan): number {
   if (!Number.isInteger(length) || length < 1) throw new RangeError(`video length must be a positive integer, got ${length}`);
   return Math.max(1, length - (c.frames - 1) * c.stride);
 }
@@ -30,7 +30,7 @@ export type GapLaw = typeof GAP_LAWS[number];
 /** CVRL's test views per video (CVRL.md section 5): 10 evenly spaced clips x 3 spatial crops. */
 export const TEST_VIEWS = { temporal: 10, spatial: 3 } as const;
 
-export interface PairOptions extends ClipShape {
+export interface PairOptions extends ClipSpan {
   law?: GapLaw;
   /** Power p of the 'cvrl' family (official code: F(k) = -k^(p+1)/(p T^(p+1)) + k(p+1)/(pT)). */
   power?: number;
@@ -79,12 +79,12 @@ export function sampleClipPair(length: number, o: PairOptions, rng: Rng): ClipPa
 }
 
 /** One clip at a uniformly random start (supervised training, linear probe). */
-export function sampleRandomClip(length: number, c: ClipShape, rng: Rng): number {
+export function sampleRandomClip(length: number, c: ClipSpan, rng: Rng): number {
   return rng.int(validStarts(length, c));
 }
 
 /** N evenly spaced clip starts covering the video (multi-view evaluation); one clip is centred. */
-export function uniformClipStarts(length: number, c: ClipShape, count: number): number[] {
+export function uniformClipStarts(length: number, c: ClipSpan, count: number): number[] {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`view count must be a positive integer, got ${count}`);
   const T = validStarts(length, c);
   if (count === 1) return [Math.floor((T - 1) / 2)];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randn, tidy, noGrad, manualSeed } from '../../src/torch/index.js';
-import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
+import { loadSafetensors } from '../../src/nn/index.js';
 import { createModel, listModels, modelConfig } from '../../src/models/index.js';
 import { frameDifferences } from '../../src/models/resnet3d.js';
 import { runPython, tempDir, torchAvailable } from '../helpers/python.js';

@@ -108,3 +108,30 @@ test('Identity and Sequential outputs are independent handles that preserve auto
     assert.throws(() => new Conv3d(3, 4, [3, 3] as unknown as number), /kernel size must be/);
   });
 });
+
+test('module forwards free their intermediates without a caller scope: one live tensor more per call, the result', async () => {
+  const { liveTensorCount, randn, noGrad, tidy } = await import('../../src/torch/index.js');
+  const { createModel } = await import('../../src/models/index.js');
+  const { CvrlModel } = await import('../../src/ssl/cvrl-model.js');
+  for (const arch of ['r3d_18_tiny', 'r2plus1d_18']) {
+    const model = new CvrlModel(createModel(arch, { width: 0.25, input: 'diff' }), { hiddenDim: 16, outDim: 8, hiddenLayers: 2 });
+    const x = randn([2, 3, 4, 16, 16]);
+    for (const grad of [true, false]) {
+      const before = liveTensorCount();
+      const z = grad ? model.forward(x) : noGrad(() => model.forward(x));
+      assert.equal(liveTensorCount(), before + 1, `${arch} (grad ${grad}): only the output survives`);
+      assert.deepEqual([...z.shape], [2, 8]);
+      if (grad) {
+        tidy(() => {
+          z.sum().backward(); // the graph still holds what backward needs
+          const g = model.encoder.parameters()[0].grad;
+          assert.ok(g && g.abs().sum().item() > 0);
+        });
+        model.zeroGrad();
+      }
+      z.dispose();
+      assert.equal(liveTensorCount(), before);
+    }
+    x.dispose();
+  }
+});

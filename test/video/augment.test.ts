@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fromTypedArray, tidy, tensor, randn, rand, Tensor } from '../../src/torch/index.js';
 import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
-import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClip, augmentClipAsync, evalCrops, validateAugment } from '../../src/video/index.js';
-import { adjustHue, adjustSaturation, adjustContrast, adjustBrightness, gaussianBlur } from '../../src/video/color.js';
+import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClipAsync, evalCrops, validateAugment } from '../../src/video/index.js';
+import { adjustHue, adjustSaturation, adjustContrast, adjustBrightness, gaussianBlur } from '../helpers/color.js';
+import { augmentClip } from '../helpers/augment-reference.js';
 import { movingPattern } from '../helpers/videos.js';
 import { runPython, tempDir, torchAvailable } from '../helpers/python.js';
 

@@ -5,7 +5,6 @@
  * Actions are multi-label, so the loss is a sigmoid (binary) cross entropy per class.
  */
 import { Tensor } from '../../torch/tensor.js';
-import { tidy } from '../../torch/scope.js';
 import * as F from '../../torch/functional.js';
 import { Module } from '../../nn/module.js';
 import { Linear, Dropout } from '../../nn/linear.js';
@@ -52,12 +51,9 @@ export class RoiActionHead extends Module<[Tensor, Tensor], Tensor> {
     if (fmap.ndim !== 5 || fmap.size(1) !== this.inDim) {
       throw new RangeError(`RoiActionHead: fmap must be [B, ${this.inDim}, T, h, w], got [${fmap.shape.join(', ')}]`);
     }
-    return tidy(() => {
-      const frame = fmap.mean(2);
-      // samplingRatio 0: adaptive per RoI, as SlowFast's ROIAlign(sampling_ratio=0, aligned=True).
-      const pooled = F.roiAlign(frame, boxes, this.resolution, { spatialScale: this.spatialScale, samplingRatio: 0, aligned: true });
-      return this.fc.forward(this.dropout.forward(pooled.amax([2, 3])));
-    });
+    // samplingRatio 0: adaptive per RoI, as SlowFast's ROIAlign(sampling_ratio=0, aligned=True).
+    const pooled = F.roiAlign(fmap.mean(2), boxes, this.resolution, { spatialScale: this.spatialScale, samplingRatio: 0, aligned: true });
+    return this.fc.forward(this.dropout.forward(pooled.amax([2, 3])));
   }
 
   /** Mean binary cross entropy with logits over boxes and classes; `targets` is multi-hot [K, numClasses]. */

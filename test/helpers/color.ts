@@ -1,7 +1,10 @@
-/** Colour ops on float RGB tensors [N, 3, H, W] in [0, 1] (torchvision's formulas), batched in libtorch. */
-import { Tensor } from '../torch/tensor.js';
-import { stack, einsum, arange, where, cat, tensor } from '../torch/creation.js';
-import * as F from '../torch/functional.js';
+/**
+ * Colour ops on float RGB tensors [N, 3, H, W] in [0, 1] (torchvision's formulas), batched in libtorch:
+ * the reference that the native augmentation (native/augment.cc) is checked against.
+ */
+import { Tensor } from '../../src/torch/tensor.js';
+import { stack, einsum, arange, where, cat, tensor } from '../../src/torch/creation.js';
+import * as F from '../../src/torch/functional.js';
 
 /** ITU-R 601-2 luma with torchvision's coefficients, [N, 1, H, W]. */
 export function luma(x: Tensor): Tensor {
