@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { DATASET_FORMATS, type DatasetFormat } from '../video/dataset.js';
 import { type EvalJobOptions } from '../jobs/job.js';
 import { type EvalDataSpec } from '../eval/eval-data.js';
-import { positiveInt } from './parse.js';
+import { nonNegativeInt, positiveInt, positiveNumber, UsageError } from './parse.js';
 
 /** Parsed flags: the dataset spec (with --format still unchecked), encoder, clip, view and run settings. */
 export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
@@ -38,20 +38,12 @@ function spatialArg(v: string): number {
   return Number(v);
 }
 
-function nonNegativeInt(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got '${v}'`);
-    return n;
-  };
-}
-
 /** Adds the shared flags; `views` gives the command's default temporal x spatial test views. */
 export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }): Command {
   return cmd
     .option('--checkpoint <path>', 'encoder checkpoint: a .safetensors file or a run directory (its latest checkpoint)')
     .option('--arch <name>', 'architecture of a randomly initialised encoder (with --random-init)')
-    .option('--width <x>', 'width multiplier for --arch', Number)
+    .option('--width <x>', 'width multiplier for --arch', positiveNumber('--width'))
     .option('--random-init', 'random encoder weights (the random-encoder baseline)')
     .requiredOption('--data <root>', 'folder holding the videos')
     .requiredOption('--format <fmt>', `dataset layout: ${DATASET_FORMATS.join(', ')}`)
@@ -76,8 +68,7 @@ export function addEvalOptions(cmd: Command, views: { temporal: number; spatial:
 }
 
 export function evalJob(f: EvalFlags, views: { temporal: number; spatial: 1 | 3 }): EvalJobOptions {
-  if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new Error(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
-  if (f.width !== undefined && !(f.width > 0)) throw new Error(`--width must be a positive number, got '${f.width}'`);
+  if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
   return {
     out: f.out,
     encoder: { checkpoint: f.checkpoint, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },

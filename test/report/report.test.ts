@@ -194,7 +194,7 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   assert.match(bad.stderr, /cvrl: nothing to report:\n .*nope: no such directory/);
   assert.ok(!existsSync(out));
   const neg = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.ret, '--samples', '-1', '--out', out], { encoding: 'utf8' });
-  assert.equal(neg.status, 1);
+  assert.equal(neg.status, 2); // a usage error
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
   const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
   assert.equal(none.status, 1);
