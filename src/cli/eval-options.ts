@@ -9,6 +9,7 @@ import { nonNegativeInt, positiveInt, positiveNumber, UsageError } from './parse
 export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
   format: string;
   checkpoint?: string;
+  weights?: string;
   arch?: string;
   width?: number;
   randomInit?: boolean;
@@ -42,7 +43,8 @@ function spatialArg(v: string): number {
 export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }): Command {
   return cmd
     .option('--checkpoint <path>', 'encoder checkpoint: a .safetensors file or a run directory (its latest checkpoint)')
-    .option('--arch <name>', 'architecture of a randomly initialised encoder (with --random-init)')
+    .option('--weights <file>', 'a plain PyTorch state dict (.safetensors, e.g. torchvision r3d_18/mc3_18/r2plus1d_18; fc.* is dropped) of --arch')
+    .option('--arch <name>', 'architecture of --weights, or of a randomly initialised encoder (with --random-init)')
     .option('--width <x>', 'width multiplier for --arch', positiveNumber('--width'))
     .option('--random-init', 'random encoder weights (the random-encoder baseline)')
     .requiredOption('--data <root>', 'folder holding the videos')
@@ -71,7 +73,7 @@ export function evalJob(f: EvalFlags, views: { temporal: number; spatial: 1 | 3 
   if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
   return {
     out: f.out,
-    encoder: { checkpoint: f.checkpoint, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
+    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
     data: {
       data: f.data, format: f.format as DatasetFormat, annotations: f.annotations, split: f.split,
       testData: f.testData, testAnnotations: f.testAnnotations, trainSubset: f.trainSubset, testSubset: f.testSubset,
