@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { createModel, loadPlainWeights, embedVideo, resolveConfig, pretrain } from 'cvrl';
+ * import { loadPlainWeights, embedVideo, resolveConfig, pretrain } from 'cvrl';
  * const { encoder } = loadPlainWeights('r3d_18.safetensors', { arch: 'r3d_18' });   // torchvision weights
  * const { features } = await embedVideo('clip.mp4', encoder, { frames: 16, stride: 2, size: 112 });
  * await pretrain({ config: resolveConfig({ data: 'videos', format: 'folder', out: 'runs/a' }) });

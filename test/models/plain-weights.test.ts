@@ -10,6 +10,8 @@ import { loadSafetensors } from '../../src/nn/index.js';
 import { createModel, exportModel, saveEncoder } from '../../src/models/index.js';
 import { loadPlainWeights } from '../../src/models/plain-weights.js';
 import { openEncoder } from '../../src/jobs/encoder-source.js';
+import { embedVideo } from '../../src/eval/embed-video.js';
+import { makeVideo } from '../helpers/videos.js';
 import { runPython, tempDir } from '../helpers/python.js';
 
 const hasTorchvision = spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { encoding: 'utf8' }).status === 0;
@@ -43,7 +45,7 @@ for name in ['r3d_18', 'mc3_18', 'r2plus1d_18']:
 st_ref.save(feats, os.path.join(DIR, 'features.safetensors'))
 `;
 
-test('torchvision r3d_18 / mc3_18 / r2plus1d_18 state dicts: features match torchvision in eval mode', (t) => {
+test('torchvision r3d_18 / mc3_18 / r2plus1d_18 state dicts: features match torchvision in eval mode', async (t) => {
   if (!hasTorchvision) return t.skip('python3-torch / python3-torchvision not installed');
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true })); // about 400 MB of weights
@@ -80,6 +82,16 @@ test('torchvision r3d_18 / mc3_18 / r2plus1d_18 state dicts: features match torc
     assert.ok(diff < 1e-4, `exported r2plus1d_18: max abs difference ${diff}`);
   });
   assert.throws(() => exportModel({ weights: exported, format: 'onnx', out: join(dir, 'x.onnx'), withHead: true }), /withHead needs a cvrl checkpoint/);
+  // The command line passes --weights and --arch through: cvrl embed FILE with torchvision's weights.
+  const video = await makeVideo(dir, 'v.mp4', { frames: 20 });
+  const clip = { frames: 8, stride: 2, size: 32, temporalViews: 1, spatialViews: 1 as const };
+  const cli = spawnSync(process.execPath, ['bin/cvrl.js', 'embed', video, '--weights', join(dir, 'r3d_18.safetensors'), '--arch', 'r3d_18',
+    '--frames', '8', '--stride', '2', '--size', '32', '--temporal-views', '1', '--spatial-views', '1', '--threads', '1', '--quiet'], { encoding: 'utf8', env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
+  assert.equal(cli.status, 0, cli.stderr);
+  const row = JSON.parse(cli.stdout) as { features: number[] };
+  const want = await embedVideo(video, src.encoder, clip);
+  const cliDiff = row.features.reduce((m, x, i) => Math.max(m, Math.abs(x - want.features[i])), 0);
+  assert.ok(cliDiff < 1e-5, `cvrl embed --weights differs from the library by ${cliDiff}`);
 });
 
 test('plain weights: wrong architecture, cvrl checkpoints, missing arch and contradictory options are errors naming them', (t) => {
