@@ -1,10 +1,39 @@
 #!/usr/bin/env node
-// Builds the native addon with node-gyp against the system's Node headers (nothing is downloaded).
+// Builds the native addon with node-gyp against the system's Node headers (nothing is downloaded);
+// the package's install script, so `npm install cvrl` compiles it from source. Checks the system
+// first (scripts/native-prereqs.mjs) and stops with one message naming the missing Debian packages.
 // Re-configures only when binding.gyp or the libtorch selection (LIBTORCH) changed; compiles incrementally.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+// CVRL_PREBUILT_ADDON=/path/cvrl_native.node copies an addon already built on this machine instead
+// (the package test uses it to install without a compile of several minutes); JOBS=N limits parallel compiles.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { missingPrerequisites, prerequisitesMessage, nodeHeadersDir } from './native-prereqs.mjs';
+import { torchConfig } from './torch-config.mjs';
+
+process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
+const ADDON = join('build', 'Release', 'cvrl_native.node');
+
+const prebuilt = process.env.CVRL_PREBUILT_ADDON;
+if (prebuilt) {
+  if (!existsSync(prebuilt)) {
+    console.error(`cvrl: CVRL_PREBUILT_ADDON=${prebuilt}: no such file`);
+    process.exit(1);
+  }
+  mkdirSync(dirname(ADDON), { recursive: true });
+  copyFileSync(prebuilt, ADDON);
+  console.log(`cvrl: using the prebuilt addon ${prebuilt} (CVRL_PREBUILT_ADDON), not compiling`);
+  process.exit(0);
+}
+
+const missing = missingPrerequisites();
+if (missing.length) {
+  console.error(prerequisitesMessage(missing));
+  process.exit(1);
+}
 
 const require = createRequire(import.meta.url);
 // node-gyp from our dependencies, else the one npm bundles.
@@ -13,18 +42,23 @@ const gyp = (() => {
     return require.resolve('node-gyp/bin/node-gyp.js');
   } catch {
     if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp;
-    throw new Error('node-gyp not found: run `npm ci` first');
+    console.error('cvrl: node-gyp not found: run `npm ci` (in a checkout) or reinstall cvrl');
+    process.exit(1);
   }
 })();
-const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
+const nodedir = nodeHeadersDir();
 const common = nodedir ? [`--nodedir=${nodedir}`] : [];
 
 function run(args) {
   const r = spawnSync(process.execPath, [gyp, ...args, ...common], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.status !== 0) {
+    console.error(`cvrl: node-gyp ${args[0]} failed (status ${r.status}); the compiler's messages are above`);
+    process.exit(r.status ?? 1);
+  }
 }
 
-const torch = execFileSync(process.execPath, ['scripts/torch-config.mjs', 'json'], { encoding: 'utf8' });
+// The same text `node scripts/torch-config.mjs json` prints, so that existing build stamps stay valid.
+const torch = `${JSON.stringify(torchConfig(), null, 2)}\n`;
 const stamp = 'build/torch-config.json';
 const stale = !existsSync('build/Makefile')
   || statSync('binding.gyp').mtimeMs > statSync('build/Makefile').mtimeMs
@@ -34,4 +68,8 @@ if (stale) {
   run(['configure']);
   writeFileSync(stamp, torch);
 }
-run(['build', '-j', String(Math.max(1, cpus().length))]);
+run(['build', '-j', process.env.JOBS ?? String(Math.max(1, cpus().length))]);
+if (!existsSync(ADDON)) {
+  console.error(`cvrl: node-gyp finished but ${ADDON} is missing`);
+  process.exit(1);
+}

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|json`.
 // LIBTORCH=/path selects an official libtorch (or a Python torch install's package dir); default: Debian's libtorch-dev.
+// Importable too: build-native.mjs checks `resolveTorch()` before it starts node-gyp.
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-function resolveTorch() {
+export function resolveTorch() {
   const root = process.env.LIBTORCH;
   if (root) {
     const include = join(root, 'include');
@@ -50,30 +52,38 @@ function glooAvailable(t) {
   }
 }
 
-const t = resolveTorch();
-const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
-const cuda = existsSync(join(t.libdir, 'libtorch_cuda.so'));
-if (cuda) libs.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
-const version = (() => {
-  for (const dir of t.include) {
-    const f = join(dir, 'torch', 'version.h');
-    if (existsSync(f)) return /TORCH_VERSION\s+"?\\?\s*"([^"]+)"/.exec(readFileSync(f, 'utf8'))?.[1] ?? 'unknown';
-  }
-  return 'unknown';
-})();
-const gloo = glooAvailable(t);
-const out = {
-  include: t.include,
-  libdir: t.libdir,
-  libs,
-  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
-    ...(gloo ? ['USE_C10D_GLOO'] : [])],
-  version,
-};
-const what = process.argv[2] ?? 'json';
-if (what === 'json') console.log(JSON.stringify(out, null, 2));
-else if (what === 'include') console.log(out.include.join(' '));
-else if (what === 'libdir') console.log(out.libdir);
-else if (what === 'libs') console.log(out.libs.join(' '));
-else if (what === 'defines') console.log(out.defines.join(' '));
-else throw new Error(`unknown query ${what}`);
+/** Include and library directories, libraries, defines and version of the selected libtorch. */
+export function torchConfig() {
+  const t = resolveTorch();
+  const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
+  const cuda = existsSync(join(t.libdir, 'libtorch_cuda.so'));
+  if (cuda) libs.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
+  const version = (() => {
+    for (const dir of t.include) {
+      const f = join(dir, 'torch', 'version.h');
+      if (existsSync(f)) return /TORCH_VERSION\s+"?\\?\s*"([^"]+)"/.exec(readFileSync(f, 'utf8'))?.[1] ?? 'unknown';
+    }
+    return 'unknown';
+  })();
+  const gloo = glooAvailable(t);
+  const out = {
+    include: t.include,
+    libdir: t.libdir,
+    libs,
+    defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
+      ...(gloo ? ['USE_C10D_GLOO'] : [])],
+    version,
+  };
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const out = torchConfig();
+  const what = process.argv[2] ?? 'json';
+  if (what === 'json') console.log(JSON.stringify(out, null, 2));
+  else if (what === 'include') console.log(out.include.join(' '));
+  else if (what === 'libdir') console.log(out.libdir);
+  else if (what === 'libs') console.log(out.libs.join(' '));
+  else if (what === 'defines') console.log(out.defines.join(' '));
+  else throw new Error(`unknown query ${what}`);
+}

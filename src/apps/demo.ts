@@ -5,8 +5,8 @@
  * (see configs/cpu-small.yaml for the recipe and why).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { synthesizeDataset } from '../video/synth.js';
 import { resolveConfig, type PretrainConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
@@ -44,14 +44,11 @@ export interface DemoResult {
   seconds: number;
 }
 
-/** configs/cpu-small.yaml of this package (found from src/ under tsx and from dist/src/ when built). */
+/** configs/cpu-small.yaml of this package (a checkout, or node_modules/cvrl when installed). */
 export function demoConfigFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const f = join(dir, 'configs', 'cpu-small.yaml');
-    if (existsSync(f)) return f;
-  }
-  throw new Error('configs/cpu-small.yaml not found next to the cvrl package');
+  const f = join(packageRoot(), 'configs', 'cpu-small.yaml');
+  if (!existsSync(f)) throw new Error(`${f} not found: the cvrl package is incomplete, reinstall it`);
+  return f;
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');

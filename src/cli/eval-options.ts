@@ -3,12 +3,13 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { DATASET_FORMATS, type DatasetFormat } from '../video/dataset.js';
 import { type EvalJobOptions } from '../jobs/job.js';
 import { type EvalDataSpec } from '../eval/eval-data.js';
-import { positiveInt } from './parse.js';
+import { nonNegativeInt, positiveInt, positiveNumber, UsageError } from './parse.js';
 
 /** Parsed flags: the dataset spec (with --format still unchecked), encoder, clip, view and run settings. */
 export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
   format: string;
   checkpoint?: string;
+  weights?: string;
   arch?: string;
   width?: number;
   randomInit?: boolean;
@@ -38,24 +39,21 @@ function spatialArg(v: string): number {
   return Number(v);
 }
 
-function nonNegativeInt(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got '${v}'`);
-    return n;
-  };
-}
-
-/** Adds the shared flags; `views` gives the command's default temporal x spatial test views. */
-export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }): Command {
-  return cmd
+/**
+ * Adds the shared flags; `views` gives the command's default temporal x spatial test views. With
+ * `dataOptional` (embed, which also takes video files) --data, --format and --out are not required.
+ */
+export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }, o: { dataOptional?: boolean } = {}): Command {
+  const need = (c: Command, flags: string, description: string) => (o.dataOptional ? c.option(flags, description) : c.requiredOption(flags, description));
+  cmd
     .option('--checkpoint <path>', 'encoder checkpoint: a .safetensors file or a run directory (its latest checkpoint)')
-    .option('--arch <name>', 'architecture of a randomly initialised encoder (with --random-init)')
-    .option('--width <x>', 'width multiplier for --arch', Number)
-    .option('--random-init', 'random encoder weights (the random-encoder baseline)')
-    .requiredOption('--data <root>', 'folder holding the videos')
-    .requiredOption('--format <fmt>', `dataset layout: ${DATASET_FORMATS.join(', ')}`)
-    .option('--annotations <path>', 'annotation file or folder (list CSV, UCF/HMDB split folder, Kinetics CSV)')
+    .option('--weights <file>', 'a plain PyTorch state dict (.safetensors, e.g. torchvision r3d_18/mc3_18/r2plus1d_18; fc.* is dropped) of --arch')
+    .option('--arch <name>', 'architecture of --weights, or of a randomly initialised encoder (with --random-init)')
+    .option('--width <x>', 'width multiplier for --arch', positiveNumber('--width'))
+    .option('--random-init', 'random encoder weights (the random-encoder baseline)');
+  need(cmd, '--data <root>', 'folder holding the videos');
+  need(cmd, '--format <fmt>', `dataset layout: ${DATASET_FORMATS.join(', ')}`);
+  cmd.option('--annotations <path>', 'annotation file or folder (list CSV, UCF/HMDB split folder, Kinetics CSV)')
     .option('--split <n>', 'official split 1-3, or all (UCF-101/HMDB-51: per-split and mean scores)', splitArg)
     .option('--test-data <root>', 'test videos, when not inside --data (folder, list formats)')
     .option('--test-annotations <path>', 'test annotations, when separate (list format, Kinetics val CSV)')
@@ -70,17 +68,16 @@ export function addEvalOptions(cmd: Command, views: { temporal: number; spatial:
     .option('--batch <n>', 'videos per batch', positiveInt('--batch'))
     .option('--parallelism <n>', 'videos decoded at once', positiveInt('--parallelism'))
     .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
-    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
-    .requiredOption('--out <dir>', 'output directory (metrics.json, summary.md, ...)')
-    .option('--quiet', 'no progress output');
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0);
+  need(cmd, '--out <dir>', 'output directory (metrics.json, summary.md, ...)');
+  return cmd.option('--quiet', 'no progress output');
 }
 
 export function evalJob(f: EvalFlags, views: { temporal: number; spatial: 1 | 3 }): EvalJobOptions {
-  if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new Error(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
-  if (f.width !== undefined && !(f.width > 0)) throw new Error(`--width must be a positive number, got '${f.width}'`);
+  if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
   return {
     out: f.out,
-    encoder: { checkpoint: f.checkpoint, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
+    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
     data: {
       data: f.data, format: f.format as DatasetFormat, annotations: f.annotations, split: f.split,
       testData: f.testData, testAnnotations: f.testAnnotations, trainSubset: f.trainSubset, testSubset: f.testSubset,

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { runFinetune } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
-import { positiveInt, positiveNumber } from './parse.js';
+import { nonNegative, numberIn, positiveInt, positiveNumber } from './parse.js';
 
 const VIEWS = TEST_VIEWS;
 
@@ -21,16 +21,14 @@ export function registerFinetune(program: Command): void {
     .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', fractionArg, 1)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 30)
     .option('--lr <x>', 'SGD learning rate (warm-up then cosine, momentum 0.9)', positiveNumber('--lr'), 0.01)
-    .option('--backbone-lr-mult <x>', 'encoder learning rate as a multiple of the head\'s', Number, 1)
-    .option('--warmup-epochs <n>', 'linear warm-up epochs', Number, 1)
-    .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)
-    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', Number, 0.5)
-    .option('--weight-decay <x>', 'weight decay on kernels', Number, 1e-4)
-    .option('--dropout <p>', 'dropout before the linear head', Number, 0.5)
+    .option('--backbone-lr-mult <x>', 'encoder learning rate as a multiple of the head\'s', nonNegative('--backbone-lr-mult'), 1)
+    .option('--warmup-epochs <n>', 'linear warm-up epochs', nonNegative('--warmup-epochs'), 1)
+    .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', numberIn('--crop-area-min', 0, 1, { openMin: true }), 0.3)
+    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', numberIn('--flip-prob', 0, 1), 0.5)
+    .option('--weight-decay <x>', 'weight decay on kernels', nonNegative('--weight-decay'), 1e-4)
+    .option('--dropout <p>', 'dropout before the linear head', numberIn('--dropout', 0, 1, { openMax: true }), 0.5)
     .option('--bf16', 'bfloat16 autocast on CPU')
     .action(async (f: EvalFlags & { scratch?: boolean; labelFraction: number; epochs: number; lr: number; warmupEpochs: number; backboneLrMult: number; weightDecay: number; cropAreaMin: number; flipProb: number; dropout: number; bf16?: boolean }) => {
-      if (!(f.dropout >= 0 && f.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got '${f.dropout}'`);
-      if (!(f.backboneLrMult >= 0)) throw new Error(`--backbone-lr-mult must be a non-negative number, got '${f.backboneLrMult}'`);
       const job = evalJob({ ...f, randomInit: f.randomInit || f.scratch }, VIEWS);
       const m = await runFinetune({
         ...job, labelFraction: f.labelFraction,

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { info, setNumThreads } from '../torch/runtime.js';
 import { positiveInt } from './parse.js';
+import { packageVersion } from '../util/package-root.js';
 
 export interface InfoReport {
   cvrlVersion: string;
@@ -16,7 +17,7 @@ export interface InfoReport {
 export function infoReport(): InfoReport {
   const i = info();
   return {
-    cvrlVersion: '0.1.0',
+    cvrlVersion: packageVersion(),
     node: process.version,
     libtorchVersion: i.libtorchVersion,
     threads: i.threads,

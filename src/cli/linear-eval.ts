@@ -3,7 +3,7 @@ import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
 import { runLinearEval } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
-import { positiveInt, positiveNumber } from './parse.js';
+import { nonNegative, numberIn, positiveInt, positiveNumber } from './parse.js';
 
 const VIEWS = TEST_VIEWS;
 
@@ -12,9 +12,9 @@ export function registerLinearEval(program: Command): void {
   addEvalOptions(cmd, VIEWS)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 100)
     .option('--lr <x>', 'SGD learning rate (cosine decay, momentum 0.9)', positiveNumber('--lr'), 0.1)
-    .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', Number, 0.3)
-    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', Number, 0.5)
-    .option('--weight-decay <x>', 'weight decay', Number, 0)
+    .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', numberIn('--crop-area-min', 0, 1, { openMin: true }), 0.3)
+    .option('--flip-prob <p>', 'horizontal flip probability of training clips (0 when classes depend on left vs right)', numberIn('--flip-prob', 0, 1), 0.5)
+    .option('--weight-decay <x>', 'weight decay', nonNegative('--weight-decay'), 0)
     .option('--no-augment', 'no crop + flip: compute training features once and reuse them every epoch (much faster)')
     .option('--train-views <n>', 'with --no-augment: evenly spaced clips per training video (x the spatial views), each a sample', positiveInt('--train-views'), 1)
     .action(async (f: EvalFlags & { epochs: number; lr: number; weightDecay: number; cropAreaMin: number; flipProb: number; augment: boolean; trainViews: number }) => {

@@ -1,5 +1,5 @@
 /** The `cvrl` command line: one file per command, each a thin face over a library function. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
 import { registerModel } from './model.js';
@@ -15,11 +15,15 @@ import { registerReport } from './report.js';
 import { registerStudy } from './study.js';
 import { registerDetect } from './detect.js';
 import { cliMessage } from './flags.js';
+import { UsageError } from './parse.js';
+import { packageVersion } from '../util/package-root.js';
 
 export function buildProgram(): Command {
   const program = new Command('cvrl')
     .description('Self-supervised video representation learning (CVRL) on libtorch, from TypeScript')
-    .version('0.1.0')
+    .version(packageVersion())
+    // Subcommands inherit both: parse errors throw instead of exiting, so that run() sets the status.
+    .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
   registerModel(program);
@@ -47,7 +51,12 @@ export async function run(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
+    // Exit statuses: 0 for --help/--version, 2 for a bad command line (as getopt tools do), 1 for a failed run.
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2; // commander has printed the message
+      return;
+    }
     console.error(`cvrl: ${cliMessage(e)}`);
-    process.exitCode = 1;
+    process.exitCode = e instanceof UsageError ? 2 : 1;
   }
 }

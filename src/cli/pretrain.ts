@@ -7,6 +7,7 @@ import { knnMonitor } from '../eval/knn-monitor.js';
 import { type DatasetFormat } from '../video/dataset.js';
 import { launchLocal, threadsPerWorker, watchLauncher } from '../train/launch.js';
 import { kebab } from './flags.js';
+import { UsageError } from './parse.js';
 
 const NUMBER_LISTS = new Set(['blurProb', 'solarizeProb']);
 
@@ -20,14 +21,18 @@ function baseSchema(s: z.ZodTypeAny): z.ZodTypeAny {
 /** Flags for every config key: --key value (camelCase keys become --kebab-case), parsed by the key's type. */
 function parseValue(key: string, raw: string): unknown {
   const type = baseSchema(PretrainConfigSchema.shape[key as keyof typeof PretrainConfigSchema.shape]);
-  if (NUMBER_LISTS.has(key)) return raw.split(',').map(Number);
+  if (NUMBER_LISTS.has(key)) {
+    const list = raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--${kebab(key)} must be numbers separated by commas, got '${raw}'`);
+    return list;
+  }
   if (type instanceof z.ZodNumber) {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--${kebab(key)} must be a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${kebab(key)} must be a number, got '${raw}'`);
     return n;
   }
   if (type instanceof z.ZodBoolean) {
-    if (!['true', 'false', '1', '0'].includes(raw)) throw new Error(`--${kebab(key)} must be true or false, got '${raw}'`);
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new UsageError(`--${kebab(key)} must be true or false, got '${raw}'`);
     return raw === 'true' || raw === '1';
   }
   return raw;
@@ -62,8 +67,8 @@ export function registerPretrain(program: Command): void {
     const config = resolveConfig(overrides, typeof opts.config === 'string' ? opts.config : undefined);
     if (opts.nproc !== undefined) {
       const nproc = Number(opts.nproc);
-      if (!Number.isInteger(nproc) || nproc < 1) throw new Error(`--nproc must be a positive integer, got '${opts.nproc}'`);
-      if (process.env.WORLD_SIZE !== undefined) throw new Error(`--nproc starts its own workers; it cannot run under a launcher that already set WORLD_SIZE (${process.env.WORLD_SIZE})`);
+      if (!Number.isInteger(nproc) || nproc < 1) throw new UsageError(`--nproc must be a positive integer, got '${opts.nproc}'`);
+      if (process.env.WORLD_SIZE !== undefined) throw new UsageError(`--nproc starts its own workers; it cannot run under a launcher that already set WORLD_SIZE (${process.env.WORLD_SIZE})`);
       // Workers run this same command without --nproc, each with its share of the threads.
       const args = [process.argv[1], ...withoutNproc(process.argv.slice(2)), '--threads', String(threadsPerWorker(config.threads, nproc))];
       const r = await launchLocal({ nproc, args });

@@ -1,6 +1,7 @@
 /** `cvrl report RUNDIR... [--out report.html] [--title T] [--samples N] [--embeddings FILE]...`. */
 import type { Command } from 'commander';
 import { writeReport } from '../report/index.js';
+import { UsageError } from './parse.js';
 
 export function registerReport(program: Command): void {
   program
@@ -13,7 +14,7 @@ export function registerReport(program: Command): void {
     .option('--embeddings <file>', 'an extra embeddings .safetensors file (its .jsonl index beside it); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .action(async (runDirs: string[], o: { out: string; title: string; samples: string; embeddings: string[] }) => {
       const samples = Number(o.samples);
-      if (!/^\d+$/.test(o.samples.trim()) || !Number.isSafeInteger(samples)) throw new Error(`--samples must be a non-negative integer, got '${o.samples}'`);
+      if (!/^\d+$/.test(o.samples.trim()) || !Number.isSafeInteger(samples)) throw new UsageError(`--samples must be a non-negative integer, got '${o.samples}'`);
       const r = await writeReport(o.out, {
         runDirs, title: o.title, samples, embeddings: o.embeddings,
         onWarning: (w) => console.error(`cvrl report: warning: ${w}`),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { runStudy, studyTable, STUDY_DATASETS, type StudyDataset } from '../apps/study.js';
-import { positiveInt } from './parse.js';
+import { nonNegativeInt, positiveInt, UsageError } from './parse.js';
 
 function keyValue(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
   const eq = v.indexOf('=');
@@ -25,13 +25,13 @@ export function registerStudy(program: Command): void {
     .requiredOption('--out <dir>', 'study folder: seed-N/ runs, study.json, study.md')
     .option('--dataset <name>', `synthetic benchmark: ${Object.keys(STUDY_DATASETS).join('|')}`, 'hard')
     .option('--seeds <n>', 'number of seeds (0..n-1); each renders its own dataset', positiveInt('--seeds'), 3)
-    .option('--first-seed <n>', 'first seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--first-seed <n>', 'first seed', nonNegativeInt('--first-seed'), 0)
     .option('--set <key=value>', 'override a config key (repeatable), e.g. --set input=diff --set flipProb=0', keyValue)
     .option('--data-cache <dir>', 'where the per-seed datasets are rendered and reused (default <out>/data)')
     .option('--eval-epochs <l,f,s>', 'epochs of the linear probe, 10% fine-tuning and supervised training (default 100,30,40)', epochTriple)
     .option('--quiet', 'no progress bars')
     .action(async (o: { config: string; out: string; dataset: string; seeds: number; firstSeed: number; set?: Record<string, unknown>; dataCache?: string; evalEpochs?: { linear: number; finetune: number; supervised: number }; quiet?: boolean }) => {
-      if (!(o.dataset in STUDY_DATASETS)) throw new Error(`--dataset must be one of ${Object.keys(STUDY_DATASETS).join(', ')}, got '${o.dataset}'`);
+      if (!(o.dataset in STUDY_DATASETS)) throw new UsageError(`--dataset must be one of ${Object.keys(STUDY_DATASETS).join(', ')}, got '${o.dataset}'`);
       const r = await runStudy({
         out: o.out, config: o.config, overrides: o.set, dataset: o.dataset as StudyDataset, dataCache: o.dataCache, evalEpochs: o.evalEpochs, quiet: o.quiet,
         seeds: Array.from({ length: o.seeds }, (_, i) => o.firstSeed + i),

@@ -4,7 +4,7 @@ import { synthesizeDataset, MOTION_CLASSES } from '../video/synth.js';
 import { DIRECTIONAL_CLASSES } from '../video/synth-scene.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../video/dataset.js';
 import { type VideoCodec } from '../video/io.js';
-import { positiveInt, nonNegative } from './parse.js';
+import { positiveInt, nonNegative, nonNegativeInt, UsageError } from './parse.js';
 
 export function registerSynth(program: Command): void {
   program
@@ -24,11 +24,11 @@ export function registerSynth(program: Command): void {
     .option('--noise <sigma>', 'hard: pixel noise standard deviation (0-255)', nonNegative('--noise'), 6)
     .option('--fps <n>', 'frame rate', positiveInt('--fps'), 25)
     .option('--codec <c>', 'h264|mpeg4|mjpeg|vp9 (default: mpeg4 .avi for ucf101/hmdb51, h264 .mp4 otherwise)')
-    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .action(async (o: { out: string; format: string; scene: string; classes?: number; videosPerClass?: number; frames?: number; size: number; fps: number; codec?: string; seed: number }) => {
-      if (o.scene !== 'simple' && o.scene !== 'hard') throw new Error(`--scene must be simple or hard, got '${o.scene}'`);
-      if (!DATASET_FORMATS.includes(o.format as DatasetFormat)) throw new Error(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${o.format}'`);
-      if (o.codec && !['h264', 'mpeg4', 'mjpeg', 'vp9'].includes(o.codec)) throw new Error(`--codec must be h264, mpeg4, mjpeg or vp9, got '${o.codec}'`);
+      if (o.scene !== 'simple' && o.scene !== 'hard') throw new UsageError(`--scene must be simple or hard, got '${o.scene}'`);
+      if (!DATASET_FORMATS.includes(o.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${o.format}'`);
+      if (o.codec && !['h264', 'mpeg4', 'mjpeg', 'vp9'].includes(o.codec)) throw new UsageError(`--codec must be h264, mpeg4, mjpeg or vp9, got '${o.codec}'`);
       const tty = process.stderr.isTTY;
       const r = await synthesizeDataset({
         ...o, scene: o.scene as 'simple' | 'hard', format: o.format as DatasetFormat, codec: o.codec as VideoCodec | undefined,

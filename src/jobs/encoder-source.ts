@@ -1,16 +1,20 @@
 /**
- * The encoder an evaluation runs on: a checkpoint (file or run directory, loaded strictly), or a
- * randomly initialised encoder of a named architecture (the random-encoder and from-scratch
- * baselines). Clip settings recorded by pre-training become the evaluation defaults.
+ * The encoder an evaluation runs on: a checkpoint (file or run directory, loaded strictly), a plain
+ * PyTorch state dict of a named architecture (torchvision's video ResNets), or a randomly
+ * initialised encoder of a named architecture (the random-encoder and from-scratch baselines).
+ * Clip settings recorded by pre-training become the evaluation defaults.
  */
 import { createModel, listModels } from '../models/registry.js';
 import { loadEncoder, readCheckpointMeta, type ModelSpec } from '../models/checkpoint.js';
 import { ResNet3d } from '../models/resnet3d.js';
+import { loadPlainWeights } from '../models/plain-weights.js';
 import { manualSeed } from '../torch/runtime.js';
 import { namingOptions } from '../util/option-error.js';
 
 export interface EncoderSourceOptions {
   checkpoint?: string;
+  /** A plain PyTorch-keyed safetensors state dict (e.g. torchvision's r3d_18), with `arch`. */
+  weights?: string;
   arch?: string;
   width?: number;
   /** Random weights: with `arch`, or with `checkpoint` to take only its architecture (the scratch baseline). */
@@ -29,13 +33,14 @@ export interface EncoderSource {
   encoder: ResNet3d;
   spec: ModelSpec;
   checkpoint: string | null;
+  weights?: string;
   randomInit: boolean;
   clip: ClipDefaults;
 }
 
 /** What a metrics.json records about the encoder. */
-export function describeEncoder(s: EncoderSource): { checkpoint: string | null; arch: string; randomInit: boolean } {
-  return { checkpoint: s.checkpoint, arch: s.spec.arch, randomInit: s.randomInit };
+export function describeEncoder(s: EncoderSource): { checkpoint: string | null; weights?: string; arch: string; randomInit: boolean } {
+  return { checkpoint: s.checkpoint, ...(s.weights ? { weights: s.weights } : {}), arch: s.spec.arch, randomInit: s.randomInit };
 }
 
 function clipDefaults(meta: Record<string, unknown>): ClipDefaults {
@@ -45,6 +50,12 @@ function clipDefaults(meta: Record<string, unknown>): ClipDefaults {
 }
 
 export function openEncoder(o: EncoderSourceOptions): EncoderSource {
+  if (o.weights) {
+    if (o.checkpoint) throw namingOptions(new Error('pass either checkpoint (a cvrl checkpoint) or weights (a plain state dict), not both'), 'checkpoint', 'weights');
+    if (o.randomInit) throw namingOptions(new Error('weights and randomInit contradict each other: drop one'), 'weights', 'randomInit');
+    const { encoder, spec } = loadPlainWeights(o.weights, { arch: o.arch, width: o.width });
+    return { encoder, spec, checkpoint: null, weights: o.weights, randomInit: false, clip: {} };
+  }
   if (o.checkpoint && o.arch) throw namingOptions(new Error('pass either checkpoint or arch, not both (a trained encoder records its architecture)'), 'checkpoint', 'arch');
   if (o.checkpoint) {
     if (o.randomInit) {
@@ -57,8 +68,8 @@ export function openEncoder(o: EncoderSourceOptions): EncoderSource {
     checkpoint.tensors.forEach((t) => t.dispose());
     return { encoder, spec, checkpoint: checkpoint.file, randomInit: false, clip };
   }
-  if (!o.arch) throw namingOptions(new Error('pass checkpoint (a file or run directory), or arch with randomInit for the random-encoder baseline'), 'checkpoint', 'arch', 'randomInit');
-  if (!o.randomInit) throw namingOptions(new Error(`arch ${o.arch} needs randomInit (trained weights come from checkpoint)`), 'arch', 'randomInit', 'checkpoint');
+  if (!o.arch) throw namingOptions(new Error('pass checkpoint (a file or run directory), weights (a state dict file) with arch, or arch with randomInit for the random-encoder baseline'), 'checkpoint', 'weights', 'arch', 'randomInit');
+  if (!o.randomInit) throw namingOptions(new Error(`arch ${o.arch} needs randomInit (a random encoder) or weights (a state dict file); a trained cvrl encoder comes from checkpoint`), 'arch', 'randomInit', 'weights', 'checkpoint');
   const known = listModels().map((m) => m.name);
   if (!known.includes(o.arch)) throw namingOptions(new Error(`arch: unknown model '${o.arch}'; known: ${known.join(', ')}`), 'arch');
   const spec: ModelSpec = { arch: o.arch, overrides: o.width !== undefined ? { width: o.width } : {} };

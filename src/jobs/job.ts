@@ -21,13 +21,13 @@ export interface EvalJobOptions {
   log?: (line: string) => void;
 }
 
-export function resolveClip(o: EvalJobOptions, src: EncoderSource): ClipOptions {
+export function resolveClip(o: Pick<EvalJobOptions, 'clip'>, src: EncoderSource): ClipOptions {
   const pick = <K extends keyof ClipOptions>(k: K, d: ClipOptions[K]): ClipOptions[K] => o.clip?.[k] ?? src.clip[k] ?? d;
   return { frames: pick('frames', 16), stride: pick('stride', 2), size: pick('size', 112), decodeShortSide: pick('decodeShortSide', undefined) };
 }
 
 /** libtorch defaults to one intra-op thread here: use every core unless told otherwise. */
-export function startJob(o: EvalJobOptions): void {
+export function startJob(o: Pick<EvalJobOptions, 'threads'>): void {
   setNumThreads(o.threads ?? availableParallelism());
 }
 

@@ -28,14 +28,19 @@ export interface EmbedResult {
   badVideos: number;
 }
 
+/** Where embeddings go: OUT.safetensors with OUT.jsonl beside it, or OUT/embeddings.{safetensors,jsonl} (+ metrics.json); creates the folder. */
+export function embeddingPaths(out: string): { asFile: boolean; file: string; index: string } {
+  const asFile = out.endsWith('.safetensors');
+  const file = asFile ? out : join(out, 'embeddings.safetensors');
+  mkdirSync(dirname(file), { recursive: true });
+  return { asFile, file, index: file.replace(/\.safetensors$/, '.jsonl') };
+}
+
 /** OUT is a .safetensors file (index beside it, .jsonl) or a directory (embeddings.safetensors, embeddings.jsonl, metrics.json). */
 export async function runEmbed(o: EmbedJob): Promise<EmbedResult> {
   startJob(o);
   const log = o.log ?? (() => undefined);
-  const asFile = o.out.endsWith('.safetensors');
-  const file = asFile ? o.out : join(o.out, 'embeddings.safetensors');
-  const index = file.replace(/\.safetensors$/, '.jsonl');
-  mkdirSync(dirname(file), { recursive: true });
+  const { asFile, file, index } = embeddingPaths(o.out);
   const split = o.data.split === 'all' ? undefined : o.data.split;
   if (o.data.split === 'all') throw namingOptions(new Error("embedding takes one split (1, 2 or 3), not 'all'"), 'split');
   const dataset: VideoDataset = openDataset({ data: o.data.data, format: o.data.format, annotations: o.data.annotations, split, subset: o.subset });

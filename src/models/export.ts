@@ -1,8 +1,10 @@
-/** `exportModel`: a checkpoint's encoder (and classifier, if any) to safetensors or ONNX. */
+/** `exportModel`: a checkpoint's encoder (and classifier, if any), or a plain state dict's encoder, to safetensors or ONNX. */
 import { saveSafetensors } from '../nn/safetensors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { loadEncoder, sectionOf } from './checkpoint.js';
+import { loadEncoder, sectionOf, type ModelSpec } from './checkpoint.js';
 import { exportOnnx } from './onnx-export.js';
+import { loadPlainWeights } from './plain-weights.js';
+import { type ResNet3d } from './resnet3d.js';
 import { Linear } from '../nn/linear.js';
 import { type Tensor } from '../torch/tensor.js';
 import { zeros } from '../torch/creation.js';
@@ -13,7 +15,11 @@ import { namingOptions } from '../util/option-error.js';
 const BN_EPS = 1e-5;
 
 export interface ExportOptions {
-  checkpoint: string;
+  /** A cvrl checkpoint file or run directory. */
+  checkpoint?: string;
+  /** Or a plain state dict (torchvision's r3d_18, mc3_18, r2plus1d_18) of `arch`. */
+  weights?: string;
+  arch?: string;
   format: 'safetensors' | 'onnx';
   out: string;
   /** Include the checkpoint's classifier (section "classifier": fc.weight / fc.bias, and bn.* of the probe and fine-tuning heads). */
@@ -42,11 +48,22 @@ function loadClassifier(head: Map<string, Tensor>, file: string): { classifier: 
   return { classifier, normalizeFeatures: Boolean(mean && variance) };
 }
 
+function openSource(o: ExportOptions): { encoder: ResNet3d; spec: ModelSpec; head: { tensors: Map<string, Tensor>; file: string } } {
+  if (Boolean(o.checkpoint) === Boolean(o.weights)) throw namingOptions(new Error('pass one of checkpoint (a cvrl checkpoint) or weights (a plain state dict, with arch)'), 'checkpoint', 'weights', 'arch');
+  if (o.weights) {
+    if (o.withHead) throw namingOptions(new Error('withHead needs a cvrl checkpoint with a classifier; a plain state dict\'s fc.* is not loaded'), 'withHead');
+    const { encoder, spec } = loadPlainWeights(o.weights, { arch: o.arch });
+    return { encoder, spec, head: { tensors: new Map(), file: o.weights } };
+  }
+  const { encoder, spec, checkpoint } = loadEncoder(o.checkpoint!);
+  return { encoder, spec, head: { tensors: sectionOf(checkpoint.tensors, 'classifier'), file: checkpoint.file } };
+}
+
 export function exportModel(o: ExportOptions): { out: string; format: string; featureDim: number; classes: number } {
   if (o.format !== 'safetensors' && o.format !== 'onnx') throw namingOptions(new Error(`format must be safetensors or onnx, got '${o.format}'`), 'format');
-  const { encoder, spec, checkpoint } = loadEncoder(o.checkpoint);
+  const { encoder, spec, head } = openSource(o);
   encoder.eval();
-  const { classifier, normalizeFeatures } = o.withHead ? loadClassifier(sectionOf(checkpoint.tensors, 'classifier'), checkpoint.file) : { classifier: null, normalizeFeatures: false };
+  const { classifier, normalizeFeatures } = o.withHead ? loadClassifier(head.tensors, head.file) : { classifier: null, normalizeFeatures: false };
   if (o.format === 'onnx') {
     writeFileAtomic(o.out, exportOnnx(encoder, { classifier, normalizeFeatures }));
   } else {

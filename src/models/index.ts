@@ -9,4 +9,5 @@ export {
   type Checkpoint, type CheckpointMeta, type ModelSpec,
 } from './checkpoint.js';
 export { modelSummary, type ModelSummary, type SummaryOptions } from './summary.js';
+export { loadPlainWeights, type PlainWeightsOptions, type PlainWeights } from './plain-weights.js';
 export { exportModel, type ExportOptions } from './export.js';

@@ -18,6 +18,7 @@ import { Linear, ReLU } from '../nn/linear.js';
 import { MaxPool3d } from '../nn/pool.js';
 import { ResNet3d } from './resnet3d.js';
 import { BasicBlock, Bottleneck, asTriple } from './blocks.js';
+import { packageVersion } from '../util/package-root.js';
 
 // onnx-proto is CommonJS: take the namespace from its default export.
 const { onnx } = onnxProto;
@@ -138,7 +139,7 @@ export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Arr
     irVersion: 8,
     opsetImport: [{ domain: '', version: OPSET }],
     producerName: 'cvrl',
-    producerVersion: o.producerVersion ?? '0.1.0',
+    producerVersion: o.producerVersion ?? packageVersion(),
     graph: {
       name: 'cvrl_encoder',
       node: g.nodes,

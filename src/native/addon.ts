@@ -1,11 +1,11 @@
 /**
  * Loads the compiled libtorch addon and describes its functions. This is the only module that
- * touches `build/Release/cvrl_native.node`; everything above it goes through src/torch/.
+ * touches `build/Release/cvrl_native.node` (under the package root, wherever it is installed); everything above it goes through src/torch/.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 
 /** Opaque handle to one native tensor reference. */
 export interface Handle {
@@ -257,14 +257,13 @@ export interface NativeAddon {
   destroyProcessGroup(g: GroupHandle): void;
 }
 
+/** The addon the package's install script built (or copied, see scripts/build-native.mjs). */
 function findAddon(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'build', 'Release', 'cvrl_native.node');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cvrl native addon not found (build/Release/cvrl_native.node): run `npm run build:native` (needs libtorch-dev)');
+  const file = join(packageRoot(), 'build', 'Release', 'cvrl_native.node');
+  if (existsSync(file)) return file;
+  throw new Error(`cvrl native addon not found (${file}). It is built when cvrl installs: install the Debian packages `
+    + 'libtorch-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev pkg-config g++ make python3, then run '
+    + '`npm rebuild cvrl` (in a checkout of cvrl: `npm run build:native`)');
 }
 
 /** The loaded addon (one per process or worker thread). */

@@ -100,8 +100,9 @@ function seriesOf(c: Curves, key: string, name: string): Series {
 function encoderText(m: EvalMetrics): string {
   const e = m.encoder;
   if (!e) return '–';
-  const ck = e.randomInit ? 'random init' : e.checkpoint ? basename(e.checkpoint) : 'no checkpoint';
-  return `${esc(e.arch)} <span class="path" title="${esc(e.checkpoint ?? '')}">${esc(ck)}</span>`;
+  const file = e.checkpoint ?? e.weights ?? null;
+  const ck = e.randomInit ? 'random init' : file ? basename(file) : 'no checkpoint';
+  return `${esc(e.arch)} <span class="path" title="${esc(file ?? '')}">${esc(ck)}</span>`;
 }
 
 function table(head: string[], rows: string[][], leftCols = 1): string {

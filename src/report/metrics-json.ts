@@ -3,6 +3,8 @@ import { isNum, isObj, numberArray, readJsonFile } from './json.js';
 
 export interface EncoderInfo {
   checkpoint: string | null;
+  /** A plain state dict (`--weights`) the encoder was loaded from. */
+  weights?: string;
   arch: string;
   randomInit: boolean;
 }
@@ -38,6 +40,7 @@ export function parseEvalMetrics(raw: Record<string, unknown>, file: string, war
   if (isObj(raw.encoder)) {
     const e = raw.encoder;
     m.encoder = { checkpoint: typeof e.checkpoint === 'string' ? e.checkpoint : null, arch: typeof e.arch === 'string' ? e.arch : '?', randomInit: e.randomInit === true };
+    if (typeof e.weights === 'string') m.encoder.weights = e.weights;
   } else if (raw.encoder !== undefined) bad('encoder', 'not an object');
   if (raw.classes !== undefined) {
     if (Array.isArray(raw.classes) && raw.classes.every((c) => typeof c === 'string')) m.classes = raw.classes as string[];

@@ -163,11 +163,11 @@ test('embed streams one row per video, equal to the in-memory view average', asy
 });
 
 test('clear errors naming options (flags through the CLI): no encoder, arch without randomInit, split all on a folder, missing test set', async () => {
-  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass checkpoint \(a file or run directory\), or arch with randomInit/);
-  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /^Error: arch r3d_18_tiny needs randomInit \(trained weights come from checkpoint\)$/);
+  await assert.rejects(runLinearEval({ ...job('e1'), encoder: {} }), /pass checkpoint \(a file or run directory\), weights \(a state dict file\) with arch, or arch with randomInit/);
+  await assert.rejects(runLinearEval({ ...job('e2'), encoder: { arch: 'r3d_18_tiny' } }), /^Error: arch r3d_18_tiny needs randomInit \(a random encoder\) or weights \(a state dict file\); a trained cvrl encoder comes from checkpoint$/);
   await assert.rejects(runLinearEval({ ...job('e3'), encoder: { arch: 'nope', randomInit: true } }), /arch: unknown model 'nope'/);
   const cli = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--arch', 'r3d_18_tiny', '--data', data, '--format', 'ucf101', '--annotations', ann, '--out', join(root, 'e2')], { encoding: 'utf8' });
-  assert.match(cli.stderr, /cvrl: --arch r3d_18_tiny needs --random-init \(trained weights come from --checkpoint\)/);
+  assert.match(cli.stderr, /cvrl: --arch r3d_18_tiny needs --random-init \(a random encoder\) or --weights \(a state dict file\); a trained cvrl encoder comes from --checkpoint/);
   const folder = join(root, 'folder');
   mkdirSync(join(folder, 'a'), { recursive: true });
   writeFileSync(join(folder, 'a', 'x.mp4'), '');

@@ -168,6 +168,14 @@ test('malformed metrics: bad JSON, wrong shapes and missing optional fields', ()
   assert.match(w.pop()!, /e\.jsonl: no usable lines/);
 });
 
+test('an encoder loaded from a plain state dict (--weights) is shown by its file', async () => {
+  const dir = join(fx.root, 'weights-eval');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ command: 'linear-eval', encoder: { checkpoint: null, weights: '/w/tv-r3d_18.safetensors', arch: 'r3d_18', randomInit: false }, top1: 50 }));
+  const { html } = await renderReport({ runDirs: [dir], samples: 0 });
+  assert.match(html, /r3d_18 <span class="path" title="\/w\/tv-r3d_18\.safetensors">tv-r3d_18\.safetensors<\/span>/);
+});
+
 test('embeddings given by --embeddings FILE, and a mismatched index is reported', async () => {
   const dir = join(fx.root, 'emb');
   mkdirSync(dir, { recursive: true });
@@ -194,7 +202,7 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   assert.match(bad.stderr, /cvrl: nothing to report:\n .*nope: no such directory/);
   assert.ok(!existsSync(out));
   const neg = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.ret, '--samples', '-1', '--out', out], { encoding: 'utf8' });
-  assert.equal(neg.status, 1);
+  assert.equal(neg.status, 2); // a usage error
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
   const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
   assert.equal(none.status, 1);

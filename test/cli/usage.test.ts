@@ -1,0 +1,41 @@
+// Command-line conventions shared by every command: the version comes from package.json, a bad
+// command line exits with status 2 (a failed run with 1), and numeric flags reject NaN by name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const cvrl = (...args: string[]) => spawnSync(process.execPath, ['bin/cvrl.js', ...args], { encoding: 'utf8', env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
+
+test('cvrl --version prints the version in package.json', () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  const r = cvrl('--version');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), version);
+  const info = cvrl('info', '--json');
+  assert.equal(JSON.parse(info.stdout).cvrlVersion, version);
+});
+
+test('usage errors exit with status 2 and name the flag; --help exits with 0', () => {
+  const data = ['--data', '/nonexistent', '--format', 'ucf101', '--out', '/nonexistent/out'];
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['info', '--threads', 'x'], /--threads must be a positive integer, got 'x'/],
+    [['info', '--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['linear-eval', ...data, '--flip-prob', 'NaN'], /--flip-prob must be a number in \[0, 1\], got 'NaN'/],
+    [['linear-eval', ...data, '--weight-decay', 'abc'], /--weight-decay must be a number >= 0, got 'abc'/],
+    [['finetune', ...data, '--dropout', '1'], /--dropout must be a number in \[0, 1\), got '1'/],
+    [['finetune', ...data, '--backbone-lr-mult', ''], /--backbone-lr-mult must be a number >= 0, got ''/],
+    [['linear-eval', ...data, '--width', 'wide'], /--width must be a positive number, got 'wide'/],
+    [['linear-eval', '--data', '/nonexistent', '--format', 'avi', '--out', '/nonexistent/out'], /--format must be one of/],
+    [['synth', '--out', '/nonexistent/out', '--seed', 'NaN'], /--seed must be a non-negative integer, got 'NaN'/],
+    [['pretrain', '--out', '/nonexistent/out', '--lr', 'NaN'], /--lr must be a number, got 'NaN'/],
+    [['pretrain', '--out', '/nonexistent/out', '--blur-prob', '1,x'], /--blur-prob must be numbers separated by commas, got '1,x'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = cvrl(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: status ${r.status}, stderr ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+  assert.equal(cvrl('embed', '--help').status, 0);
+});
