@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 # memory flat; OpenBLAS replaces the slow reference BLAS behind matmul; FFmpeg's libraries decode and
 # encode video in the addon (python3-av is the benchmark reference, the ffmpeg CLI makes test fixtures
 # and times the decode bench's decode-only bound);
-# headless chromium checks in tests that `cvrl report` pages render and run their inline script.
+# headless chromium checks in tests that `cvrl report` pages render and run their inline script, and
+# runs the browser example; protoc and python3-protobuf decode TensorBoard event files independently.
 # libgloo-dev provides the <gloo/...> headers that c10d's ProcessGroupGloo.hpp includes (distributed
 # training; libtorch-dev ships the c10d headers and symbols but not Gloo's headers).
 PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-onnx libjemalloc2 libopenblas0-pthread g++ make python3 pkg-config
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev python3-av ffmpeg chromium libgloo-dev)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev python3-av ffmpeg chromium libgloo-dev
+  protobuf-compiler python3-protobuf)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,13 +1,16 @@
 /**
  * TensorBoard event files (scalars), written directly: each record is a little-endian u64 length,
  * its masked CRC32C, an Event protobuf, and the data's masked CRC32C. `tensorboard --logdir RUNDIR`
- * reads them.
+ * reads them. Field numbers follow tensorboard/compat/proto/event.proto and summary.proto, and the
+ * hparams plugin's plugin_data.proto; test/formats/tensorboard-protoc.test.ts decodes the files
+ * with protoc-generated code from those definitions.
  */
 import { closeSync, openSync, fsyncSync, fstatSync, ftruncateSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { crc32c } from '../util/crc.js';
 import { writeAll } from '../util/atomic-file.js';
+import { varintField, bytesField, stringField, doubleField, floatField, boolField } from './proto-wire.js';
 
 /** TFRecord's masked CRC: rotate right by 15 and add a constant. */
 export function maskedCrc(data: Uint8Array): number {
@@ -15,42 +18,63 @@ export function maskedCrc(data: Uint8Array): number {
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-function varint(n: number | bigint): number[] {
-  let v = BigInt(n);
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
+export type HParamValue = number | string | boolean;
+
+/** The hparams plugin's session-start summary (PyTorch's add_hparams writes the same one). */
+const HPARAMS_TAG = '_hparams_/session_start_info';
+
+/** google.protobuf.Value { number_value = 2 | string_value = 3 | bool_value = 4 }. */
+function protoValue(v: HParamValue): number[] {
+  return typeof v === 'number' ? doubleField(2, v) : typeof v === 'string' ? stringField(3, v) : boolField(4, v);
 }
 
-const key = (field: number, wire: number) => varint((field << 3) | wire);
-function bytesField(field: number, data: Uint8Array): number[] {
-  return [...key(field, 2), ...varint(data.length), ...data];
+/**
+ * Summary.Value { tag = 1, metadata = 9 { plugin_data = 1 { plugin_name = 1, content = 2 } } } whose
+ * content is HParamsPluginData { version = 1 (0, omitted), session_start_info = 3 { hparams = 1
+ * (map entries: key = 1, value = 2), group_name = 4, start_time_secs = 5 } }.
+ */
+function hparamsValue(values: Record<string, HParamValue>, startTime: number, group?: string): number[] {
+  const info: number[] = [];
+  for (const [k, v] of Object.entries(values)) info.push(...bytesField(1, [...stringField(1, k), ...bytesField(2, protoValue(v))]));
+  if (group) info.push(...stringField(4, group));
+  info.push(...doubleField(5, startTime));
+  const content = bytesField(3, info);
+  const pluginData = [...stringField(1, 'hparams'), ...bytesField(2, content)];
+  return [...stringField(1, HPARAMS_TAG), ...bytesField(9, bytesField(1, pluginData))];
 }
 
-/** Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 | summary = 5 | session_log = 6 }. */
-function event(wallTime: number, step: number, body: { fileVersion?: string; scalars?: [string, number][]; sessionStart?: boolean }): Uint8Array {
-  const wt = new Uint8Array(8);
-  new DataView(wt.buffer).setFloat64(0, wallTime, true);
-  const out: number[] = [...key(1, 1), ...wt, ...key(2, 0), ...varint(step)];
-  if (body.fileVersion) out.push(...bytesField(3, new TextEncoder().encode(body.fileVersion)));
+interface EventBody {
+  fileVersion?: string;
+  scalars?: [string, number][];
+  sessionStart?: boolean;
+  hparams?: { values: Record<string, HParamValue>; group?: string };
+}
+
+/** Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 | summary = 5 | session_log = 7 }. */
+function event(wallTime: number, step: number, body: EventBody): Uint8Array {
+  const out: number[] = [...doubleField(1, wallTime), ...varintField(2, step)];
+  if (body.fileVersion) out.push(...stringField(3, body.fileVersion));
+  // Summary { value = 1 (repeated Summary.Value { tag = 1, simple_value = 2 (float) }) }
+  if (body.scalars) out.push(...bytesField(5, body.scalars.flatMap(([tag, v]) => bytesField(1, [...stringField(1, tag), ...floatField(2, v)]))));
+  if (body.hparams) out.push(...bytesField(5, bytesField(1, hparamsValue(body.hparams.values, wallTime, body.hparams.group))));
   // SessionLog { status = 1 (enum, START = 1) }
-  if (body.sessionStart) out.push(...bytesField(6, new Uint8Array([...key(1, 0), 1])));
-  if (body.scalars) {
-    const values: number[] = [];
-    for (const [tag, v] of body.scalars) {
-      const f = new Uint8Array(4);
-      new DataView(f.buffer).setFloat32(0, v, true);
-      // Summary.Value { tag = 1, simple_value = 2 (float) }
-      values.push(...bytesField(1, new Uint8Array([...bytesField(1, new TextEncoder().encode(tag)), ...key(2, 5), ...f])));
-    }
-    out.push(...bytesField(5, new Uint8Array(values)));
-  }
+  if (body.sessionStart) out.push(...bytesField(7, varintField(1, 1)));
   return new Uint8Array(out);
+}
+
+/**
+ * Scalar leaves of a nested object as hparams ('clip.frames': 16, ...): numbers, strings and booleans;
+ * arrays of them as JSON text; null, undefined and non-finite numbers are left out.
+ */
+export function hparamValues(o: Record<string, unknown>, prefix = ''): Record<string, HParamValue> {
+  const out: Record<string, HParamValue> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const name = prefix + k;
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[name] = v;
+    else if (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x))) out[name] = JSON.stringify(v);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, hparamValues(v as Record<string, unknown>, `${name}.`));
+  }
+  return out;
 }
 
 function record(data: Uint8Array): Uint8Array {
@@ -91,6 +115,10 @@ export class EventWriter {
   scalars(step: number, values: Record<string, number>): void {
     const finite = Object.entries(values).filter(([, v]) => Number.isFinite(v));
     if (finite.length) this.#write(event(Date.now() / 1000, step, { scalars: finite }));
+  }
+  /** Hyperparameters for TensorBoard's HPARAMS tab (one session per run directory; its scalars are the metrics). */
+  hparams(values: Record<string, HParamValue>, o: { group?: string } = {}): void {
+    this.#write(event(Date.now() / 1000, 0, { hparams: { values, group: o.group } }));
   }
   flush(): void {
     fsyncSync(this.#fd);

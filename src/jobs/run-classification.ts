@@ -1,7 +1,7 @@
 /**
  * `cvrl linear-eval` and `cvrl finetune` as library calls: for each requested split, open the
  * datasets and the encoder, train and test, then write metrics.json (per-split and mean scores,
- * per-class accuracy, confusion matrix), summary.md and per-epoch metrics.jsonl.
+ * per-class accuracy, confusion matrix), summary.md, per-epoch metrics.jsonl and TensorBoard events.
  */
 import { join } from 'node:path';
 import { openEncoder } from './encoder-source.js';
@@ -13,6 +13,8 @@ import { classificationSummary, epochLog, meanScore, writeEvalOutput, type Split
 import { type EvalJobOptions, jobHeader, resolveClip, startJob } from './job.js';
 import { type ClassificationReport } from '../eval/metrics.js';
 import { saveSections } from '../models/checkpoint.js';
+import { type EpochRecord } from '../eval/supervised.js';
+import { EvalEvents } from './events.js';
 
 type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'onEpoch' | 'log'>;
 
@@ -50,20 +52,29 @@ async function overSplits(
   o: EvalJobOptions,
   title: string,
   extra: Record<string, unknown>,
-  runSplit: (split: number | undefined, onEpoch: (r: object) => void) => Promise<SplitRun>,
+  runSplit: (split: number | undefined, onEpoch: (r: EpochRecord) => void) => Promise<SplitRun>,
 ): Promise<ClassificationMetrics> {
   startJob(o);
   const log = o.log ?? (() => undefined);
   const epochs = epochLog(o.out);
   epochs.reset();
+  const events = new EvalEvents(o.out, command, o.data.split === 'all', log);
   const splits: SplitScore[] = [];
   const perSplit: Record<string, unknown>[] = [];
   let last: SplitRun | null = null;
-  for (const split of splitsOf(o.data)) {
-    if (split !== undefined && o.data.split === 'all') log(`${command}: split ${split}`);
-    last = await runSplit(split, (r) => epochs.write({ ...(split !== undefined ? { split } : {}), ...r }));
-    splits.push({ split: split ?? null, top1: last.top1, top5: last.top5 });
-    perSplit.push({ split: split ?? null, top1: last.top1, top5: last.top5, trainTop1: last.trainTop1, trainVideos: last.trainVideos, testVideos: last.videos, badVideos: last.badVideos });
+  try {
+    for (const split of splitsOf(o.data)) {
+      if (split !== undefined && o.data.split === 'all') log(`${command}: split ${split}`);
+      last = await runSplit(split, (r) => {
+        epochs.write({ ...(split !== undefined ? { split } : {}), ...r });
+        events.epoch(split, r);
+      });
+      events.finish(split, last, { ...last.header, ...extra });
+      splits.push({ split: split ?? null, top1: last.top1, top5: last.top5 });
+      perSplit.push({ split: split ?? null, top1: last.top1, top5: last.top5, trainTop1: last.trainTop1, trainVideos: last.trainVideos, testVideos: last.videos, badVideos: last.badVideos });
+    }
+  } finally {
+    events.close();
   }
   const r = last!;
   const mean = meanScore(splits);

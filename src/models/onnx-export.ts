@@ -1,7 +1,8 @@
 /**
  * ONNX export written from our own module graph (opset 17): each Conv3d followed by a BatchNorm3d
  * becomes one Conv with the normalisation folded in (eval-mode semantics), then Relu, MaxPool, Add,
- * GlobalAveragePool, Flatten and an optional Gemm classifier. Batch, frames, height and width are
+ * GlobalAveragePool, Flatten and an optional Gemm classifier. Encoders with input 'diff' start with
+ * the frame differences (Slice, Sub, Pad). Batch, frames, height and width are
  * symbolic, so one file embeds clips of any size (onnxruntime-node, onnxruntime-web).
  */
 import onnxProto from 'onnx-proto';
@@ -23,6 +24,7 @@ import { packageVersion } from '../util/package-root.js';
 // onnx-proto is CommonJS: take the namespace from its default export.
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
 const OPSET = 17;
 
 class GraphBuilder {
@@ -38,6 +40,11 @@ class GraphBuilder {
     const bytes = f.toTypedArray() as Float32Array;
     this.initializers.push({ name, dims: f.shape, dataType: FLOAT, rawData: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice() });
     f.dispose();
+    return name;
+  }
+  int64s(name: string, values: number[]): string {
+    const bytes = BigInt64Array.from(values, BigInt);
+    this.initializers.push({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(bytes.buffer) });
     return name;
   }
   node(opType: string, inputs: string[], attrs: O.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
@@ -74,6 +81,19 @@ function conv(g: GraphBuilder, x: string, c: Conv3d, bn: BatchNorm3d | null, pat
 /** Leaf layers of a (nested) Sequential, in execution order, with their state-dict paths. */
 function leaves(seq: Sequential, path: string): [Module<never[], unknown>, string][] {
   return seq.layers.flatMap((m, i) => (m instanceof Sequential ? leaves(m, `${path}.${i}`) : [[m as unknown as Module<never[], unknown>, `${path}.${i}`] as [Module<never[], unknown>, string]]));
+}
+
+/**
+ * The 'diff' stem input as ResNet3d's frameDifferences computes it: x[:, :, 1:] - x[:, :, :-1], then
+ * one zero frame appended so that T is kept (a single frame becomes one zero frame: both slices are
+ * empty and Pad supplies it).
+ */
+function frameDifferences(g: GraphBuilder, x: string): string {
+  const axis = g.int64s('diff.axes', [2]);
+  const next = g.node('Slice', [x, g.int64s('diff.next_starts', [1]), g.int64s('diff.next_ends', [Number.MAX_SAFE_INTEGER]), axis]);
+  const prev = g.node('Slice', [x, g.int64s('diff.prev_starts', [0]), g.int64s('diff.prev_ends', [-1]), axis]);
+  // Pads are [begin of each of the 5 axes, end of each]: one frame at the end of axis 2.
+  return g.node('Pad', [g.node('Sub', [next, prev]), g.int64s('diff.pads', [0, 0, 0, 0, 0, 0, 0, 1, 0, 0])], [{ name: 'mode', s: new TextEncoder().encode('constant'), type: onnx.AttributeProto.AttributeType.STRING }]);
 }
 
 function sequential(g: GraphBuilder, x: string, seq: Sequential, path: string): string {
@@ -117,9 +137,9 @@ export interface OnnxExportOptions {
 
 /** Serialises an encoder (and optional linear classifier) to ONNX bytes. */
 export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Array {
-  if (model.config.input === 'diff') throw new Error("ONNX export of encoders with input 'diff' (frame differences) is not supported yet; export to safetensors instead");
   const g = new GraphBuilder();
-  let y = sequential(g, 'clips', model.stem, 'stem');
+  const stemInput = model.config.input === 'diff' ? frameDifferences(g, 'clips') : 'clips';
+  let y = sequential(g, stemInput, model.stem, 'stem');
   model.stages.forEach((stage, i) => {
     stage.layers.forEach((b, j) => { y = block(g, y, b as BasicBlock | Bottleneck, `layer${i + 1}.${j}`); });
   });

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { esc, fmt, pct } from './escape.js';
 import { lineChart, scatterPlot, type Series } from './svg.js';
+import { DEFAULT_SMOOTHING } from './smooth.js';
 import { pngDataUri } from '../formats/png.js';
 import { type RunData, type Curves, type EmbeddingSet } from './load.js';
 import { type EvalMetrics } from './metrics-json.js';
@@ -22,6 +23,10 @@ export interface ReportModel {
   notes: string[];
   /** Frames per second of the clip animation. */
   fps?: number;
+  /** EMA weight for noisy curves (loss, accuracy, throughput; not the learning rate); 0: raw only. Default 0.6. */
+  smoothing?: number;
+  /** Logarithmic y axes on loss charts. */
+  logLoss?: boolean;
 }
 
 export interface RenderedPage {
@@ -93,8 +98,20 @@ function xOf(c: Curves, i: number): number {
   return c.x === 'step' ? p.step! : c.x === 'epoch' ? p.epoch! : i;
 }
 
-function seriesOf(c: Curves, key: string, name: string): Series {
-  return { name, points: c.points.map((p, i) => [xOf(c, i), p.values[key] ?? NaN] as [number, number]).filter(([, y], i, a) => Number.isFinite(y) || (i > 0 && Number.isFinite(a[i - 1][1]))) };
+/** One series per split when the log has several (linear-eval --split all restarts its steps per split). */
+function seriesOf(c: Curves, key: string, name: string): Series[] {
+  const splits = [...new Set(c.points.map((p) => p.values.split).filter((v) => v !== undefined))];
+  const of = (keep: (v: number | undefined) => boolean, label: string): Series => ({
+    name: label,
+    points: c.points.map((p, i) => [xOf(c, i), keep(p.values.split) ? p.values[key] ?? NaN : NaN] as [number, number])
+      .filter(([, y], i, a) => Number.isFinite(y) || (i > 0 && Number.isFinite(a[i - 1][1]))),
+  });
+  return splits.length > 1 ? splits.map((k) => of((v) => v === k, `${name} (split ${k})`)) : [of(() => true, name)];
+}
+
+/** Pre-training and evaluation steps (or epochs) count different things: the axis says which. */
+function axisLabel(c: Curves): string {
+  return c.x === 'line' ? 'line' : `${c.phase === 'eval' ? 'evaluation' : 'pre-training'} ${c.x}`;
 }
 
 function encoderText(m: EvalMetrics): string {
@@ -174,19 +191,29 @@ export function renderPage(model: ReportModel): RenderedPage {
   const curved = model.runs.filter((r) => r.curves);
   if (curved.length) {
     body.push('<h2>Training curves</h2>');
-    // One loss chart across runs that share an x axis (pre-training steps, or fine-tuning epochs).
-    const overlays = (['step', 'epoch'] as const).map((x) => ({ x, runs: curved.filter((r) => r.curves!.x === x && r.curves!.points.some((p) => p.values.loss !== undefined)) }))
-      .filter((g) => g.runs.length > 1);
+    // One loss chart across runs that share an x axis: the same phase (pre-training or evaluation) and unit.
+    const smoothing = model.smoothing ?? DEFAULT_SMOOTHING, logY = Boolean(model.logLoss);
+    const overlays = (['pretrain', 'eval'] as const).flatMap((phase) => (['step', 'epoch'] as const).map((x) => ({
+      phase, x, runs: curved.filter((r) => r.curves!.phase === phase && r.curves!.x === x && r.curves!.points.some((p) => p.values.loss !== undefined)),
+    }))).filter((g) => g.runs.length > 1);
     if (overlays.length) {
       body.push('<h3>All runs</h3><div class="charts">');
-      for (const g of overlays) body.push(chart(lineChart({ title: `loss by ${g.x}, all runs`, xLabel: g.x, yLabel: 'loss', series: g.runs.map((r) => seriesOf(r.curves!, 'loss', r.name)) })));
+      for (const g of overlays) {
+        body.push(chart(lineChart({
+          title: `loss by ${g.x}, all ${g.phase === 'eval' ? 'evaluation ' : ''}runs`, xLabel: axisLabel(g.runs[0].curves!), yLabel: 'loss',
+          series: g.runs.flatMap((r) => seriesOf(r.curves!, 'loss', r.name)), smoothing, logY,
+        })));
+      }
       body.push('</div>');
     }
     for (const r of curved) {
       const c = r.curves!;
       body.push(`<h3>${esc(r.name)} <span class="path">${esc(c.file)}</span></h3><div class="charts">`);
       for (const g of curveGroups(c)) {
-        body.push(chart(lineChart({ title: `${r.name}: ${g.title}`, xLabel: c.x, yLabel: g.yLabel, series: g.keys.map((k) => seriesOf(c, k, k)) })));
+        body.push(chart(lineChart({
+          title: `${r.name}: ${g.title}`, xLabel: axisLabel(c), yLabel: g.yLabel, series: g.keys.flatMap((k) => seriesOf(c, k, k)),
+          smoothing: g.title === 'learning rate' ? 0 : smoothing, logY: logY && g.title === 'loss',
+        })));
       }
       body.push('</div>');
       const last = c.points[c.points.length - 1];

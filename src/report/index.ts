@@ -14,6 +14,7 @@ import { pca2d } from './pca.js';
 import { sampleClips, type ClipSamples } from './clips.js';
 import { renderPage, type ReportModel } from './html.js';
 import { namingOptions } from '../util/option-error.js';
+import { DEFAULT_SMOOTHING } from './smooth.js';
 
 export interface ReportOptions {
   /** Pre-training and evaluation output directories. */
@@ -27,6 +28,10 @@ export interface ReportOptions {
   clipFrames?: number;
   /** Short side of sample frames in pixels (default 96). */
   clipShortSide?: number;
+  /** TensorBoard-style EMA weight for noisy curves, in [0, 1) (default 0.6; 0: raw curves only). */
+  smoothing?: number;
+  /** Logarithmic y axes on loss charts (linear where a loss is <= 0). */
+  logLoss?: boolean;
   /** Called once per warning (unusable run, malformed line, ...). */
   onWarning?: (message: string) => void;
 }
@@ -57,6 +62,8 @@ export async function renderReport(o: ReportOptions): Promise<Report> {
   if (!o.runDirs.length && !o.embeddings?.length) throw namingOptions(new ReportError('nothing to report: give at least one of runDirs or embeddings'), 'runDirs', 'embeddings');
   const samples = o.samples ?? 4;
   if (!Number.isInteger(samples) || samples < 0) throw namingOptions(new ReportError(`samples must be a non-negative integer, got ${samples}`), 'samples');
+  const smoothing = o.smoothing ?? DEFAULT_SMOOTHING;
+  if (!(smoothing >= 0 && smoothing < 1)) throw namingOptions(new ReportError(`smoothing must be in [0, 1), got ${smoothing}`), 'smoothing');
   const seen = new Set<string>();
   const dirs = o.runDirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? expandRunDir(d) : [d]))
     .filter((d) => !seen.has(resolve(d)) && Boolean(seen.add(resolve(d))));
@@ -98,7 +105,7 @@ export async function renderReport(o: ReportOptions): Promise<Report> {
       clips.push({ name: r.name, samples: await sampleClips(r.source!, { samples, frames: o.clipFrames, shortSide: o.clipShortSide }) });
     }
   }
-  const page = renderPage({ title: o.title ?? 'cvrl report', runs, embeddings, clips, notes });
+  const page = renderPage({ title: o.title ?? 'cvrl report', runs, embeddings, clips, notes, smoothing, logLoss: o.logLoss });
   const warnings = [...notes, ...runs.flatMap((r) => r.warnings), ...clips.flatMap((c) => c.samples.notes)];
   for (const w of warnings) o.onWarning?.(w);
   return { html: page.html, runs, warnings, charts: page.charts, frames: page.frames };

@@ -22,7 +22,15 @@ export interface Curves {
   points: CurvePoint[];
   /** 'step' when every point has one, else 'epoch' (fine-tuning logs), else the line index. */
   x: 'step' | 'epoch' | 'line';
+  /**
+   * 'eval' for linear-eval / finetune logs (their steps count the evaluation's own optimiser steps,
+   * so they never share an axis with pre-training steps), else 'pretrain'.
+   */
+  phase: 'pretrain' | 'eval';
 }
+
+/** Commands whose metrics.jsonl logs their own training (report/html.ts keeps them off pre-training axes). */
+const EVAL_TRAINING = ['linear-eval', 'finetune'];
 
 export interface EmbeddingSet {
   file: string;
@@ -76,7 +84,9 @@ export function readCurves(file: string, warnings: string[]): Curves | undefined
     return undefined;
   }
   const x = points.every((p) => p.step !== undefined) ? 'step' : points.every((p) => p.epoch !== undefined) ? 'epoch' : 'line';
-  return { file, points, x };
+  // Evaluation epochs log their training accuracy as train_top1; pre-training never does.
+  const phase = points.some((p) => p.values.train_top1 !== undefined) ? 'eval' : 'pretrain';
+  return { file, points, x, phase };
 }
 
 /** The data source of a pre-training run's config.json (`config.data`, `config.format`, ...). */
@@ -153,6 +163,7 @@ export function readRun(dir: string, name: string): RunData {
   };
   attempt('metrics.jsonl', () => { run.curves = readCurves(at('metrics.jsonl'), w); });
   attempt('metrics.json', () => { Object.assign(run, readMetricsJson(at('metrics.json'), w)); });
+  if (run.curves && EVAL_TRAINING.includes(run.eval?.command ?? '')) run.curves.phase = 'eval';
   attempt('config.json', () => { run.source = readDataSource(at('config.json'), w); });
   attempt('embeddings.safetensors', () => { run.embeddings = readEmbeddings(at('embeddings.safetensors'), w, run.eval?.classes); });
   return run;

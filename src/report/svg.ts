@@ -4,6 +4,7 @@
  */
 import { esc, fmt } from './escape.js';
 import { maxOf, minOf } from '../util/array.js';
+import { emaSmooth } from './smooth.js';
 
 /** Categorical colours (Tableau 10 and a second, lighter set), then evenly spaced hues. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#17becf',
@@ -27,6 +28,23 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/**
+ * Ticks for a log axis over [lo, hi] (both > 0): powers of ten when they give at least 3 ticks,
+ * else 1-2-5 multiples, else 1..9 multiples; a range within one such step gets linear nice ticks.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  const d0 = Math.floor(Math.log10(lo)), d1 = Math.ceil(Math.log10(hi));
+  for (const mults of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const t: number[] = [];
+    for (let d = d0; d <= d1; d++) for (const m of mults) {
+      const v = Number((m * 10 ** d).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) t.push(v);
+    }
+    if (t.length >= 3 || (mults.length === 9 && t.length >= 2)) return t;
+  }
+  return niceTicks(lo, hi).filter((v) => v > 0);
+}
+
 export interface Series {
   name: string;
   /** [x, y] pairs; non-finite y values break the line. */
@@ -42,7 +60,17 @@ export interface LineChartOptions {
   height?: number;
   /** Draw at most this many points per series (evenly strided, the last kept). */
   maxPoints?: number;
+  /**
+   * EMA weight (smooth.ts) for series of at least MIN_SMOOTHED points: the smoothed line is drawn
+   * over the raw one, which stays faint behind it. 0 or absent: raw lines only.
+   */
+  smoothing?: number;
+  /** Logarithmic y axis (when every value is positive; otherwise linear, and the title says why). */
+  logY?: boolean;
 }
+
+/** Shorter series are drawn raw: a few epochs are not noisy, and an EMA would only lag them. */
+export const MIN_SMOOTHED = 10;
 
 function thin<T>(a: readonly T[], max: number): T[] {
   if (a.length <= max) return [...a];
@@ -57,32 +85,43 @@ const W = 520, H = 300, M = { left: 62, right: 16, top: 30, bottom: 44 };
 /** A line chart with axes, ticks, labels and (for several series) a legend. */
 export function lineChart(o: LineChartOptions): string {
   const width = o.width ?? W, height = o.height ?? H;
-  const series = o.series.map((s) => ({ name: s.name, points: thin(s.points.filter(([x]) => Number.isFinite(x)), o.maxPoints ?? 2000) }));
+  const series = o.series.map((s) => {
+    const pts = s.points.filter(([x]) => Number.isFinite(x));
+    const w = o.smoothing ?? 0;
+    const smooth = w > 0 && pts.filter(([, y]) => Number.isFinite(y)).length >= MIN_SMOOTHED ? emaSmooth(pts.map(([, y]) => y), w) : null;
+    // Smoothed on every point, then thinned together with the raw points.
+    const both = thin(pts.map(([x, y], i) => [x, y, smooth ? smooth[i] : y] as [number, number, number]), o.maxPoints ?? 2000);
+    return { name: s.name, points: both.map(([x, y]) => [x, y] as [number, number]), smoothed: smooth ? both.map(([x, , v]) => [x, v] as [number, number]) : null };
+  });
   const all = series.flatMap((s) => s.points);
   const ys = all.map(([, y]) => y).filter(Number.isFinite), xs = all.map(([x]) => x);
+  const logImpossible = Boolean(o.logY) && ys.some((y) => y <= 0);
+  const logY = Boolean(o.logY) && !logImpossible;
+  const title = logImpossible ? `${o.title} (linear: values <= 0)` : o.title;
   const legendH = series.length > 1 ? 16 * series.length : 0;
   const pw = width - M.left - M.right, ph = height - M.top - M.bottom - legendH;
-  const parts: string[] = [`<svg class="chart line-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.title)}">`,
-    `<text class="title" x="${width / 2}" y="18" text-anchor="middle">${esc(o.title)}</text>`];
+  const parts: string[] = [`<svg class="chart line-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`,
+    `<text class="title" x="${width / 2}" y="18" text-anchor="middle">${esc(title)}</text>`];
   if (ys.length === 0) {
     parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text></svg>`);
     return parts.join('');
   }
-  const xt = niceTicks(minOf(xs), maxOf(xs)), yt = niceTicks(minOf(ys), maxOf(ys));
+  const xt = niceTicks(minOf(xs), maxOf(xs)), yt = logY ? logTicks(minOf(ys), maxOf(ys)) : niceTicks(minOf(ys), maxOf(ys));
+  const ty = (y: number) => (logY ? Math.log10(y) : y);
   const [x0, x1] = [minOf(xs, xt[0]), maxOf(xs, xt[xt.length - 1])];
-  const [y0, y1] = [minOf(ys, yt[0]), maxOf(ys, yt[yt.length - 1])];
+  const [y0, y1] = [ty(minOf(ys, yt[0])), ty(maxOf(ys, yt[yt.length - 1]))];
   const sx = (x: number) => M.left + (x1 > x0 ? ((x - x0) / (x1 - x0)) * pw : pw / 2);
-  const sy = (y: number) => M.top + ph - (y1 > y0 ? ((y - y0) / (y1 - y0)) * ph : ph / 2);
+  const sy = (y: number) => M.top + ph - (y1 > y0 ? ((ty(y) - y0) / (y1 - y0)) * ph : ph / 2);
   const r = (v: number) => v.toFixed(1);
   parts.push(`<g class="grid">`);
   for (const t of yt) parts.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${r(sy(t))}" y2="${r(sy(t))}"/><text class="tick" x="${M.left - 6}" y="${r(sy(t) + 4)}" text-anchor="end">${esc(fmt(t))}</text>`);
   for (const t of xt) parts.push(`<line x1="${r(sx(t))}" x2="${r(sx(t))}" y1="${M.top}" y2="${M.top + ph}"/><text class="tick" x="${r(sx(t))}" y="${M.top + ph + 16}" text-anchor="middle">${esc(fmt(t))}</text>`);
   parts.push(`</g><rect class="frame" x="${M.left}" y="${M.top}" width="${pw}" height="${ph}"/>`);
   parts.push(`<text class="axis" x="${M.left + pw / 2}" y="${M.top + ph + 34}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  parts.push(`<text class="axis" transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
-  series.forEach((s, i) => {
+  parts.push(`<text class="axis" transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(logY ? `${o.yLabel} (log)` : o.yLabel)}</text>`);
+  const path = (pts: [number, number][]) => {
     let d = '', pen = 'M';
-    for (const [x, y] of s.points) {
+    for (const [x, y] of pts) {
       if (!Number.isFinite(y)) {
         pen = 'M';
         continue;
@@ -90,7 +129,15 @@ export function lineChart(o: LineChartOptions): string {
       d += `${pen}${r(sx(x))} ${r(sy(y))}`;
       pen = 'L';
     }
-    parts.push(`<path class="series" d="${d}" stroke="${color(i)}"><title>${esc(s.name)}</title></path>`);
+    return d;
+  };
+  series.forEach((s, i) => {
+    if (s.smoothed) {
+      parts.push(`<path class="series raw" d="${path(s.points)}" stroke="${color(i)}" stroke-opacity="0.25"><title>${esc(s.name)} (raw)</title></path>`);
+      parts.push(`<path class="series smoothed" d="${path(s.smoothed)}" stroke="${color(i)}"><title>${esc(s.name)} (smoothed, EMA ${o.smoothing})</title></path>`);
+    } else {
+      parts.push(`<path class="series" d="${path(s.points)}" stroke="${color(i)}"><title>${esc(s.name)}</title></path>`);
+    }
     if (s.points.length === 1) parts.push(`<circle cx="${r(sx(s.points[0][0]))}" cy="${r(sy(s.points[0][1]))}" r="3" fill="${color(i)}"/>`);
   });
   series.forEach((s, i) => {

@@ -26,6 +26,7 @@ import { initDistributed, startTogether, allReduceGradients, anyRank, parameterD
 import { chanceLoss } from './collapse-watch.js';
 import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, type Training } from './pretrain-setup.js';
 import { RunLog } from './run-log.js';
+import { hparamValues } from '../formats/tensorboard.js';
 import { StopSignals } from './stop-signals.js';
 
 export interface PretrainOptions {
@@ -84,7 +85,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   if (group) await startTogether(group, model, pos.step);
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
-  const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps });
+  const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const badVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
   const signals = new StopSignals();

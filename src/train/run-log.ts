@@ -4,7 +4,7 @@
  * data-wait share are measured here from the time the loop reports.
  */
 import { join } from 'node:path';
-import { EventWriter } from '../formats/tensorboard.js';
+import { EventWriter, type HParamValue } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch } from './collapse-watch.js';
 import { DiskFullPolicy, MetricsLog } from './disk-full.js';
@@ -34,7 +34,8 @@ export class RunLog {
   #waitMs = 0;
   #computeMs = 0;
 
-  constructor(o: { runDir: string; main: boolean; quiet: boolean; logEvery: number; resumedAt: number; resumed: boolean; chanceLoss: number; totalSteps: number }) {
+  /** hparams: the run's configuration for TensorBoard's HPARAMS tab (written once per event file). */
+  constructor(o: { runDir: string; main: boolean; quiet: boolean; logEvery: number; resumedAt: number; resumed: boolean; chanceLoss: number; totalSteps: number; hparams?: Record<string, HParamValue> }) {
     this.#quiet = o.quiet;
     this.#startStep = o.resumedAt;
     this.total = o.totalSteps;
@@ -47,6 +48,7 @@ export class RunLog {
     // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
     this.#tb = o.main ? new EventWriter(o.runDir, o.resumed ? { purgeStep: o.resumedAt + 1 } : {}) : null;
     this.#watch = new CollapseWatch(o.chanceLoss);
+    if (o.hparams) this.#tbWrite((w) => w.hparams(o.hparams!));
   }
 
   warn(message: string): void {

@@ -23,9 +23,9 @@ export interface ChromiumResult {
 /**
  * Runs headless Chromium with `args` (plus sandbox-free, GPU-free, fresh-profile flags). The browser
  * runs in its own process group, killed as a whole after `timeoutMs` so a hung renderer never
- * outlives the test.
+ * outlives the test, or when `signal` aborts (a page that reports back and never exits by itself).
  */
-export function runChromium(bin: string, args: string[], timeoutMs = 60_000): Promise<ChromiumResult> {
+export function runChromium(bin: string, args: string[], timeoutMs = 60_000, signal?: AbortSignal): Promise<ChromiumResult> {
   const profile = mkdtempSync(join(tmpdir(), 'cvrl-chromium-'));
   const child = spawn(bin, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
     '--disable-dev-shm-usage', `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,6 +43,7 @@ export function runChromium(bin: string, args: string[], timeoutMs = 60_000): Pr
     timedOut = true;
     killGroup();
   }, timeoutMs);
+  signal?.addEventListener('abort', killGroup, { once: true });
   return new Promise((resolve, reject) => {
     child.on('error', (e) => {
       clearTimeout(timer);

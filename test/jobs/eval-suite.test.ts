@@ -16,6 +16,7 @@ import { labelFractionSubset } from '../../src/eval/label-fraction.js';
 import { extractEmbeddings } from '../../src/eval/extract.js';
 import { type EvalJobOptions } from '../../src/jobs/job.js';
 import { tempDir } from '../helpers/python.js';
+import { readScalars } from '../helpers/tfevents.js';
 
 const root = tempDir('cvrl-eval-');
 const data = join(root, 'data');
@@ -58,6 +59,16 @@ test('linear-eval --split all: per-split and mean scores, confusion, per-epoch l
   assert.deepEqual(epochs.map((e) => `${e.split}:${e.epoch}`), ['1:1', '1:2', '2:1', '2:2', '3:1', '3:2']);
   for (const s of [1, 2, 3]) assert.ok(existsSync(join(root, 'le-all', `linear-head-split${s}.safetensors`)));
   assert.match(readFileSync(join(root, 'le-all', 'summary.md'), 'utf8'), /\| mean \|/);
+  // TensorBoard: one run directory per split (their steps restart), epoch scalars, test scores at the last step, hparams.
+  const perEpoch = readFileSync(join(root, 'le-all', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: number; step: number; loss: number });
+  for (const s of m.splits) {
+    const { scalars, hparamsTags } = readScalars(join(root, 'le-all', `split${s.split}`));
+    const mine = perEpoch.filter((e) => e.split === s.split);
+    assert.deepEqual(scalars.filter((e) => e.tag === 'linear-eval/loss').map((e) => [e.step, e.value]), mine.map((e) => [e.step, Math.fround(e.loss)]));
+    assert.deepEqual(scalars.filter((e) => e.tag.startsWith('test/')).map((e) => [e.step, e.tag, e.value]), [[mine[1].step, 'test/top1', Math.fround(s.top1)], [mine[1].step, 'test/top5', 100]]);
+    assert.deepEqual(hparamsTags, ['_hparams_/session_start_info']);
+  }
+  assert.deepEqual(readScalars(join(root, 'le-all')).scalars, [], 'no events mixed across splits at the top');
 });
 
 test('linear-eval on cached features fits its training set (the optimiser works)', async () => {
@@ -108,6 +119,7 @@ test('finetune through the CLI: label fraction, saved model, scratch baseline', 
   assert.deepEqual((m.encoder as { randomInit: boolean }).randomInit, false);
   const train = openDataset({ data, format: 'ucf101', annotations: ann, split: 1 }).items.length;
   assert.equal((m.perSplit as { trainVideos: number }[])[0].trainVideos, 3 * Math.round(0.5 * (train / 3)));
+  assert.deepEqual([...new Set(readScalars(join(root, 'ft')).scalars.map((e) => e.tag))], ['finetune/loss', 'finetune/lr', 'finetune/train_top1', 'test/top1', 'test/top5']);
   const saved = loadEncoder(join(root, 'ft', 'model.safetensors'));
   assert.equal(saved.spec.arch, 'r3d_18_tiny');
   const scratch = run(['--checkpoint', ckpt, '--scratch', '--label-fraction', '0.5', '--out', join(root, 'ft-scratch')]);

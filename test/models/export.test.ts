@@ -6,24 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { randn, tidy, noGrad, manualSeed, Tensor } from '../../src/torch/index.js';
 import { loadSafetensors } from '../../src/nn/index.js';
-import { createModel, saveEncoder, loadEncoder, exportModel, section, writeCheckpoint, resolveCheckpoint, LinearClassifier, ResNet3d } from '../../src/models/index.js';
+import { createModel, saveEncoder, loadEncoder, exportModel, section, writeCheckpoint, resolveCheckpoint, LinearClassifier } from '../../src/models/index.js';
 import { FineTuneHead } from '../../src/models/heads.js';
 import { saveSections } from '../../src/models/checkpoint.js';
 import { tempDir, torchAvailable } from '../helpers/python.js';
-
-/** A tiny encoder with non-trivial BN statistics and affine terms (so folding is exercised), scaled to keep features O(1) like a trained net. */
-function tinyEncoder(arch: string): ResNet3d {
-  const m = createModel(arch, { width: 0.125 });
-  noGrad(() => {
-    for (const [k, v] of m.stateDict()) {
-      if (k.endsWith('running_mean')) v.uniform_(-0.2, 0.2);
-      else if (k.endsWith('running_var')) v.uniform_(0.5, 1.5);
-      else if (/\.(1|4)\.weight$/.test(k)) v.uniform_(0.2, 0.6);
-      else if (/\.(1|4)\.bias$/.test(k)) v.uniform_(-0.1, 0.1);
-    }
-  });
-  return m.eval();
-}
+import { tinyEncoder, exportTiny, maxAbsDiff } from '../helpers/onnx-models.js';
 
 async function runOnnx(file: string, x: Tensor): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(file);
@@ -67,6 +54,28 @@ for (const arch of ['cvrl_r3d50', 'r2plus1d_18', 'mc3_18']) {
     });
   });
 }
+
+test("ONNX export of an encoder with input 'diff' computes the frame differences in the graph, matching our forward", async (t) => {
+  manualSeed(4);
+  const dir = tempDir();
+  for (const arch of ['r3d_18', 'r2plus1d_18']) {
+    const enc = tinyEncoder(arch, { input: 'diff' });
+    const file = exportTiny(dir, arch, enc, { input: 'diff' }, `${arch}-diff.onnx`);
+    // T = 8 (the usual case), 2 (one difference) and 1 (no difference: one zero frame).
+    for (const shape of [[2, 3, 8, 40, 40], [1, 3, 2, 32, 32], [1, 3, 1, 32, 32]]) {
+      const x = randn(shape);
+      const ours = noGrad(() => enc.forward(x));
+      const got = await runOnnx(file, x);
+      const d = maxAbsDiff(got.features, ours);
+      assert.ok(d < 1e-4, `${arch} [${shape.join(', ')}]: features max abs diff ${d}`);
+      t.diagnostic(`${arch} [${shape.join(', ')}]: max abs diff ${d.toExponential(2)}`);
+    }
+    // Two different still clips have no differences: equal features (the padded frame is zero, not a copy of a frame).
+    const still = () => randn([1, 3, 1, 32, 32]).expand([1, 3, 4, 32, 32]).contiguous();
+    const [a, b] = [(await runOnnx(file, still())).features, (await runOnnx(file, still())).features];
+    assert.ok(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]))) < 1e-6, `${arch}: a still clip's content reached the features`);
+  }
+});
 
 test('ONNX export folds the probe / fine-tuning head (L2 norm, BatchNorm without affine, fc) and matches it', async () => {
   manualSeed(2);

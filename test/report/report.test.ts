@@ -204,6 +204,13 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   const neg = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.ret, '--samples', '-1', '--out', out], { encoding: 'utf8' });
   assert.equal(neg.status, 2); // a usage error
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
+  const smooth = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.pre, '--smoothing', '1', '--out', out], { encoding: 'utf8' });
+  assert.equal(smooth.status, 1);
+  assert.match(smooth.stderr, /--smoothing must be a number in \[0, 1\), got '1'/);
+  const log = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.pre, '--smoothing', '0', '--log-loss', '--samples', '0', '--out', out], { encoding: 'utf8' });
+  assert.equal(log.status, 0, log.stderr);
+  assert.match(readFileSync(out, 'utf8'), />loss \(log\)</);
+  rmSync(out);
   const none = spawnSync(process.execPath, ['bin/cvrl.js', 'report', '--out', out], { encoding: 'utf8' });
   assert.equal(none.status, 1);
   assert.match(none.stderr, /cvrl: nothing to report: give at least one of RUNDIR or --embeddings\n/);

@@ -42,9 +42,9 @@ test('resuming trims metrics.jsonl to the checkpoint step and marks the restart 
   assert.deepEqual(steps(runDir), [1, 2, 3, 4]);
   const fresh = readdirSync(runDir).filter((n) => n.startsWith('events.') && !eventsBefore.has(n));
   assert.equal(fresh.length, 1);
-  // Event.session_log (field 6) = SessionLog { status: START } at step 3 (Event.step = field 2).
+  // Event.session_log (field 7: key 0x3a) = SessionLog { status: START } at step 3 (Event.step = field 2).
   const bytes = readFileSync(join(runDir, fresh[0]));
-  assert.ok(bytes.includes(Buffer.from([0x10, 0x03, 0x32, 0x02, 0x08, 0x01])), 'SessionLog START at step 3');
+  assert.ok(bytes.includes(Buffer.from([0x10, 0x03, 0x3a, 0x02, 0x08, 0x01])), 'SessionLog START at step 3');
 });
 
 test('temporary files are opened exclusively: an existing one is never overwritten or removed', () => {
