@@ -51,8 +51,12 @@ export function pseudoMotionLoss(model: CvrlModel, x: Tensor, o: Pick<Contrastiv
   }
 }
 
-/** The batch's NT-Xent loss (a scalar with gradient); `rng` draws the erasing and static frames. */
-export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[], o: ContrastiveOptions, rng: Rng, group?: ProcessGroup): Promise<Tensor> {
+/**
+ * The batch's loss (a scalar with gradient): NT-Xent plus the weighted auxiliary terms; `rng` draws
+ * the erasing, static frames and pseudo-motion. `parts` receives each term's value, unweighted
+ * (ntxent, decorrelation, pseudo_motion), for the run's metrics.
+ */
+export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[], o: ContrastiveOptions, rng: Rng, group?: ProcessGroup, parts?: Record<string, number>): Promise<Tensor> {
   const [n, , t] = clips[0].shape;
   const reg: Tensor[] = [];
   const aux: Tensor[] = []; // weighted auxiliary losses
@@ -86,10 +90,17 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
       reversed.dispose();
     }
     z.push(...negatives);
-    if (o.pseudoMotion > 0) aux.push(keep(pseudoMotionLoss(model, clips[0], o, rng)));
+    if (o.pseudoMotion > 0) {
+      aux.push(keep(pseudoMotionLoss(model, clips[0], o, rng)));
+      if (parts) parts.pseudo_motion = aux[0].item() / o.pseudoMotion;
+    }
     const extra = negatives.length > 1 ? cat(negatives, 0) : negatives[0];
     try {
       const loss = await globalNtXent(z.slice(0, clips.length), group, { temperature: o.temperature, negatives: extra });
+      if (parts) {
+        parts.ntxent = loss.item();
+        if (reg.length > 0) parts.decorrelation = reg.reduce((a, r) => a + r.item(), 0) / reg.length;
+      }
       if (reg.length === 0 && aux.length === 0) return loss;
       const total = tidy(() => aux.reduce((a, r) => a.add(r), reg.reduce((a, r) => a.add(r.mul(o.decorrelation / reg.length)), loss)));
       loss.dispose();

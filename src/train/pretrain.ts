@@ -97,7 +97,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     parallelism: c.parallelism, prefetch: c.prefetch, rank: dist.rank, worldSize, onBadVideo: badVideo,
   };
   const stepsAtStart = pos.step;
-  let badVideos = 0, lossSum = 0, lossCount = 0;
+  let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
   try {
     outer: for (let epoch = pos.epoch; pos.step < totalSteps; epoch++) {
@@ -112,7 +112,9 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         log.waited(performance.now() - tWait);
         const tc = performance.now();
         // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
-        const loss = await backwardStep(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group);
+        const parts: Record<string, number> = {};
+        const loss = await backwardStep(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
+        for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
         b++;
         if (!Number.isFinite(loss)) {
           throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoints.last || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
@@ -124,10 +126,12 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         log.computed(performance.now() - tc, c.clipsPerVideo * c.batch * worldSize);
         if (stepEnds) {
           pos = { ...pos, step: pos.step + 1, epoch, batchInEpoch: b, scheduleStep: schedule.currentStep, lastLoss: lossSum / lossCount };
+          const lossParts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / lossCount]));
           lossSum = lossCount = 0;
+          partSums = {};
           const monitorNow = main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps);
           const extra = monitorNow ? await o.monitor!(model.encoder) : undefined;
-          log.step({ step: pos.step, epoch, loss: pos.lastLoss, lr: schedule.lr, badVideos: badVideos + loader.stats.badVideos, extra });
+          log.step({ step: pos.step, epoch, loss: pos.lastLoss, parts: lossParts, lr: schedule.lr, badVideos: badVideos + loader.stats.badVideos, extra });
           // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
           const stopNow = await anyRank(signals.requested, group) || (o.stopAfter !== undefined && pos.step - stepsAtStart >= o.stopAfter);
           if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoints.save(pos);
@@ -161,8 +165,8 @@ async function optimizerStep(t: Training, group: DistributedContext['group']): P
 }
 
 /** Forward, loss and backward of one batch (its views freed); returns the loss value. */
-async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig, rng: Rng, group: DistributedContext['group']): Promise<number> {
-  const l = await contrastiveLoss(model, views, c, rng, group);
+async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
+  const l = await contrastiveLoss(model, views, c, rng, group, parts);
   try {
     tidy(() => l.div(c.accumulate).backward());
     return l.item();

@@ -14,6 +14,8 @@ export interface StepReport {
   step: number;
   epoch: number;
   loss: number;
+  /** The loss's terms, unweighted (ntxent, decorrelation, pseudo_motion): metrics.jsonl's loss_<term>. */
+  parts?: Record<string, number>;
   lr: number;
   badVideos: number;
   /** Extra values (an online kNN accuracy) for metrics.jsonl and TensorBoard's eval/ section. */
@@ -73,11 +75,13 @@ export class RunLog {
     const elapsed = (performance.now() - this.#t0) / 1000;
     const rate = this.#clips / elapsed;
     const wait = this.#waitMs / (this.#waitMs + this.#computeMs);
-    const m = { step: r.step, epoch: r.epoch, loss: r.loss, lr: r.lr, clips_per_s: rate, data_wait_share: wait, bad_videos: r.badVideos, time: elapsed, ...r.extra };
+    const parts = Object.fromEntries(Object.entries(r.parts ?? {}).map(([k, v]) => [`loss_${k}`, v]));
+    const m = { step: r.step, epoch: r.epoch, loss: r.loss, ...parts, lr: r.lr, clips_per_s: rate, data_wait_share: wait, bad_videos: r.badVideos, time: elapsed, ...r.extra };
     if (r.extra) this.#tbWrite((w) => w.scalars(r.step, Object.fromEntries(Object.entries(r.extra!).map(([k, v]) => [`eval/${k}`, v]))));
     this.#metrics?.append(m);
-    this.#tbWrite((w) => w.scalars(r.step, { 'train/loss': r.loss, 'train/lr': r.lr, 'train/clips_per_s': rate, 'train/data_wait_share': wait }));
-    const collapsed = this.#metrics ? this.#watch.update(r.step, r.loss) : null;
+    this.#tbWrite((w) => w.scalars(r.step, { 'train/loss': r.loss, ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`train/${k}`, v])), 'train/lr': r.lr, 'train/clips_per_s': rate, 'train/data_wait_share': wait }));
+    // Chance is NT-Xent's: the auxiliary terms would hide a collapse or fake one.
+    const collapsed = this.#metrics ? this.#watch.update(r.step, r.parts?.ntxent ?? r.loss) : null;
     if (collapsed) this.warn(collapsed);
     const done = r.step - this.#startStep;
     this.progress.update({ step: r.step, total: this.total, epoch: r.epoch, loss: r.loss, lr: r.lr, clipsPerSec: rate, dataWaitShare: wait, etaSec: ((this.total - r.step) * elapsed) / Math.max(1, done) });

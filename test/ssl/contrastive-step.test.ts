@@ -99,12 +99,14 @@ test('contrastive step: the pseudo-motion loss joins with its weight and trains 
   const model = new CvrlModel(createModel('r3d_18_tiny'), { hiddenDim: 16, outDim: 8, hiddenLayers: 1 }, PSEUDO_MOTIONS.length);
   model.eval();
   const views = [0, 1].map(() => randn([3, 3, 4, 16, 16]));
-  const l = await contrastiveLoss(model, views, { ...plain, pseudoMotion: 0.5 }, Rng.from(3));
+  const parts: Record<string, number> = {};
+  const l = await contrastiveLoss(model, views, { ...plain, pseudoMotion: 0.5 }, Rng.from(3), undefined, parts);
   // The same draws the step made from the same seed.
   const { clips, labels } = pseudoMotionClips(views[0], drawPseudoMotion(3, 4, Rng.from(3)));
-  const want = noGrad(() => tidy(() => ntXent(views.map((x) => model.forward(x))).item()
-    + 0.5 * crossEntropy(model.motionHead!.forward(model.encoder.forward(clips)), fromTypedArray(labels).long()).item()));
-  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  const nt = noGrad(() => tidy(() => ntXent(views.map((x) => model.forward(x))).item()));
+  const ce = noGrad(() => tidy(() => crossEntropy(model.motionHead!.forward(model.encoder.forward(clips)), fromTypedArray(labels).long()).item()));
+  assert.ok(Math.abs(l.item() - (nt + 0.5 * ce)) < 1e-4, `${l.item()} vs ${nt + 0.5 * ce}`);
+  assert.ok(Math.abs(parts.ntxent - nt) < 1e-4 && Math.abs(parts.pseudo_motion - ce) < 1e-4, JSON.stringify(parts));
   l.backward();
   for (const p of [model.motionHead!.parameters()[0], model.encoder.parameters()[0]]) assert.ok(p.grad && p.grad.abs().sum().item() > 0);
   await assert.rejects(contrastiveLoss(setup().model, views, { ...plain, pseudoMotion: 1 }, Rng.from(3)), /motion head/);

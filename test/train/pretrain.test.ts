@@ -128,13 +128,16 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
     assert.equal(encoder.config.input, 'diff', 'the monitored encoder is the trained one');
     return { knn_top1: 42 };
   };
-  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, sceneBatches: 2, knnEvery: 2 });
+  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, sceneBatches: 2, pseudoMotion: 0.5, knnEvery: 2 });
   const r = await pretrain({ config: cfg, quiet: true, monitor });
   assert.equal(r.steps, 4);
   assert.equal(calls.length, 2);
-  const lines = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; knn_top1?: number; loss: number });
+  type Line = { step: number; knn_top1?: number; loss: number; loss_ntxent: number; loss_decorrelation: number; loss_pseudo_motion: number };
+  const lines = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
   assert.deepEqual(lines.filter((l) => l.knn_top1 === 42).map((l) => l.step), [2, 4]);
   assert.ok(lines.every((l) => Number.isFinite(l.loss)));
+  // The total is NT-Xent plus the weighted terms; each term is logged unweighted.
+  for (const l of lines) assert.ok(Math.abs(l.loss - (l.loss_ntxent + 0.5 * l.loss_decorrelation + 0.5 * l.loss_pseudo_motion)) < 1e-3, JSON.stringify(l));
   const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { input: string } };
   assert.equal(meta.config.input, 'diff');
   // Scene batches: groups of batch / sceneBatches similar-looking videos, listed for inspection.
