@@ -1,0 +1,105 @@
+// The synthetic AVA set: its files parse with the AVA readers, labels follow the motion, keyframes
+// sit at 1 fps, person boxes match the ground truth, videos show the people where the boxes say,
+// and the set is a pure function of the seed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { synthesizeAva, AVA_SYNTH_ACTIONS } from '../../../src/video/synth-ava.js';
+import { decodeClips, probeVideo } from '../../../src/video/io.js';
+import { readAvaAnnotations, readAvaExclusions, readAvaLabelMap, readAvaPersonBoxes, frameKey, type AvaGroundTruthBox } from '../../../src/eval/detection/ava-csv.js';
+import { boxIou } from '../../../src/eval/detection/ava-map.js';
+import { registerSynth } from '../../../src/cli/synth.js';
+import { tempDir } from '../../helpers/python.js';
+
+const small = { videos: 5, valVideos: 2, seconds: 4, width: 64, height: 48, fps: 10 };
+
+test('synthetic AVA files parse with the AVA readers; labels are in the map; keyframes at 1 fps; splits are disjoint', async () => {
+  const out = tempDir('cvrl-synth-ava-');
+  const r = await synthesizeAva({ out, seed: 3, ...small });
+  const map = await readAvaLabelMap(r.labelMap);
+  assert.deepEqual([...map], AVA_SYNTH_ACTIONS.map((n, i) => [i + 1, n]));
+  const train = await readAvaAnnotations(r.train), val = await readAvaAnnotations(r.val);
+  const videosOf = (b: AvaGroundTruthBox[]) => new Set(b.map((x) => x.videoId));
+  assert.equal(videosOf(train).size, 3);
+  assert.equal(videosOf(val).size, 2);
+  assert.ok([...videosOf(val)].every((v) => !videosOf(train).has(v)), 'train and val share no video');
+  assert.deepEqual(readdirSync(r.videos).sort(), ['vid000.mp4', 'vid001.mp4', 'vid002.mp4', 'vid003.mp4', 'vid004.mp4']);
+  for (const b of [...train, ...val]) {
+    assert.ok([b.x1, b.y1, b.x2, b.y2].every((v) => v >= 0 && v <= 1) && b.x1 < b.x2 && b.y1 < b.y2, `box ${JSON.stringify(b)}`);
+    assert.ok(b.labels.every((l) => map.has(l)));
+    // Exactly one of move left / move right / stand still, plus pulse or not.
+    assert.equal(b.labels.filter((l) => l <= 3).length, 1, `labels ${b.labels}`);
+    assert.ok(b.labels.length <= 2);
+  }
+  assert.ok([...train, ...val].some((b) => b.labels.length === 2), 'some person carries two labels');
+  for (const v of [...videosOf(train), ...videosOf(val)]) {
+    const stamps = new Set([...train, ...val].filter((b) => b.videoId === v).map((b) => b.timestamp));
+    assert.deepEqual([...stamps].sort(), [1, 2, 3], `${v}: one keyframe per second, first and last second left out`);
+    const people = new Set([...train, ...val].filter((b) => b.videoId === v).map((b) => b.personId)).size;
+    assert.ok(people === 2 || people === 3, `${v}: ${people} people`);
+  }
+  // Motion labels agree with the boxes: left movers' centres go left, right movers' right, still ones stay.
+  for (const b of train.filter((x) => x.timestamp === 1)) {
+    const later = train.find((x) => x.videoId === b.videoId && x.personId === b.personId && x.timestamp === 3)!;
+    const dx = (later.x1 + later.x2) / 2 - (b.x1 + b.x2) / 2;
+    const motion = b.labels.find((l) => l <= 3);
+    if (motion === 1) assert.ok(dx < -0.1, `move left: dx ${dx}`);
+    else if (motion === 2) assert.ok(dx > 0.1, `move right: dx ${dx}`);
+    else assert.ok(Math.abs(dx) < 0.005, `stand still: dx ${dx}`);
+  }
+  const excluded = await readAvaExclusions(r.exclusions);
+  assert.ok(excluded.size >= 1 && [...excluded].every((k) => val.some((b) => frameKey(b.videoId, b.timestamp) === k)), 'exclusions name validation keyframes');
+  const boxes = await readAvaPersonBoxes(r.personBoxes);
+  for (const g of val) {
+    const best = boxes.filter((p) => p.videoId === g.videoId && p.timestamp === g.timestamp).sort((a, b) => boxIou(b, g) - boxIou(a, g))[0];
+    assert.ok(boxIou(best, g) > 0.6 && best.score >= 0.9, `person box for ${JSON.stringify(g)}`);
+  }
+  assert.ok(boxes.some((p) => p.score < 0.9), 'a few low-scoring false positives');
+  assert.ok(boxes.every((p) => videosOf(val).has(p.videoId)), 'person boxes are for validation videos');
+});
+
+test('the videos show a person at every box (bright body on a dark background), 1 fps keyframes at frame t * fps', async () => {
+  const out = tempDir('cvrl-synth-ava-');
+  const r = await synthesizeAva({ out, seed: 5, ...small, noise: 0 });
+  const boxes = await readAvaAnnotations(r.train);
+  const file = join(r.videos, 'vid000.mp4');
+  const info = await probeVideo(file);
+  assert.equal(info.frames, small.seconds * small.fps);
+  assert.equal(info.width, small.width);
+  const stamps = [1, 2, 3];
+  const d = await decodeClips(file, { starts: stamps.map((s) => s * small.fps), frames: 1, stride: 1 });
+  try {
+    for (const [k, s] of stamps.entries()) {
+      for (const b of boxes.filter((x) => x.videoId === 'vid000' && x.timestamp === s)) {
+        // The box centre is in the body (the head is the top quarter); a corner just outside is background.
+        const px = (x: number, y: number) => d.frames.select(0, k).select(0, 0).select(0, Math.floor(y * small.height)).select(0, Math.floor(x * small.width)).toArray();
+        const inside = px((b.x1 + b.x2) / 2, b.y1 + 0.7 * (b.y2 - b.y1));
+        assert.ok(Math.max(...inside) > 150, `t=${s} person ${b.personId}: centre ${inside}`);
+        const outside = px(Math.max(0, b.x1 - 0.05), Math.min(0.999, b.y2 + 0.02));
+        assert.ok(Math.max(...outside) < 120, `t=${s} person ${b.personId}: outside ${outside}`);
+      }
+    }
+  } finally {
+    d.frames.dispose();
+  }
+});
+
+test('cvrl synth --format ava is deterministic per seed; another seed gives another set', async (t) => {
+  t.mock.method(console, 'log', () => undefined);
+  const run = async (seed: number) => {
+    const out = tempDir('cvrl-synth-ava-');
+    const program = new Command('cvrl').exitOverride();
+    registerSynth(program);
+    await program.parseAsync(['node', 'cvrl', 'synth', '--format', 'ava', '--out', out, '--videos', '3', '--seconds', '3', '--width', '48', '--height', '32', '--fps', '8', '--seed', String(seed)]);
+    const files = ['train.csv', 'val.csv', 'val_person_boxes.csv', 'val_excluded_timestamps.csv', 'action_list.pbtxt'];
+    return { text: files.map((f) => readFileSync(join(out, 'annotations', f), 'utf8')), video: readFileSync(join(out, 'videos', 'vid000.mp4')) };
+  };
+  const a = await run(7), b = await run(7), c = await run(8);
+  assert.deepEqual(a.text, b.text);
+  assert.ok(a.video.equals(b.video), 'same seed, same video bytes');
+  assert.notDeepEqual(a.text[0], c.text[0]);
+  await assert.rejects(synthesizeAva({ out: tempDir('cvrl-synth-ava-'), videos: 4, valVideos: 4 }), /valVideos must be an integer in \[1, 3\]/);
+  await assert.rejects(synthesizeAva({ out: tempDir('cvrl-synth-ava-'), seconds: 2 }), /seconds must be an integer >= 3/);
+});
