@@ -2,9 +2,10 @@
  * A small synthetic set in the AVA v2.2 format: short videos with 2-3 "people" (coloured rectangles
  * with a head), each in its own horizontal lane, whose actions are their motion: move left, move
  * right or stand still (exactly one), and pulse (a size oscillation, on top of any of the three), so
- * a person carries one or two labels. Boxes are annotated at 1 fps keyframes (integer seconds, the
- * first and last second left out) as AVA rows; appearance (colours, sizes, lanes, background) is
- * drawn independently of the actions, so only motion tells the classes apart.
+ * a person carries one or two labels. Actions change from keyframe to keyframe (each holds from half
+ * a second before to half a second after), so a person's look never predicts its labels; colours,
+ * sizes, lanes and the background are drawn independently of the actions. Boxes are annotated at
+ * 1 fps keyframes (integer seconds, the first and last second left out) as AVA rows.
  *
  * Layout under OUT: videos/<video_id>.mp4 (.avi for mpeg4/mjpeg, .webm for vp9) and annotations/
  * train.csv, val.csv (disjoint videos), action_list.pbtxt, val_excluded_timestamps.csv and
@@ -54,54 +55,72 @@ type RGB = [number, number, number];
 const PALETTE: RGB[] = [[230, 60, 50], [50, 190, 70], [70, 110, 240], [240, 210, 40], [210, 80, 210], [40, 210, 220], [250, 150, 40], [235, 235, 235]];
 const LANES = 3;
 
-/** One synthetic person: lane, look, path and actions. */
+/**
+ * What a person does in one segment: the segment of keyframe k is [k - 0.5, k + 0.5) seconds, so a
+ * clip of up to a second centred on a keyframe sees one action only.
+ */
+interface Segment {
+  start: number;
+  /** Centre x at the segment's start; velocity in frame widths per second. */
+  x: number;
+  vx: number;
+  motion: 0 | 1 | 2;
+  /** Pulse frequency (1 or 2 Hz, so the size is back to normal at the segment's ends) and direction; 0: none. */
+  pulseHz: number;
+  pulseSign: number;
+}
+
+/** One synthetic person: lane, look, and a segment of actions per keyframe. */
 export interface AvaSynthPerson {
-  lane: number;
   color: RGB;
   /** Size as fractions of the frame width and height. */
   w: number;
   h: number;
   y: number;
-  /** Centre x at t = 0 and velocity (frame widths per second). */
-  x0: number;
-  vx: number;
-  motion: 0 | 1 | 2;
-  pulse: { freq: number; phase: number } | null;
+  segments: Segment[];
 }
 
-const PULSE_AMP = 0.2;
+const PULSE_AMP = 0.3;
 
 function makePeople(rng: Rng, seconds: number): AvaSynthPerson[] {
   const lanes = rng.shuffle([0, 1, 2]).slice(0, 2 + rng.int(2));
   const colors = rng.shuffle([...PALETTE]);
   return lanes.map((lane, i) => {
-    const w = rng.uniform(0.13, 0.17), h = rng.uniform(0.2, 0.25);
-    const motion = rng.int(3) as 0 | 1 | 2;
-    const pulse = rng.bernoulli(0.4) ? { freq: rng.uniform(1, 1.5), phase: rng.uniform(0, 2 * Math.PI) } : null;
-    // The whole path, at the largest pulse, stays inside the frame.
+    const w = rng.uniform(0.12, 0.16), h = rng.uniform(0.19, 0.23);
+    const speed = rng.uniform(0.15, 0.2);
+    // The centre stays far enough from the edges for the largest pulse.
     const margin = (w * (1 + PULSE_AMP)) / 2 + 0.01;
-    const room = 1 - 2 * margin;
-    const speed = motion === 2 ? 0 : Math.min(rng.uniform(0.1, 0.14), room / seconds);
-    const span = speed * seconds;
-    const start = rng.uniform(margin, 1 - margin - span);
-    const vx = motion === 0 ? -speed : speed;
-    return {
-      lane, color: colors[i], w, h, y: (lane + 0.5) / LANES + rng.uniform(-0.01, 0.01),
-      x0: motion === 0 ? start + span : start, vx, motion, pulse,
-    };
+    let x = rng.uniform(margin, 1 - margin);
+    const segments: Segment[] = [];
+    for (let k = 0; k <= seconds; k++) {
+      const start = Math.max(0, k - 0.5), len = Math.min(seconds, k + 0.5) - start;
+      const allowed: (0 | 1 | 2)[] = [2];
+      if (x - speed * len >= margin) allowed.push(0);
+      if (x + speed * len <= 1 - margin) allowed.push(1);
+      const motion = allowed[rng.int(allowed.length)];
+      const pulse = rng.bernoulli(0.4);
+      const vx = motion === 2 ? 0 : motion === 0 ? -speed : speed;
+      segments.push({ start, x, vx, motion, pulseHz: pulse ? 1 + rng.int(2) : 0, pulseSign: rng.bernoulli(0.5) ? 1 : -1 });
+      x += vx * len;
+    }
+    return { color: colors[i], w, h, y: (lane + 0.5) / LANES + rng.uniform(-0.01, 0.01), segments };
   });
 }
 
+const segmentAt = (p: AvaSynthPerson, t: number) => p.segments[Math.min(p.segments.length - 1, Math.max(0, Math.floor(t + 0.5)))];
+
 /** The person's box at time t (seconds), normalised [x1, y1, x2, y2]. */
 function boxAt(p: AvaSynthPerson, t: number): [number, number, number, number] {
-  const s = p.pulse ? 1 + PULSE_AMP * Math.sin(2 * Math.PI * p.pulse.freq * t + p.pulse.phase) : 1;
-  const x = p.x0 + p.vx * t, hw = (p.w * s) / 2, hh = (p.h * s) / 2;
+  const g = segmentAt(p, t);
+  const s = 1 + (g.pulseHz ? g.pulseSign * PULSE_AMP * Math.sin(2 * Math.PI * g.pulseHz * (t - g.start)) : 0);
+  const x = g.x + g.vx * (t - g.start), hw = (p.w * s) / 2, hh = (p.h * s) / 2;
   return [x - hw, p.y - hh, x + hw, p.y + hh];
 }
 
-/** Action ids of a person (1-based positions in AVA_SYNTH_ACTIONS). */
-function actionsOf(p: AvaSynthPerson): number[] {
-  return p.pulse ? [p.motion + 1, 4] : [p.motion + 1];
+/** Action ids at keyframe k (1-based positions in AVA_SYNTH_ACTIONS). */
+function actionsAt(p: AvaSynthPerson, k: number): number[] {
+  const g = p.segments[k];
+  return g.pulseHz ? [g.motion + 1, 4] : [g.motion + 1];
 }
 
 /** Fraction of pixel [i, i + 1) covered by [a, b) (anti-aliased edges, so sub-pixel motion is visible). */
@@ -188,7 +207,7 @@ export async function synthesizeAva(o: AvaSynthOptions): Promise<AvaSynthResult>
       // The keyframe shows frame sec * fps exactly (keyframeIndex), so its box is that frame's.
       people.forEach((p, pid) => {
         const b = boxAt(p, sec);
-        for (const a of actionsOf(p)) (isVal ? rows.val : rows.train).push(`${id},${ts(sec)},${b.map(num).join(',')},${a},${pid}`);
+        for (const a of actionsAt(p, sec)) (isVal ? rows.val : rows.train).push(`${id},${ts(sec)},${b.map(num).join(',')},${a},${pid}`);
         if (isVal) {
           const j = b.map((c) => c + boxRng.uniform(-0.01, 0.01));
           rows.person.push(`${id},${ts(sec)},${j.map(num).join(',')},,${boxRng.uniform(0.9, 1).toFixed(4)}`);
