@@ -127,7 +127,7 @@ function actionsAt(p: AvaSynthPerson, k: number): number[] {
 const cover = (i: number, a: number, b: number) => Math.max(0, Math.min(i + 1, b) - Math.max(i, a));
 
 /** Renders uint8 RGB frames [T, H, W, 3]: a static striped background, the people, pixel noise. */
-export function renderAvaVideo(people: readonly AvaSynthPerson[], o: { frames: number; width: number; height: number; fps: number; noise: number }, rng: Rng): Uint8Array {
+function renderAvaVideo(people: readonly AvaSynthPerson[], o: { frames: number; width: number; height: number; fps: number; noise: number }, rng: Rng): Uint8Array {
   const { frames: T, width: W, height: H } = o;
   const bg: RGB = [30 + rng.int(40), 30 + rng.int(40), 30 + rng.int(40)];
   const stripes = rng.uniform(3, 8), phase = rng.uniform(0, Math.PI);
@@ -168,6 +168,16 @@ export function renderAvaVideo(people: readonly AvaSynthPerson[], o: { frames: n
   return out;
 }
 
+/**
+ * Video `index` of a set with this seed: its people (with their actions per keyframe) and its uint8
+ * RGB frames [seconds * fps, height, width, 3]; a pure function of its arguments.
+ */
+export function avaSynthVideo(seed: number, index: number, o: { seconds: number; width: number; height: number; fps: number; noise: number }): { people: AvaSynthPerson[]; rgb: Uint8Array } {
+  const rng = Rng.from(seed, 0xa7a, index);
+  const people = makePeople(rng, o.seconds);
+  return { people, rgb: renderAvaVideo(people, { ...o, frames: o.seconds * o.fps }, rng) };
+}
+
 const ts = (t: number) => String(t).padStart(4, '0');
 const num = (v: number) => Math.min(1, Math.max(0, v)).toFixed(3);
 
@@ -193,9 +203,7 @@ export async function synthesizeAva(o: AvaSynthOptions): Promise<AvaSynthResult>
   for (let v = 0; v < n; v++) {
     const id = `vid${String(v).padStart(3, '0')}`;
     const isVal = v >= n - nVal;
-    const rng = Rng.from(seed, 0xa7a, v);
-    const people = makePeople(rng, seconds);
-    const rgb = renderAvaVideo(people, { frames: seconds * fps, width: W, height: H, fps, noise }, rng);
+    const { people, rgb } = avaSynthVideo(seed, v, { seconds, width: W, height: H, fps, noise });
     const t = fromTypedArray(rgb, [seconds * fps, H, W, 3]);
     try {
       await writeVideo(join(videos, `${id}.${ext}`), t, { fps, codec, gop: 12 });
