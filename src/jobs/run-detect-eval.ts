@@ -83,7 +83,7 @@ export async function runDetectEval(o: DetectEvalJob): Promise<DetectEvalResult>
     data: { videos: o.videos, annotations: o.annotations, labelMap: o.labelMap, exclusions: o.exclusions ?? null, personBoxes: o.personBoxes ?? null },
     boxSource: set.boxSource, minBoxScore: o.personBoxes ? o.minBoxScore ?? 0.9 : null, clip: meta.clip,
     ...scoreJson(score),
-    classes: Object.fromEntries([...labelMap].map(([id, name]) => [String(id), name])),
+    classNames: Object.fromEntries([...labelMap].map(([id, name]) => [String(id), name])),
     positives: Object.fromEntries([...score.positives].map(([id, n]) => [String(id), n])),
     keyframes: p.keyframes, boxes: p.boxes, detections: p.detections.length,
     skipped: { ...set.skipped, badVideos: p.badVideos, unusableKeyframes: p.skippedKeyframes },

@@ -113,7 +113,7 @@ export async function runDetectTrain(o: DetectTrainJob): Promise<DetectTrainResu
     data: { videos: o.videos, annotations: o.annotations, labelMap: o.labelMap, exclusions: o.exclusions ?? null },
     clip, head: { resolution: meta.resolution, dropout: meta.dropout },
     train: { ...DETECT_TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o.train ?? {}).filter(([, v]) => v !== undefined)), seed },
-    classes: Object.fromEntries(set.classes.map((c, i) => [String(c), meta.names[i]])),
+    classNames: Object.fromEntries(set.classes.map((c, i) => [String(c), meta.names[i]])),
     keyframes: set.keyframes.length, boxes, skipped: { ...set.skipped, badVideos: r.badVideos, unusableKeyframes: r.skippedKeyframes },
     loss: last.loss, seconds: (performance.now() - t0) / 1000, checkpoint,
   };
