@@ -7,3 +7,4 @@ export { augmentClipAsync, evalCrops, normalizeClip, KINETICS_NORM, type Normali
 export { openDataset, resolveInside, DATASET_FORMATS, VIDEO_EXTENSIONS, DatasetError, type DatasetFormat, type DatasetOptions, type VideoDataset, type VideoItem } from './dataset.js';
 export { VideoLoader, VideoCache, type LoaderOptions, type LoaderMode, type Batch, type LoaderStats } from './loader.js';
 export { synthesizeDataset, renderVideo, MOTION_CLASSES, type SynthOptions } from './synth.js';
+export { synthesizeAva, avaSynthVideo, AVA_SYNTH_ACTIONS, type AvaSynthOptions, type AvaSynthResult, type AvaSynthPerson } from './synth-ava.js';

@@ -1,12 +1,12 @@
 /**
  * Readers for the AVA v2.2 files: annotation CSVs (`video_id,timestamp,x1,y1,x2,y2,action_id,person_id`),
  * prediction CSVs (the same with a score in place of person_id), excluded-timestamp CSVs
- * (`video_id,timestamp`) and the action-list pbtxt. Malformed input throws an Error whose message
- * starts with `file:line:` (1-based).
+ * (`video_id,timestamp`) and person-box CSVs (a detector's boxes with a score); the action-list
+ * pbtxt is read by ava-label-map.ts. Malformed input throws an Error whose message starts with
+ * `file:line:` (1-based).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { readFile } from 'node:fs/promises';
 
 /** One annotated person box on one keyframe; the rows that repeat it with other actions are merged. */
 export interface AvaGroundTruthBox {
@@ -15,6 +15,8 @@ export interface AvaGroundTruthBox {
   x1: number; y1: number; x2: number; y2: number;
   personId: number;
   labels: number[];
+  /** The first row of this box in its file (1-based), for messages. */
+  line?: number;
 }
 
 /** One (box, action, score) row of a prediction file. */
@@ -26,8 +28,7 @@ export interface AvaDetection {
   score: number;
 }
 
-/** Action id -> name, in file order. */
-export type AvaLabelMap = Map<number, string>;
+export { parseAvaLabelMap, readAvaLabelMap, type AvaLabelMap } from './ava-label-map.js';
 
 /** The key of one keyframe. Timestamps are numbers, so "0902" and "902" name the same frame (as in the official key "%s,%04d"). */
 export function frameKey(videoId: string, timestamp: number): string {
@@ -50,9 +51,10 @@ interface LineSink<T> {
 
 class Row {
   readonly f: string[];
-  constructor(text: string, readonly file: string, readonly no: number, columns: number, layout: string) {
+  constructor(text: string, readonly file: string, readonly no: number, columns: number | readonly number[], layout: string) {
     this.f = text.split(',').map((s) => s.trim());
-    if (this.f.length !== columns) fail(file, no, `expected ${columns} columns (${layout}), got ${this.f.length}`);
+    const ok = typeof columns === 'number' ? [columns] : columns;
+    if (!ok.includes(this.f.length)) fail(file, no, `expected ${ok.join(' or ')} columns (${layout}), got ${this.f.length}`);
   }
   number(i: number, what: string): number {
     const s = this.f[i];
@@ -98,7 +100,7 @@ class AnnotationSink implements LineSink<AvaGroundTruthBox[]> {
     if (this.opts.classes && !this.opts.classes.has(label)) return;
     const key = `${frameKey(videoId, timestamp)},${x1},${y1},${x2},${y2},${personId}`;
     const b = this.boxes.get(key);
-    if (!b) this.boxes.set(key, { videoId, timestamp, x1, y1, x2, y2, personId, labels: [label] });
+    if (!b) this.boxes.set(key, { videoId, timestamp, x1, y1, x2, y2, personId, labels: [label], line: no });
     // A repeated (box, action) row is the same label again, not a second box.
     else if (!b.labels.includes(label)) b.labels.push(label);
   }
@@ -133,6 +135,35 @@ class ExclusionSink implements LineSink<Set<string>> {
   }
   done(): Set<string> {
     return this.keys;
+  }
+}
+
+/** A person box proposed for a keyframe (by a detector, or ground truth), with its detection score. */
+export interface AvaPersonBox {
+  videoId: string;
+  timestamp: number;
+  x1: number; y1: number; x2: number; y2: number;
+  score: number;
+  line: number;
+}
+
+class PersonBoxSink implements LineSink<AvaPersonBox[]> {
+  private readonly boxes = new Map<string, AvaPersonBox>();
+  private readonly videos = new Map<string, string>();
+  constructor(private readonly file: string) {}
+  line(text: string, no: number): void {
+    // SlowFast's predicted-box files leave the action column empty; a file with actions repeats each box per action.
+    const r = new Row(text, this.file, no, [6, 7, 8], 'video_id,timestamp,x1,y1,x2,y2[,action_id],score');
+    const videoId = r.videoId(this.videos), timestamp = r.uint(1, 'timestamp');
+    const [x1, y1, x2, y2] = r.box();
+    const score = r.f.length === 6 ? 1 : r.number(r.f.length - 1, 'score');
+    const key = `${frameKey(videoId, timestamp)},${x1},${y1},${x2},${y2}`;
+    const b = this.boxes.get(key);
+    if (!b) this.boxes.set(key, { videoId, timestamp, x1, y1, x2, y2, score, line: no });
+    else b.score = Math.max(b.score, score);
+  }
+  done(): AvaPersonBox[] {
+    return [...this.boxes.values()];
   }
 }
 
@@ -180,95 +211,11 @@ export function readAvaExclusions(path: string): Promise<Set<string>> {
   return readLines(path, new ExclusionSink(path));
 }
 
-// The label map is protobuf text format; only the fields of the AVA action lists are understood.
-interface Token { kind: 'word' | 'string' | 'number' | 'punct'; text: string; line: number }
-
-const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r' };
-const NUMBER = /[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?/y;
-
-function tokenize(text: string, file: string): Token[] {
-  const out: Token[] = [];
-  let line = 1;
-  for (let i = 0; i < text.length;) {
-    const c = text[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
-    if (c === '{' || c === '}' || c === ':') { out.push({ kind: 'punct', text: c, line }); i++; continue; }
-    if (c === '"' || c === "'") {
-      let s = '';
-      for (i++; ; i++) {
-        const escaped = text[i] === '\\';
-        if (escaped) i++;
-        else if (text[i] === c) break;
-        if (i >= text.length || text[i] === '\n') fail(file, line, 'unterminated string');
-        s += escaped ? ESCAPES[text[i]] ?? text[i] : text[i];
-      }
-      i++;
-      out.push({ kind: 'string', text: s, line });
-      continue;
-    }
-    let m: RegExpExecArray | null = null;
-    for (const [kind, re] of [['word', WORD], ['number', NUMBER]] as const) {
-      re.lastIndex = i;
-      if ((m = re.exec(text))) { out.push({ kind, text: m[0], line }); i += m[0].length; break; }
-    }
-    if (!m) fail(file, line, `unexpected character '${c}'`);
-  }
-  return out;
+/** Person boxes (`video_id,timestamp,x1,y1,x2,y2[,action_id],score`; no score column: 1); repeated boxes keep their best score. */
+export function parseAvaPersonBoxes(text: string, file = '<person boxes>'): AvaPersonBox[] {
+  return parseText(text, new PersonBoxSink(file));
 }
 
-const show = (t: Token) => (t.kind === 'string' ? JSON.stringify(t.text) : `'${t.text}'`);
-
-/** `item { name: "..." id: N }` blocks (or `label { name: ... label_id: N label_type: T }`), in any layout. */
-export function parseAvaLabelMap(text: string, file = '<label map>'): AvaLabelMap {
-  const tokens = tokenize(text, file);
-  let p = 0;
-  const next = (): Token => tokens[p++] ?? fail(file, tokens[tokens.length - 1]?.line ?? 1, 'unexpected end of file');
-  const punct = (t: Token | undefined, c: string) => t?.kind === 'punct' && t.text === c;
-  const map: AvaLabelMap = new Map();
-  const idLines = new Map<number, number>();
-  while (p < tokens.length) {
-    const head = next();
-    if (head.kind !== 'word' || (head.text !== 'item' && head.text !== 'label')) fail(file, head.line, `expected 'item {', got ${show(head)}`);
-    if (punct(tokens[p], ':')) p++;
-    const open = next();
-    if (!punct(open, '{')) fail(file, open.line, `expected '{' after '${head.text}', got ${show(open)}`);
-    let name: string | undefined, id: number | undefined, idLine = head.line;
-    const seen = new Set<string>();
-    for (let k = next(); !punct(k, '}'); k = next()) {
-      if (k.kind !== 'word') fail(file, k.line, `expected a field name or '}', got ${show(k)}`);
-      const field = k.text === 'label_id' ? 'id' : k.text;
-      if (seen.has(field)) fail(file, k.line, `${k.text} given twice in one ${head.text}`);
-      seen.add(field);
-      const colon = next();
-      if (!punct(colon, ':')) fail(file, colon.line, `expected ':' after '${k.text}', got ${show(colon)}`);
-      const v = next();
-      if (field === 'name' || field === 'display_name') {
-        if (v.kind !== 'string') fail(file, v.line, `${k.text} must be a quoted string, got ${show(v)}`);
-        if (field === 'name') name = v.text;
-      } else if (field === 'id') {
-        if (v.kind !== 'number' || !UINT.test(v.text)) fail(file, v.line, `${k.text} must be a non-negative integer, got ${show(v)}`);
-        id = Number(v.text);
-        idLine = v.line;
-      } else if (field === 'label_type') {
-        // PERSON_MOVEMENT, OBJECT_MANIPULATION, PERSON_INTERACTION: not needed for scoring.
-        if (v.kind !== 'word') fail(file, v.line, `label_type must be a bare word, got ${show(v)}`);
-      } else {
-        fail(file, k.line, `unknown field '${k.text}' (expected name, id, label_id, label_type or display_name)`);
-      }
-    }
-    if (id === undefined) fail(file, head.line, `${head.text} without an id`);
-    if (name === undefined) fail(file, head.line, `${head.text} without a name`);
-    if (map.has(id)) fail(file, idLine, `duplicate id ${id} (first at line ${idLines.get(id)})`);
-    map.set(id, name);
-    idLines.set(id, idLine);
-  }
-  if (map.size === 0) fail(file, 1, 'no items in the label map');
-  return map;
-}
-
-export async function readAvaLabelMap(path: string): Promise<AvaLabelMap> {
-  return parseAvaLabelMap(await readFile(path, 'utf8'), path);
+export function readAvaPersonBoxes(path: string): Promise<AvaPersonBox[]> {
+  return readLines(path, new PersonBoxSink(path));
 }

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import {
-  frameKey, parseAvaAnnotations, parseAvaExclusions, parseAvaLabelMap, parseAvaPredictions,
+  frameKey, parseAvaAnnotations, parseAvaExclusions, parseAvaLabelMap, parseAvaPersonBoxes, parseAvaPredictions,
   readAvaAnnotations, readAvaLabelMap, readAvaPredictions,
 } from '../../../src/eval/detection/ava-csv.js';
 import { registerDetect } from '../../../src/cli/detect.js';
@@ -24,9 +24,9 @@ test('annotation rows of the same box and person merge into one box with several
   ].join('\n');
   const boxes = parseAvaAnnotations(text, 'gt.csv');
   assert.deepEqual(boxes, [
-    { videoId: '-5KQ66BBWC4', timestamp: 902, x1: 0.077, y1: 0.151, x2: 0.283, y2: 0.811, personId: 1, labels: [80, 9, 12] },
-    { videoId: '-5KQ66BBWC4', timestamp: 902, x1: 0.077, y1: 0.151, x2: 0.283, y2: 0.811, personId: 2, labels: [12] },
-    { videoId: '-5KQ66BBWC4', timestamp: 903, x1: 0.332, y1: 0.194, x2: 0.505, y2: 0.93, personId: 0, labels: [17] },
+    { videoId: '-5KQ66BBWC4', timestamp: 902, x1: 0.077, y1: 0.151, x2: 0.283, y2: 0.811, personId: 1, labels: [80, 9, 12], line: 1 },
+    { videoId: '-5KQ66BBWC4', timestamp: 902, x1: 0.077, y1: 0.151, x2: 0.283, y2: 0.811, personId: 2, labels: [12], line: 6 },
+    { videoId: '-5KQ66BBWC4', timestamp: 903, x1: 0.332, y1: 0.194, x2: 0.505, y2: 0.93, personId: 0, labels: [17], line: 7 },
   ]);
   assert.equal(frameKey('v', Number('0902')), frameKey('v', 902));
   // The label map's classes filter rows as they are read.
@@ -41,6 +41,22 @@ test('prediction rows carry a score; exclusions are frame keys', () => {
   ]);
   assert.deepEqual(parseAvaPredictions('v1,0902,0,0,1,1,3,0.25\nv1,0902,0,0,1,1,5,0.5\n', 'det.csv', { classes: new Set([5]) }).map((x) => x.label), [5]);
   assert.deepEqual([...parseAvaExclusions('v1,0902\n\nv2,1798\r\n')], ['v1,902', 'v2,1798']);
+});
+
+test('person boxes: an empty action column, a score, or no score (1); a box repeated per action keeps its best score', () => {
+  const text = 'v1,0902,0.1,0.2,0.3,0.4,,0.95\nv1,0902,0.1,0.2,0.3,0.4,5,0.97\n\nv1,0903,0,0,1,1\nv1,0903,0.5,0.5,0.6,0.6,0.25\n';
+  assert.deepEqual(parseAvaPersonBoxes(text, 'boxes.csv'), [
+    { videoId: 'v1', timestamp: 902, x1: 0.1, y1: 0.2, x2: 0.3, y2: 0.4, score: 0.97, line: 1 },
+    { videoId: 'v1', timestamp: 903, x1: 0, y1: 0, x2: 1, y2: 1, score: 1, line: 4 },
+    { videoId: 'v1', timestamp: 903, x1: 0.5, y1: 0.5, x2: 0.6, y2: 0.6, score: 0.25, line: 5 },
+  ]);
+  const cases: [string, RegExp][] = [
+    ['v1,0902,0.1,0.2,0.3,0.4,,0.9\nv1,0902,0.1,0.2,0.3\n', /^boxes\.csv:2: expected 6 or 7 or 8 columns \(video_id,timestamp,x1,y1,x2,y2\[,action_id\],score\), got 5$/],
+    ['v1,0902,0.1,0.2,0.3,0.4,,high\n', /^boxes\.csv:1: score is not a number: 'high'$/],
+    ['\n\nv1,0902,0.1,0.2,1.3,0.4,,0.5\n', /^boxes\.csv:3: box 0\.1,0\.2,1\.3,0\.4 is not normalised to \[0, 1\]$/],
+    ['v1,9.5,0.1,0.2,0.3,0.4,,0.5\n', /^boxes\.csv:1: timestamp is not a non-negative integer: '9\.5'$/],
+  ];
+  for (const [t, message] of cases) assert.throws(() => parseAvaPersonBoxes(t, 'boxes.csv'), { message }, t);
 });
 
 test('label maps: items over several lines or one, label_id and label_type, comments', () => {
