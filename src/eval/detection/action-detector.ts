@@ -4,7 +4,6 @@
  * that `detect eval` rebuilds exactly what `detect train` trained.
  */
 import { type Tensor } from '../../torch/tensor.js';
-import { tidy } from '../../torch/scope.js';
 import { noGrad } from '../../torch/autograd.js';
 import { Module } from '../../nn/module.js';
 import { type ResNet3d } from '../../models/resnet3d.js';
@@ -43,10 +42,8 @@ export class ActionDetector extends Module<[Tensor, Tensor], Tensor> {
 
   /** Logits [K, classes] for clips [B, 3, T, S, S] and boxes [K, 5] (batch index, x1, y1, x2, y2 in pixels). */
   forward(clips: Tensor, boxes: Tensor): Tensor {
-    return tidy(() => {
-      const fmap = this.frozenEncoder ? noGrad(() => this.encoder.forwardFeatures(clips)) : this.encoder.forwardFeatures(clips);
-      return this.head.forward(fmap, boxes);
-    });
+    const fmap = this.frozenEncoder ? noGrad(() => this.encoder.forwardFeatures(clips)) : this.encoder.forwardFeatures(clips);
+    return this.head.forward(fmap, boxes);
   }
 
   save(file: string, spec: ModelSpec, meta: DetectorMeta, extra: Record<string, unknown> = {}): void {
