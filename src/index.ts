@@ -36,6 +36,7 @@ export { probeVideo, decodeClips, writeVideo, type VideoInfo, type DecodeOptions
 export { openDataset, DATASET_FORMATS, DatasetError, type DatasetFormat, type DatasetOptions, type VideoDataset, type VideoItem } from './video/dataset.js';
 export { VideoLoader, VideoCache, type LoaderOptions, type LoaderMode, type Batch, type LoaderStats } from './video/loader.js';
 export { synthesizeDataset, type SynthOptions } from './video/synth.js';
+export { synthesizeAva, avaSynthVideo, type AvaSynthOptions } from './video/synth-ava.js';
 
 // CVRL: the loss and the model trained with it.
 export { ntXent, globalNtXent, type NtXentOptions } from './ssl/ntxent.js';

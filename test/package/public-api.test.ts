@@ -18,7 +18,7 @@ const FUNCTIONS = [
   'linearEval', 'finetune', 'retrieval', 'nearestNeighbors', 'knnScores', 'recallAtK', 'videoFeatures', 'extractEmbeddings', 'embedVideo',
   'runLinearEval', 'runFinetune', 'runEmbed', 'runEmbedFiles', 'runRetrieve', 'openEncoder', 'readEmbeddings', 'labelFractionSubset', 'scoreAva',
   // data
-  'openDataset', 'probeVideo', 'decodeClips', 'writeVideo', 'synthesizeDataset',
+  'openDataset', 'probeVideo', 'decodeClips', 'writeVideo', 'synthesizeDataset', 'synthesizeAva', 'avaSynthVideo',
   // models
   'createModel', 'listModels', 'modelConfig', 'loadEncoder', 'saveEncoder', 'readCheckpoint', 'loadPlainWeights', 'exportModel', 'exportOnnx', 'modelSummary',
   // reports and programs

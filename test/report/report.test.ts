@@ -205,7 +205,7 @@ test('cvrl report writes the page and fails with exit code 1 when nothing is usa
   assert.equal(neg.status, 2); // a usage error
   assert.match(neg.stderr, /--samples must be a non-negative integer, got '-1'/);
   const smooth = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.pre, '--smoothing', '1', '--out', out], { encoding: 'utf8' });
-  assert.equal(smooth.status, 1);
+  assert.equal(smooth.status, 2); // a usage error
   assert.match(smooth.stderr, /--smoothing must be a number in \[0, 1\), got '1'/);
   const log = spawnSync(process.execPath, ['bin/cvrl.js', 'report', fx.pre, '--smoothing', '0', '--log-loss', '--samples', '0', '--out', out], { encoding: 'utf8' });
   assert.equal(log.status, 0, log.stderr);
