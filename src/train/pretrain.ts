@@ -18,7 +18,7 @@ import { type CvrlModel } from '../ssl/cvrl-model.js';
 import { contrastiveLoss } from '../ssl/contrastive-step.js';
 import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
-import { openDataset, type DatasetFormat } from '../video/dataset.js';
+import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache, type LoaderOptions } from '../video/loader.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
@@ -87,15 +87,9 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
-  const badVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
   const signals = new StopSignals();
   const cache = new VideoCache();
-  const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
-  const loaderBase: LoaderOptions = {
-    dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
-    augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed, groups: sceneGroups,
-    parallelism: c.parallelism, prefetch: c.prefetch, rank: dist.rank, worldSize, onBadVideo: badVideo,
-  };
+  const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir);
   const stepsAtStart = pos.step;
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
@@ -153,6 +147,18 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const parameterDigest = digest(model.parameters());
   if (group) await sameDigest(group, parameterDigest);
   return { runDir, steps: pos.step, finalLoss: pos.lastLoss, checkpoint: checkpoints.last, clipsPerSec: log.clipsPerSec, badVideos, interrupted: signals.requested || pos.step < totalSteps, rank: dist.rank, worldSize, parameterDigest };
+}
+
+/** The loader's settings for every epoch; scene groups are computed once (and saved by rank 0). */
+async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, dist: DistributedContext, log: RunLog, runDir: string): Promise<LoaderOptions> {
+  const { isMain: main, rank, worldSize } = dist;
+  const onBadVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${rank}): skipping unreadable video ${p}: ${r}`);
+  const groups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
+  return {
+    dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
+    augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed, groups,
+    parallelism: c.parallelism, prefetch: c.prefetch, rank, worldSize, onBadVideo,
+  };
 }
 
 /** Gradients summed over ranks, then one optimiser step at the schedule's rate. */
