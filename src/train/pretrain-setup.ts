@@ -69,6 +69,10 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
   const ck = loadTrainCheckpoint(o.runDir);
   t.model.encoder.loadStateDict(ck.encoder);
   t.model.head.loadStateDict(ck.head);
+  if (t.model.motionHead) {
+    if (ck.motionHead.size === 0) throw new Error(`${ck.file}: the run was trained without pseudoMotion; it cannot be resumed with it`);
+    t.model.motionHead.loadStateDict(ck.motionHead);
+  }
   t.opt.loadStateDict(ck.optimizer);
   t.schedule.loadState({ step: ck.state.scheduleStep });
   if (ck.rng) setRngState(ck.rng);

@@ -39,6 +39,7 @@ export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: Cvrl
   mkdirSync(dir, { recursive: true });
   const tensors = section('encoder', model.encoder);
   section('head', model.head, tensors);
+  if (model.motionHead) section('motionHead', model.motionHead, tensors);
   const os = opt.stateDict();
   for (const [k, v] of os.tensors) tensors.set(`optimizer.${k}`, v);
   const rng = getRngState();
@@ -75,6 +76,8 @@ export interface LoadedTrainState {
   spec: ModelSpec;
   encoder: Map<string, Tensor>;
   head: Map<string, Tensor>;
+  /** The pseudo-motion head (empty when the run had none). */
+  motionHead: Map<string, Tensor>;
   optimizer: OptimizerState;
   rng: Tensor | undefined;
 }
@@ -92,6 +95,7 @@ export function loadTrainCheckpoint(path: string): LoadedTrainState {
     spec: ck.meta.model,
     encoder: sectionOf(ck.tensors, 'encoder'),
     head: sectionOf(ck.tensors, 'head'),
+    motionHead: sectionOf(ck.tensors, 'motionHead'),
     optimizer: { tensors: sectionOf(ck.tensors, 'optimizer'), meta: train.optimizer },
     rng: ck.tensors.get('rng.torch'),
   };

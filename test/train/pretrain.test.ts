@@ -146,3 +146,15 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
   const counts = scenes.groups.reduce((m, g) => m.set(g.group, (m.get(g.group) ?? 0) + 1), new Map<number, number>());
   assert.ok([...counts.values()].every((n) => n <= 2) && [...counts.values()].filter((n) => n < 2).length <= 1);
 });
+
+test('a pseudoMotion run resumes with its motion head: the step after the resume has the uninterrupted run\'s loss', async () => {
+  const motion = { ...base, steps: 3, pseudoMotion: 1 };
+  const whole = await pretrain({ config: resolveConfig({ ...motion, out: join(root, 'pm-whole') }), quiet: true });
+  const runDir = join(root, 'pm-resumed');
+  await pretrain({ config: resolveConfig({ ...motion, out: runDir }), quiet: true, stopAfter: 2 });
+  assert.ok(loadTrainCheckpoint(runDir).motionHead.has('weight'), 'the checkpoint holds motionHead.*');
+  await pretrain({ config: resolveConfig({ ...motion, out: runDir }), resume: true, quiet: true });
+  assert.equal(losses(runDir).get(3), losses(whole.runDir).get(3));
+  // A run trained without the head cannot gain one on resume.
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, steps: 9, pseudoMotion: 1, out: join(root, 'a') }), resume: true, quiet: true }), /trained without pseudoMotion; it cannot be resumed with it/);
+});
