@@ -37,6 +37,8 @@ export interface PretrainOptions {
   quiet?: boolean;
   /** Called on rank 0 every `knnEvery` steps and at the end; its values join metrics.jsonl (e.g. eval/knn-monitor's kNN top-1). */
   monitor?: (encoder: ResNet3d) => Promise<Record<string, number>>;
+  /** Called once per unreadable video (besides the progress message), e.g. to collect them. */
+  onBadVideo?: (path: string, reason: string) => void;
   /** Stop (with a checkpoint) after this many optimiser steps in this process; for tests. */
   stopAfter?: number;
   /**
@@ -87,7 +89,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
-  const badVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
+  const badVideo = (p: string, r: string) => {
+    if (main) log.progress.message(`skipping unreadable video ${p}: ${r}`);
+    else console.warn(`cvrl (rank ${dist.rank}): skipping unreadable video ${p}: ${r}`);
+    o.onBadVideo?.(p, r);
+  };
   const signals = new StopSignals();
   const cache = new VideoCache();
   const sceneGroups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
