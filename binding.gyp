@@ -14,6 +14,9 @@
         "native/runtime.cc",
         "native/ops_distributed.cc",
         "native/video_reader.cc",
+        "native/video_open.cc",
+        "native/video_display.cc",
+        "native/video_args.cc",
         "native/video_writer.cc",
         "native/video_bindings.cc",
         "native/augment.cc"

@@ -1,219 +1,28 @@
-// FFmpeg demux/decode/scale for VideoReader. Seek targets are computed in the stream's time base
-// from an exact packet index, never from float seconds (a float target lands one frame off).
-#include "video_reader.h"
-#include "av_error.h"
-#include "frame_index_cache.h"
-
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/display.h>
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
-}
+// VideoReader's decode loop. Seek targets are computed in the stream's time base from an exact
+// packet index, never from float seconds (a float target lands one frame off). Opening and indexing
+// are in video_open.cc, probing and pixel conversion in video_display.cc.
+#include "video_reader_impl.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace cvrl::video {
 
-struct VideoReader::Impl {
-  std::string path;
-  AVFormatContext* fmt = nullptr;
-  AVCodecContext* dec = nullptr;
-  SwsContext* sws = nullptr;
-  AVPacket* pkt = nullptr;
-  AVFrame* frame = nullptr;
-  int stream = -1;
-  int decoderThreads = 1;
-  bool fast = true;
-  bool indexed = false;
-  bool countMode = false;  // frames indexed by decode order (no presentation timestamps)
-  FrameIndex idx;
-  std::vector<uint8_t> rgb;
-
-  [[noreturn]] void Fail(const std::string& what) const { throw VideoError(path + ": " + what); }
-
-  ~Impl() {
-    sws_freeContext(sws);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    if (fmt) avformat_close_input(&fmt);
-  }
-
-  void Open() {
-    if (fmt) avformat_close_input(&fmt);
-    int r = avformat_open_input(&fmt, path.c_str(), nullptr, nullptr);
-    if (r < 0) Fail("cannot open (" + AvErr(r) + ")");
-    // MP4 and Matroska headers carry complete codec parameters; analysing packets (which decodes
-    // frames) is only needed for other containers, or when a probe reports frame rates.
-    const std::string demuxer = fmt->iformat ? fmt->iformat->name : "";
-    const bool selfDescribing = fast && (demuxer.rfind("mov,", 0) == 0 || demuxer.rfind("matroska", 0) == 0);
-    stream = selfDescribing ? av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0) : -1;
-    if (stream < 0 || fmt->streams[stream]->codecpar->width <= 0) {
-      r = avformat_find_stream_info(fmt, nullptr);
-      if (r < 0) Fail("cannot read stream info (" + AvErr(r) + ")");
-    }
-    stream = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-    if (stream < 0) Fail("no video stream");
-    AVCodecParameters* par = fmt->streams[stream]->codecpar;
-    if (par->width <= 0 || par->height <= 0) Fail("video stream has no frame size");
-    if (!pkt) pkt = av_packet_alloc();
-    if (!frame) frame = av_frame_alloc();
-    if (!pkt || !frame) Fail("out of memory");
-    OpenDecoder();
-  }
-
-  void OpenDecoder() {
-    avcodec_free_context(&dec);
-    AVCodecParameters* par = fmt->streams[stream]->codecpar;
-    const AVCodec* codec = avcodec_find_decoder(par->codec_id);
-    if (!codec) Fail(std::string("no decoder for codec ") + avcodec_get_name(par->codec_id));
-    dec = avcodec_alloc_context3(codec);
-    if (!dec) Fail("out of memory");
-    avcodec_parameters_to_context(dec, par);
-    dec->thread_count = decoderThreads;
-    // Report corrupt data as errors instead of concealing it: garbage frames must not pass.
-    dec->err_recognition |= AV_EF_EXPLODE;
-    int r = avcodec_open2(dec, codec, nullptr);
-    if (r < 0) Fail("cannot open decoder (" + AvErr(r) + ")");
-  }
-
-  void BuildIndex() {
-    if (indexed) return;
-    if (IndexCache::Get(path, idx, countMode)) {
-      indexed = true;
-      return;
-    }
-    struct Packet {
-      int64_t pts, dts;
-      uint8_t key;
-    };
-    std::vector<Packet> packets;
-    while (true) {
-      int r = av_read_frame(fmt, pkt);
-      if (r == AVERROR_EOF) break;
-      if (r < 0) Fail("read error while indexing (" + AvErr(r) + ")");
-      if (pkt->stream_index == stream && pkt->size > 0) packets.push_back({pkt->pts, pkt->dts, static_cast<uint8_t>((pkt->flags & AV_PKT_FLAG_KEY) ? 1 : 0)});
-      av_packet_unref(pkt);
-    }
-    // Without presentation timestamps (AVI stores none) frames are counted in decode order: with
-    // closed GOPs a keyframe's presentation index equals the number of packets before it. The
-    // choice holds for the whole file, so pts and dts never mix in one index.
-    countMode = std::any_of(packets.begin(), packets.end(), [](const Packet& p) { return p.pts == AV_NOPTS_VALUE; });
-    std::vector<std::pair<int64_t, uint8_t>> entries;
-    entries.reserve(packets.size());
-    for (const Packet& p : packets) {
-      const int64_t t = countMode ? p.dts : p.pts;
-      if (t == AV_NOPTS_VALUE) Fail("packet without any timestamp; cannot index frames");
-      entries.emplace_back(t, p.key);
-    }
-    std::sort(entries.begin(), entries.end());
-    for (size_t i = 1; i < entries.size(); i++) {
-      if (entries[i].first == entries[i - 1].first) Fail("duplicate packet timestamps; cannot index frames exactly");
-    }
-    idx.pts.clear();
-    idx.key.clear();
-    for (auto& e : entries) {
-      idx.pts.push_back(e.first);
-      idx.key.push_back(e.second);
-    }
-    if (idx.pts.empty()) Fail("no video frames");
-    indexed = true;
-    IndexCache::Put(path, idx, countMode);
-  }
-
-  // Back to the first packet by reopening: seeking to "the start" is unreliable across demuxers.
-  void Rewind() { Open(); }
-
-  void SeekToKeyframe(int64_t k) {
-    int r = av_seek_frame(fmt, stream, idx.pts[k], AVSEEK_FLAG_BACKWARD);
-    if (r < 0) Fail("seek failed (" + AvErr(r) + ")");
-    avcodec_flush_buffers(dec);
-  }
-
-  int64_t IndexOf(int64_t pts) const {
-    auto it = std::lower_bound(idx.pts.begin(), idx.pts.end(), pts);
-    if (it == idx.pts.end() || *it != pts) return -1;
-    return it - idx.pts.begin();
-  }
-
-  void Convert(const AVFrame* f, int h, int w) {
-    sws = sws_getCachedContext(sws, f->width, f->height, static_cast<AVPixelFormat>(f->format), w, h, AV_PIX_FMT_RGB24,
-                               SWS_AREA, nullptr, nullptr, nullptr);
-    if (!sws) Fail("cannot convert pixel format");
-    rgb.resize(static_cast<size_t>(h) * w * 3);
-    uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
-    int stride[4] = {w * 3, 0, 0, 0};
-    sws_scale(sws, f->data, f->linesize, 0, f->height, dst, stride);
-  }
-};
-
-VideoReader::VideoReader(const std::string& path, int decoderThreads) : impl_(new Impl()) {
+VideoReader::VideoReader(const std::string& path, int decoderThreads, const Deadline& deadline) : impl_(new Impl()) {
   impl_->path = path;
+  impl_->deadline = deadline;
+  impl_->limits = GetLimits();
   impl_->decoderThreads = std::max(1, decoderThreads);
+  impl_->CheckPath();
   impl_->Open();
 }
 
 VideoReader::~VideoReader() = default;
 
+const std::string& VideoReader::name() const { return impl_->name; }
+
 const FrameIndex& VideoReader::index() {
   impl_->BuildIndex();
   return impl_->idx;
-}
-
-ProbeInfo VideoReader::probe() {
-  Impl& m = *impl_;
-  if (m.fast) {
-    m.fast = false;  // a probe reports analysed stream parameters (frame rate, B-frame delay)
-    m.Open();
-  }
-  ProbeInfo p;
-  AVStream* st = m.fmt->streams[m.stream];
-  p.container = m.fmt->iformat ? m.fmt->iformat->name : "";
-  p.codec = avcodec_get_name(st->codecpar->codec_id);
-  p.width = st->codecpar->width;
-  p.height = st->codecpar->height;
-  AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
-  p.fps = fr.den > 0 ? av_q2d(fr) : 0;
-  p.frames = static_cast<int64_t>(index().pts.size());
-  if (st->duration != AV_NOPTS_VALUE && st->duration > 0) p.duration = st->duration * av_q2d(st->time_base);
-  else if (m.fmt->duration != AV_NOPTS_VALUE) p.duration = m.fmt->duration / static_cast<double>(AV_TIME_BASE);
-  if (p.duration <= 0 && p.fps > 0) p.duration = p.frames / p.fps;
-#if LIBAVFORMAT_VERSION_MAJOR < 61
-  const uint8_t* matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
-#else
-  const AVPacketSideData* sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
-  const uint8_t* matrix = sd ? sd->data : nullptr;
-#endif
-  if (matrix) {
-    double rot = -av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
-    if (std::isfinite(rot)) p.rotation = static_cast<int>(std::lround(rot - 360 * std::floor(rot / 360)));
-  }
-  return p;
-}
-
-void VideoReader::resolveSize(const OutputSize& s, int& h, int& w) const {
-  AVCodecParameters* par = impl_->fmt->streams[impl_->stream]->codecpar;
-  const int sh = par->height, sw = par->width;
-  if (s.height > 0 && s.width > 0) {
-    h = s.height;
-    w = s.width;
-  } else if (s.shortSide > 0) {
-    if (sh <= sw) {
-      h = s.shortSide;
-      w = static_cast<int>(std::lround(static_cast<double>(sw) * s.shortSide / sh));
-    } else {
-      w = s.shortSide;
-      h = static_cast<int>(std::lround(static_cast<double>(sh) * s.shortSide / sw));
-    }
-  } else {
-    h = sh;
-    w = sw;
-  }
-  h = std::max(1, h);
-  w = std::max(1, w);
 }
 
 // Decoders whose AVDISCARD_NONREF drops only frames that, by the codec's standard, no other frame is
@@ -290,6 +99,8 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
   int64_t planned = wanted[0];  // the target the current decode run was positioned for
 
   while (next < wanted.size()) {
+    // Decoding itself can be slow (huge frames); reads between frames check the deadline too.
+    if (m.deadline.Passed()) m.TimedOut("decoding");
     const int64_t target = wanted[next];
     if (seek && target != planned) {
       // Seek when a keyframe lies between here and the target: cheaper than decoding forward.
@@ -309,7 +120,7 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
         draining = true;
         continue;
       }
-      if (rr < 0) m.Fail("read error (" + AvErr(rr) + ")");
+      if (rr < 0) m.Check(rr, "reading");
       int sr = 0;
       // Zero-size packets (AVI's dropped-frame chunks) are not frames: the index skips them too.
       if (m.pkt->stream_index == m.stream && m.pkt->size > 0) {
@@ -322,11 +133,11 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
         sr = avcodec_send_packet(m.dec, m.pkt);
       }
       av_packet_unref(m.pkt);
-      if (sr < 0 && sr != AVERROR(EAGAIN)) m.Fail("decoder error (" + AvErr(sr) + ")");
+      if (sr != AVERROR(EAGAIN)) m.Check(sr, "decoding");
       continue;
     }
     if (r == AVERROR_EOF) m.Fail("frame " + std::to_string(target) + " never decoded (stream ended)");
-    if (r < 0) m.Fail("decoder error (" + AvErr(r) + ")");
+    m.Check(r, "decoding");
     if (decodedFrames) ++*decodedFrames;
 
     int64_t at = counter++;
@@ -354,8 +165,8 @@ void VideoReader::decode(const std::vector<int64_t>& wanted, int h, int w, bool 
         av_frame_unref(m.frame);
         m.Fail("frame " + std::to_string(target) + " is corrupt");
       }
-      m.Convert(m.frame, h, w);
-      sink(at, m.rgb.data());
+      const uint8_t* rgb = m.Convert(m.frame, h, w);
+      sink(at, rgb);
       next++;
     }
     av_frame_unref(m.frame);

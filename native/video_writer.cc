@@ -98,11 +98,13 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   w.enc->thread_count = 1;
   r = avcodec_open2(w.enc, codec, nullptr);
   if (r < 0) w.Fail("cannot open encoder " + o.codec + " (" + AvErr(r) + ")");
-  avcodec_parameters_from_context(w.st->codecpar, w.enc);
+  r = avcodec_parameters_from_context(w.st->codecpar, w.enc);
+  if (r < 0) w.Fail("cannot set the stream's codec parameters (" + AvErr(r) + ")");
   w.st->time_base = w.enc->time_base;
   w.st->avg_frame_rate = w.enc->framerate;
   if (!(w.fmt->oformat->flags & AVFMT_NOFILE)) {
-    r = avio_open(&w.fmt->pb, path.c_str(), AVIO_FLAG_WRITE);
+    // "file:": a name such as "http:x.mp4" stays a local path, never a URL to write to.
+    r = avio_open(&w.fmt->pb, ("file:" + path).c_str(), AVIO_FLAG_WRITE);
     if (r < 0) w.Fail("cannot create file (" + AvErr(r) + ")");
   }
   r = avformat_write_header(w.fmt, nullptr);
@@ -119,7 +121,8 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
     if (av_frame_make_writable(w.frame) < 0) w.Fail("out of memory");
     const uint8_t* src[4] = {base + static_cast<size_t>(t) * H * W * 3, nullptr, nullptr, nullptr};
     int srcStride[4] = {W * 3, 0, 0, 0};
-    sws_scale(w.sws, src, srcStride, 0, H, w.frame->data, w.frame->linesize);
+    r = sws_scale(w.sws, src, srcStride, 0, H, w.frame->data, w.frame->linesize);
+    if (r != H) w.Fail("pixel conversion failed (" + (r < 0 ? AvErr(r) : std::to_string(r) + " of " + std::to_string(H) + " lines") + ")");
     w.frame->pts = t;
     w.Drain(false);
   }

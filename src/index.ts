@@ -32,7 +32,7 @@ export { exportOnnx, type OnnxExportOptions } from './models/onnx-export.js';
 export { modelSummary, type ModelSummary } from './models/summary.js';
 
 // Video input: probing, decoding, datasets, the loader, synthetic data.
-export { probeVideo, decodeClips, writeVideo, type VideoInfo, type DecodeOptions, type DecodedClips } from './video/io.js';
+export { probeVideo, decodeClips, writeVideo, videoLimits, setVideoLimits, type VideoInfo, type VideoLimits, type DecodeOptions, type DecodedClips } from './video/io.js';
 export { openDataset, DATASET_FORMATS, DatasetError, type DatasetFormat, type DatasetOptions, type VideoDataset, type VideoItem } from './video/dataset.js';
 export { VideoLoader, VideoCache, type LoaderOptions, type LoaderMode, type Batch, type LoaderStats } from './video/loader.js';
 export { synthesizeDataset, type SynthOptions } from './video/synth.js';

@@ -34,8 +34,13 @@ export interface NativeInfo {
 export interface NativeProbe {
   container: string;
   codec: string;
+  /** As displayed: sample aspect ratio and display rotation applied (what decoding returns by default). */
   width: number;
   height: number;
+  /** As coded in the stream. */
+  storedWidth: number;
+  storedHeight: number;
+  sampleAspectRatio: number;
   fps: number;
   frames: number;
   duration: number;
@@ -49,6 +54,17 @@ export interface NativeDecodeOptions {
   decoderThreads?: number;
   seek?: boolean;
   skipNonRef?: boolean;
+  timeoutMs?: number;
+}
+
+/** Process-wide bounds on what one video may cost (see native/video_limits.h). */
+export interface NativeVideoLimits {
+  maxFramePixels: number;
+  maxAspectRatio: number;
+  maxOutputBytes: number;
+  maxFrames: number;
+  indexCacheBytes: number;
+  timeoutMs: number;
 }
 
 export interface NativeDecodeResult {
@@ -243,10 +259,13 @@ export interface NativeAddon {
   isContiguous(a: H): boolean;
   dataPtrEqual(a: H, b: H): boolean;
   // video (all asynchronous, on libuv worker threads)
-  probeVideo(path: string): Promise<NativeProbe>;
+  probeVideo(path: string, opts?: { timeoutMs?: number }): Promise<NativeProbe>;
   decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
   encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
   augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }): Promise<H>;
+  videoLimits(): NativeVideoLimits;
+  setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
+  videoIndexCacheStats(): { entries: number; bytes: number };
   // distributed (c10d Gloo; every collective runs on a libuv worker thread)
   distributedAvailable: boolean;
   initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number): Promise<GroupHandle>;

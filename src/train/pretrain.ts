@@ -37,6 +37,8 @@ export interface PretrainOptions {
   quiet?: boolean;
   /** Called on rank 0 every `knnEvery` steps and at the end; its values join metrics.jsonl (e.g. eval/knn-monitor's kNN top-1). */
   monitor?: (encoder: ResNet3d) => Promise<Record<string, number>>;
+  /** Called once per unreadable video (besides the progress message), e.g. to collect them. */
+  onBadVideo?: (path: string, reason: string) => void;
   /** Stop (with a checkpoint) after this many optimiser steps in this process; for tests. */
   stopAfter?: number;
   /**
@@ -89,7 +91,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
   const cache = new VideoCache();
-  const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir);
+  const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
@@ -150,9 +152,13 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
 }
 
 /** The loader's settings for every epoch; scene groups are computed once (and saved by rank 0). */
-async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, dist: DistributedContext, log: RunLog, runDir: string): Promise<LoaderOptions> {
+async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, dist: DistributedContext, log: RunLog, runDir: string, report?: PretrainOptions['onBadVideo']): Promise<LoaderOptions> {
   const { isMain: main, rank, worldSize } = dist;
-  const onBadVideo = (p: string, r: string) => main ? log.progress.message(`skipping unreadable video ${p}: ${r}`) : console.warn(`cvrl (rank ${rank}): skipping unreadable video ${p}: ${r}`);
+  const onBadVideo = (p: string, r: string) => {
+    if (main) log.progress.message(`skipping unreadable video ${p}: ${r}`);
+    else console.warn(`cvrl (rank ${rank}): skipping unreadable video ${p}: ${r}`);
+    report?.(p, r);
+  };
   const groups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
   return {
     dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,

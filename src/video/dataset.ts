@@ -1,10 +1,11 @@
 /**
  * Video datasets in the layouts users bring: a folder (unlabelled, or one sub-folder per class), a
  * CSV/text list, UCF-101 (classInd + train/testlist0N), HMDB-51 (the 7030 split files) and Kinetics
- * CSV. Paths in annotation files resolve inside ROOT; one that escapes ROOT is rejected. Errors name
- * the file and line.
+ * CSV. Paths in annotation files resolve inside ROOT; one that escapes ROOT by its name ('..', an
+ * absolute path) is rejected, but symbolic links are followed wherever they point. Errors name the
+ * file and line.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { maxOf } from '../util/array.js';
 
@@ -68,10 +69,26 @@ function isVideo(name: string): boolean {
   return dot > 0 && VIDEO_EXTENSIONS.has(name.slice(dot).toLowerCase());
 }
 
-function walk(dir: string): string[] {
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Video files under dir. Symbolic links are followed wherever they point, files and folders alike
+ * (the README's policy); a folder reached twice (a link loop) is walked once. A broken link with a
+ * video extension is listed, so that the loader reports it with its target.
+ */
+function walk(dir: string, seen = new Set<string>()): string[] {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return walk(p);
+    if (e.isDirectory() || (e.isSymbolicLink() && isDirectory(p))) return walk(p, seen);
     return isVideo(e.name) ? [p] : [];
   });
 }

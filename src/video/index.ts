@@ -1,5 +1,5 @@
 /** Video input pipeline: probing, frame-exact decoding, samplers, augmentation, datasets, loader, synthetic data. */
-export { probeVideo, decodeClips, writeVideo, type VideoInfo, type DecodeOptions, type DecodeSize, type DecodedClips, type WriteOptions, type VideoCodec } from './io.js';
+export { probeVideo, decodeClips, writeVideo, videoLimits, setVideoLimits, type VideoInfo, type VideoLimits, type ProbeOptions, type DecodeOptions, type DecodeSize, type DecodedClips, type WriteOptions, type VideoCodec } from './io.js';
 export { Rng } from './rng.js';
 export { validStarts, sampleClipPair, sampleRandomClip, uniformClipStarts, cvrlGapCdf, type GapLaw, type PairOptions, type ClipPair, type ClipSpan } from './samplers.js';
 export { cvrlViewConfigs, cropFlipConfig, sampleParams, sampleClipParams, sampleCrop, validateAugment, type AugmentConfig, type ClipParams, type CropBox } from './augment-params.js';

@@ -1,20 +1,57 @@
 /**
  * Video files through the native FFmpeg layer: probe, frame-exact clip decoding, encoding.
- * Decoded clips are uint8 [clips, T, H, W, 3]; frame i is the i-th frame of a full sequential decode.
+ * Decoded clips are uint8 [clips, T, H, W, 3] as displayed (display rotation and sample aspect ratio
+ * applied, as the ffmpeg CLI and players show them); frame i is the i-th frame of a full sequential decode.
+ * Only regular local files in video containers are read; symbolic links are followed and errors name
+ * their target. Each call has a deadline and one file's memory is bounded: see VideoLimits.
  */
 import { native, type NativeProbe } from '../native/addon.js';
 import { Tensor, wrap } from '../torch/tensor.js';
 
 /**
  * container: the demuxer name, e.g. "avi" or "mov,mp4,m4a,3gp,3g2,mj2"; frames: exact (counted from
- * the packet index, not container metadata); rotation: display rotation in degrees.
+ * the packet index, not container metadata); width x height: as displayed (storedWidth x storedHeight
+ * as coded); rotation: clockwise display rotation in degrees (quarter turns are applied when decoding).
  */
 export interface VideoInfo extends NativeProbe {
   path: string;
 }
 
-export async function probeVideo(path: string): Promise<VideoInfo> {
-  const p = await native.probeVideo(path);
+/**
+ * Bounds on what one video file may cost, process-wide. A file beyond them fails alone with an error
+ * naming it ("frame too large", "timed out"...), which the loader reports as a bad file.
+ */
+export interface VideoLimits {
+  /** Largest decoded or displayed frame, width x height (default 8192 x 8192). */
+  maxFramePixels: number;
+  /** Largest long side / short side when resizing by the short side (default 8). */
+  maxAspectRatio: number;
+  /** Largest uint8 output of one decodeClips call (default 1 GiB), checked before allocating. */
+  maxOutputBytes: number;
+  /** Most video frames (packets) indexed in one file (default 2^21, about 23 h at 25 fps). */
+  maxFrames: number;
+  /** Memory of the frame-index cache shared by all files (default 256 MiB). */
+  indexCacheBytes: number;
+  /** Default deadline of one probe or decode call in ms (default 60000); a stalled read then fails. */
+  timeoutMs: number;
+}
+
+export function videoLimits(): VideoLimits {
+  return native.videoLimits();
+}
+
+/** Changes some limits (for every later call in this process); returns all of them. */
+export function setVideoLimits(l: Partial<VideoLimits>): VideoLimits {
+  return native.setVideoLimits(l);
+}
+
+export interface ProbeOptions {
+  /** Deadline of this call in ms (default: videoLimits().timeoutMs). */
+  timeoutMs?: number;
+}
+
+export async function probeVideo(path: string, o: ProbeOptions = {}): Promise<VideoInfo> {
+  const p = await native.probeVideo(path, o);
   return { path, ...p };
 }
 
@@ -45,6 +82,8 @@ export interface DecodeOptions {
    * h264 and MPEG-4 streams with presentation timestamps; false decodes every frame (A/B checks).
    */
   skipNonRef?: boolean;
+  /** Deadline of this call in ms, the sequential retry included (default: videoLimits().timeoutMs). */
+  timeoutMs?: number;
 }
 
 export interface DecodedClips {
@@ -67,7 +106,7 @@ export async function decodeClips(path: string, o: DecodeOptions): Promise<Decod
   if (!Number.isInteger(o.frames) || o.frames < 1) throw new RangeError(`frames must be a positive integer, got ${o.frames}`);
   if (!Number.isInteger(o.stride) || o.stride < 1) throw new RangeError(`stride must be a positive integer, got ${o.stride}`);
   if (o.starts.length === 0 || o.starts.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`clip starts must be non-negative integers, got [${o.starts.join(', ')}]`);
-  const r = await native.decodeClips(path, o.starts, o.frames, o.stride, { ...o.size, decoderThreads: o.decoderThreads, seek: o.seek, skipNonRef: o.skipNonRef });
+  const r = await native.decodeClips(path, o.starts, o.frames, o.stride, { ...o.size, decoderThreads: o.decoderThreads, seek: o.seek, skipNonRef: o.skipNonRef, timeoutMs: o.timeoutMs });
   return { frames: wrap(r.frames), frameCount: r.frameCount, retried: r.retried, firstError: r.firstError, decodedFrames: r.decodedFrames };
 }
 

@@ -9,6 +9,7 @@ import { Tensor } from '../torch/tensor.js';
 import { stack, cat } from '../torch/creation.js';
 import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
+import { BadVideo, readable } from './bad-video.js';
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
@@ -55,6 +56,8 @@ export interface LoaderOptions {
   worldSize?: number;
   /** Replacement attempts for one slot before giving up on the dataset. */
   maxBadRetries?: number;
+  /** Deadline of each probe or decode in ms (default: videoLimits().timeoutMs); a stalled file is reported as unreadable. */
+  timeoutMs?: number;
   /** Called once per unreadable file (default: a warning on stderr). */
   onBadVideo?: (path: string, reason: string) => void;
 }
@@ -84,17 +87,6 @@ interface Sample {
   index: number;
 }
 
-/** A probe or decode failure: the file is unreadable (other errors are bugs and propagate). */
-class BadVideo extends Error {}
-
-async function readable<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    throw new BadVideo((e as Error).message);
-  }
-}
-
 /** Extra clips start uniformly: CVRL's law for a pair equals two independent uniform starts. */
 function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: VideoLoader['o'], rng: Rng): number[] {
   const starts: number[] = sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts;
@@ -109,7 +101,7 @@ export class VideoCache {
 }
 
 export class VideoLoader implements AsyncIterable<Batch> {
-  readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower' | 'groups'>> & Pick<LoaderOptions, 'gapPower' | 'groups'>;
+  readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower' | 'groups' | 'timeoutMs'>> & Pick<LoaderOptions, 'gapPower' | 'groups' | 'timeoutMs'>;
   readonly views: AugmentConfig[];
   readonly stats: LoaderStats = { samples: 0, badVideos: 0, retriedDecodes: 0, dataWaitMs: 0 };
   readonly #onBad: (path: string, reason: string) => void;
@@ -175,7 +167,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
   async #frameCount(path: string): Promise<number> {
     const known = this.#cache.frames.get(path);
     if (known !== undefined) return known;
-    const info = await readable(probeVideo(path));
+    const info = await readable(probeVideo(path, { timeoutMs: this.o.timeoutMs }), this.o.timeoutMs);
     if (info.frames < 1) throw new BadVideo('no decodable frames');
     this.#cache.frames.set(path, info.frames);
     return info.frames;
@@ -189,7 +181,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const starts = o.mode === 'pretrain' ? pretrainStarts(L, clip, o, rng)
       : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
         : uniformClipStarts(L, clip, o.temporalViews);
-    const decoded = await readable(decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide } }));
+    const decoded = await readable(decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide }, timeoutMs: o.timeoutMs }), o.timeoutMs, (late) => late.frames.dispose());
     if (decoded.retried) this.stats.retriedDecodes++;
     try {
       const [, T, H, W] = decoded.frames.shape;

@@ -125,10 +125,10 @@ test('the native (worker-thread) augmentation equals the TypeScript one for ever
     b.dispose();
   }
   const outside = { ...sampleClipParams(v1, 1, 40, 56, Rng.from(1))[0], crop: { top: 30, left: 0, height: 20, width: 10 } };
-  await assert.rejects(augmentClipAsync(frames, Array(6).fill(outside), v1), /crop box outside the frame/);
+  await assert.rejects(augmentClipAsync(frames, Array(6).fill(outside), v1), /crop top \+ height = 50 exceeds the frame height 40/);
   const jittered = sampleClipParams({ ...v1, jitterProb: 1 }, 1, 40, 56, Rng.from(2))[0];
   const badOrder = { ...jittered, jitter: { ...jittered.jitter!, order: [0, 7] } };
-  await assert.rejects(augmentClipAsync(frames, Array(6).fill(badOrder), v1), /jitter order entries must be 0-3/);
+  await assert.rejects(augmentClipAsync(frames, Array(6).fill(badOrder), v1), /jitter\.order\[1\] must be an integer in \[0, 3\], got 7/);
   frames.dispose();
 });
 

@@ -1,0 +1,243 @@
+// Argument checks of the video entry points (see video_args.h). Every number is checked as a double
+// (finite, integral where needed, within bounds that keep later int64 arithmetic exact) before a cast.
+#include "video_args.h"
+
+#include "common.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace cvrl::video {
+
+namespace {
+
+constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1: every integer up to it is exact in a double
+constexpr int64_t kMaxSide = 1 << 16;            // output sides, crop offsets and sizes (pixels)
+
+[[noreturn]] void TypeErr(Napi::Env env, const std::string& field, const std::string& msg) {
+  throw Napi::TypeError::New(env, field + " " + msg);
+}
+[[noreturn]] void RangeErr(Napi::Env env, const std::string& field, const std::string& msg) {
+  throw Napi::RangeError::New(env, field + " " + msg);
+}
+
+std::string Show(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsNumber()) return v.ToString().Utf8Value();  // NaN, Infinity, 1e+300 as JS writes them
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    return "'" + (s.size() > 40 ? s.substr(0, 40) + "..." : s) + "'";
+  }
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  return v.IsArray() ? "an array" : v.IsFunction() ? "a function" : "an object";
+}
+
+std::string Num(double d) {
+  std::ostringstream s;
+  s.precision(17);
+  s << d;
+  return s.str();
+}
+
+bool Given(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
+Napi::Value Arg(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); }
+
+double Finite(Napi::Env env, const std::string& f, const Napi::Value& v) {
+  if (!v.IsNumber()) TypeErr(env, f, "must be a number, got " + Show(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) RangeErr(env, f, "must be a finite number, got " + Show(v));
+  return d;
+}
+
+double Real(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi) {
+  const double d = Finite(env, f, v);
+  if (d < lo || d > hi) RangeErr(env, f, "must be in [" + Num(lo) + ", " + Num(hi) + "], got " + Show(v));
+  return d;
+}
+
+int64_t Int(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi) {
+  const double d = Finite(env, f, v);
+  if (std::trunc(d) != d) RangeErr(env, f, "must be an integer, got " + Show(v));
+  if (d < lo || d > hi) RangeErr(env, f, "must be an integer in [" + Num(lo) + ", " + Num(hi) + "], got " + Show(v));
+  return static_cast<int64_t>(d);
+}
+
+int64_t OptInt(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi, int64_t def) {
+  return Given(v) ? Int(env, f, v, lo, hi) : def;
+}
+
+bool OptBool(Napi::Env env, const std::string& f, const Napi::Value& v, bool def) {
+  if (!Given(v)) return def;
+  if (!v.IsBoolean()) TypeErr(env, f, "must be a boolean, got " + Show(v));
+  return v.As<Napi::Boolean>().Value();
+}
+
+// C++ and FFmpeg would silently cut a string at its first NUL byte.
+std::string Str(Napi::Env env, const std::string& f, const Napi::Value& v) {
+  if (!v.IsString()) TypeErr(env, f, "must be a string, got " + Show(v));
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.find('\0') != std::string::npos) TypeErr(env, f, "must not contain NUL bytes");
+  if (s.empty()) RangeErr(env, f, "must not be empty");
+  return s;
+}
+
+Napi::Object Obj(Napi::Env env, const std::string& f, const Napi::Value& v) {
+  if (!v.IsObject() || v.IsArray() || v.IsFunction()) TypeErr(env, f, "must be an object, got " + Show(v));
+  return v.As<Napi::Object>();
+}
+
+Napi::Array Arr(Napi::Env env, const std::string& f, const Napi::Value& v) {
+  if (!v.IsArray()) TypeErr(env, f, "must be an array, got " + Show(v));
+  return v.As<Napi::Array>();
+}
+
+// uint8 [T, H, W, 3] on the CPU: the native code reads it through data_ptr.
+at::Tensor Frames(Napi::Env env, const std::string& f, const Napi::Value& v, size_t argIndex) {
+  at::Tensor t;
+  try {
+    t = UnwrapTensor(v, argIndex);
+  } catch (const Napi::Error& e) {
+    TypeErr(env, f, "must be a tensor (" + e.Message() + ")");
+  }
+  if (!t.device().is_cpu()) TypeErr(env, f, "must be a CPU tensor, got one on " + t.device().str());
+  if (t.scalar_type() != at::kByte) TypeErr(env, f, "must be uint8, got " + DtypeName(t.scalar_type()));
+  if (t.dim() != 4 || t.size(3) != 3) RangeErr(env, f, "must have shape [T, H, W, 3]");
+  if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1) RangeErr(env, f, "must have at least one frame of at least 1x1 pixels");
+  return t;
+}
+
+int64_t Timeout(Napi::Env env, const std::string& f, const Napi::Value& v) {
+  return OptInt(env, f, v, 1, 7 * 24 * 3600 * 1000.0, 0);
+}
+
+}  // namespace
+
+std::string ParseProbe(const Napi::CallbackInfo& info, int64_t& timeoutMs) {
+  Napi::Env env = info.Env();
+  std::string path = Str(env, "probeVideo: path", Arg(info, 0));
+  timeoutMs = 0;
+  if (Given(Arg(info, 1))) timeoutMs = Timeout(env, "probeVideo: options.timeoutMs", Obj(env, "probeVideo: options", Arg(info, 1)).Get("timeoutMs"));
+  return path;
+}
+
+DecodeRequest ParseDecode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DecodeRequest r;
+  r.path = Str(env, "decodeClips: path", Arg(info, 0));
+  Napi::Array starts = Arr(env, "decodeClips: starts", Arg(info, 1));
+  if (starts.Length() == 0) RangeErr(env, "decodeClips: starts", "needs at least one clip start");
+  for (uint32_t k = 0; k < starts.Length(); k++) r.starts.push_back(Int(env, "decodeClips: starts[" + std::to_string(k) + "]", starts.Get(k), 0, kMaxSafe));
+  r.frames = Int(env, "decodeClips: frames", Arg(info, 2), 1, 1 << 20);
+  r.stride = Int(env, "decodeClips: stride", Arg(info, 3), 1, 1 << 20);
+  // Bounds the per-frame bookkeeping even when frames are tiny (output bytes are bounded later).
+  if (static_cast<double>(r.starts.size()) * r.frames > (1 << 22)) RangeErr(env, "decodeClips: starts", "x frames asks for more than 4194304 frames in one call");
+  if (!Given(Arg(info, 4))) return r;
+  Napi::Object o = Obj(env, "decodeClips: options", Arg(info, 4));
+  const std::string p = "decodeClips: options.";
+  r.size.shortSide = static_cast<int>(OptInt(env, p + "shortSide", o.Get("shortSide"), 1, kMaxSide, 0));
+  r.size.height = static_cast<int>(OptInt(env, p + "height", o.Get("height"), 1, kMaxSide, 0));
+  r.size.width = static_cast<int>(OptInt(env, p + "width", o.Get("width"), 1, kMaxSide, 0));
+  if ((r.size.height > 0) != (r.size.width > 0)) RangeErr(env, p + "height", "and options.width must be given together");
+  if (r.size.shortSide > 0 && r.size.height > 0) RangeErr(env, p + "shortSide", "cannot be combined with options.height and options.width");
+  r.decoderThreads = static_cast<int>(OptInt(env, p + "decoderThreads", o.Get("decoderThreads"), 1, 64, 1));
+  r.seek = OptBool(env, p + "seek", o.Get("seek"), true);
+  r.skipNonRef = OptBool(env, p + "skipNonRef", o.Get("skipNonRef"), true);
+  r.timeoutMs = Timeout(env, p + "timeoutMs", o.Get("timeoutMs"));
+  return r;
+}
+
+// One ClipParams object from src/video/augment-params.ts.
+static AugParams ParseParams(Napi::Env env, const std::string& f, const Napi::Value& v, int64_t H, int64_t W) {
+  Napi::Object o = Obj(env, f, v);
+  AugParams p;
+  Napi::Object crop = Obj(env, f + ".crop", o.Get("crop"));
+  // Each part is bounded first, so the sums below are exact and cannot overflow.
+  p.top = Int(env, f + ".crop.top", crop.Get("top"), 0, kMaxSide);
+  p.left = Int(env, f + ".crop.left", crop.Get("left"), 0, kMaxSide);
+  p.height = Int(env, f + ".crop.height", crop.Get("height"), 1, kMaxSide);
+  p.width = Int(env, f + ".crop.width", crop.Get("width"), 1, kMaxSide);
+  if (p.top + p.height > H) RangeErr(env, f + ".crop", "top + height = " + std::to_string(p.top + p.height) + " exceeds the frame height " + std::to_string(H));
+  if (p.left + p.width > W) RangeErr(env, f + ".crop", "left + width = " + std::to_string(p.left + p.width) + " exceeds the frame width " + std::to_string(W));
+  p.flip = OptBool(env, f + ".flip", o.Get("flip"), false);
+  Napi::Value j = o.Get("jitter");
+  if (Given(j)) {
+    Napi::Object jo = Obj(env, f + ".jitter", j);
+    p.jitter = true;
+    Napi::Array order = Arr(env, f + ".jitter.order", jo.Get("order"));
+    if (order.Length() > 4) RangeErr(env, f + ".jitter.order", "has more than 4 entries");
+    p.order.clear();
+    for (uint32_t k = 0; k < order.Length(); k++) p.order.push_back(static_cast<int>(Int(env, f + ".jitter.order[" + std::to_string(k) + "]", order.Get(k), 0, 3)));
+    p.brightness = Real(env, f + ".jitter.brightness", jo.Get("brightness"), 0, 1e6);
+    p.contrast = Real(env, f + ".jitter.contrast", jo.Get("contrast"), 0, 1e6);
+    p.saturation = Real(env, f + ".jitter.saturation", jo.Get("saturation"), 0, 1e6);
+    p.hue = Real(env, f + ".jitter.hue", jo.Get("hue"), -0.5, 0.5);
+  }
+  p.grayscale = OptBool(env, f + ".grayscale", o.Get("grayscale"), false);
+  Napi::Value blur = o.Get("blur");
+  p.blurSigma = Given(blur) ? Real(env, f + ".blur", blur, 0, 1e4) : 0;
+  p.solarize = OptBool(env, f + ".solarize", o.Get("solarize"), false);
+  return p;
+}
+
+AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AugmentRequest r;
+  r.frames = Frames(env, "augmentClip: frames", Arg(info, 0), 0);
+  const int64_t T = r.frames.size(0), H = r.frames.size(1), W = r.frames.size(2);
+  Napi::Array arr = Arr(env, "augmentClip: params", Arg(info, 1));
+  if (arr.Length() != 1 && arr.Length() != static_cast<uint32_t>(T)) {
+    RangeErr(env, "augmentClip: params", "needs one parameter set, or one per frame (" + std::to_string(T) + "), got " + std::to_string(arr.Length()));
+  }
+  for (uint32_t k = 0; k < arr.Length(); k++) r.params.push_back(ParseParams(env, "augmentClip: params[" + std::to_string(k) + "]", arr.Get(k), H, W));
+  Napi::Object so = Obj(env, "augmentClip: spec", Arg(info, 2));
+  r.spec.size = Int(env, "augmentClip: spec.size", so.Get("size"), 1, 4096);
+  r.spec.blurKernel = OptInt(env, "augmentClip: spec.blurKernel", so.Get("blurKernel"), 0, 4096, 0);
+  Napi::Array mean = Arr(env, "augmentClip: spec.mean", so.Get("mean")), stdv = Arr(env, "augmentClip: spec.std", so.Get("std"));
+  if (mean.Length() != 3 || stdv.Length() != 3) RangeErr(env, "augmentClip: spec.mean", "and spec.std need 3 entries (R, G, B)");
+  for (uint32_t k = 0; k < 3; k++) {
+    const std::string i = "[" + std::to_string(k) + "]";
+    r.spec.mean[k] = Real(env, "augmentClip: spec.mean" + i, mean.Get(k), -1e6, 1e6);
+    r.spec.std[k] = Real(env, "augmentClip: spec.std" + i, stdv.Get(k), 0, 1e6);
+    if (r.spec.std[k] <= 0) RangeErr(env, "augmentClip: spec.std" + i, "must be positive (it divides), got " + Show(stdv.Get(k)));
+  }
+  return r;
+}
+
+EncodeRequest ParseEncode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EncodeRequest r;
+  r.path = Str(env, "encodeVideo: path", Arg(info, 0));
+  r.frames = Frames(env, "encodeVideo: frames", Arg(info, 1), 1).contiguous();
+  if (r.frames.size(1) > kMaxSide || r.frames.size(2) > kMaxSide) RangeErr(env, "encodeVideo: frames", "are larger than 65536 pixels on a side");
+  if (!Given(Arg(info, 2))) return r;
+  Napi::Object o = Obj(env, "encodeVideo: options", Arg(info, 2));
+  const std::string p = "encodeVideo: options.";
+  r.opts.fps = static_cast<int>(OptInt(env, p + "fps", o.Get("fps"), 1, 1000, 25));
+  r.opts.gop = static_cast<int>(OptInt(env, p + "gop", o.Get("gop"), 1, 100000, 12));
+  r.opts.crf = static_cast<int>(OptInt(env, p + "crf", o.Get("crf"), 0, 51, 23));
+  r.opts.bframes = static_cast<int>(OptInt(env, p + "bframes", o.Get("bframes"), 0, 16, 0));
+  Napi::Value c = o.Get("codec");
+  if (Given(c)) {
+    r.opts.codec = Str(env, p + "codec", c);
+    if (r.opts.codec != "h264" && r.opts.codec != "mpeg4" && r.opts.codec != "mjpeg" && r.opts.codec != "vp9") {
+      RangeErr(env, p + "codec", "must be h264, mpeg4, mjpeg or vp9, got " + Show(c));
+    }
+  }
+  return r;
+}
+
+Limits ParseLimits(const Napi::CallbackInfo& info, Limits l) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Obj(env, "setVideoLimits: limits", Arg(info, 0));
+  const std::string p = "setVideoLimits: ";
+  l.maxFramePixels = OptInt(env, p + "maxFramePixels", o.Get("maxFramePixels"), 1, 1LL << 40, l.maxFramePixels);
+  if (Given(o.Get("maxAspectRatio"))) l.maxAspectRatio = Real(env, p + "maxAspectRatio", o.Get("maxAspectRatio"), 1, 1e6);
+  l.maxOutputBytes = OptInt(env, p + "maxOutputBytes", o.Get("maxOutputBytes"), 1, kMaxSafe, l.maxOutputBytes);
+  l.maxFrames = OptInt(env, p + "maxFrames", o.Get("maxFrames"), 1, 1LL << 40, l.maxFrames);
+  l.indexCacheBytes = OptInt(env, p + "indexCacheBytes", o.Get("indexCacheBytes"), 0, kMaxSafe, l.indexCacheBytes);
+  l.timeoutMs = OptInt(env, p + "timeoutMs", o.Get("timeoutMs"), 1, 7 * 24 * 3600 * 1000.0, l.timeoutMs);
+  return l;
+}
+
+}  // namespace cvrl::video
