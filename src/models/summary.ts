@@ -1,5 +1,6 @@
 /** Model summary: parameter counts, feature sizes and analytic compute for a named architecture. */
 import { createModel, type ModelOverrides } from './registry.js';
+import { namingOptions } from '../util/option-error.js';
 
 export interface SummaryOptions {
   arch: string;
@@ -29,7 +30,7 @@ export interface ModelSummary {
 export function modelSummary(o: SummaryOptions): ModelSummary {
   const frames = o.frames ?? 16, size = o.size ?? 224, batch = o.batch ?? 1;
   for (const [k, v] of Object.entries({ frames, size, batch })) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw namingOptions(new RangeError(`${k} must be a positive integer, got ${v}`), k);
   }
   const model = createModel(o.arch, { ...o.overrides, ...(o.width !== undefined ? { width: o.width } : {}), numClasses: 0 });
   try {

@@ -85,7 +85,7 @@ export const PretrainConfigSchema = z.object({
 
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
 
-/** Turns zod issues into one message per key ("--batch: must be >= 2 (got 1)"). */
+/** Turns zod issues into one message per key ("SOURCE: 'batch': must be >= 2"). */
 export function formatIssues(e: z.ZodError, source: string): string {
   return e.issues.map((i) => {
     if (i.code === 'unrecognized_keys') return `${source}: unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')}`;
@@ -95,7 +95,7 @@ export function formatIssues(e: z.ZodError, source: string): string {
 }
 
 export function loadConfigFile(file: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new Error(`--config: ${file} not found`);
+  if (!existsSync(file)) throw new Error(`config file ${file} not found`);
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { maxOf } from '../util/array.js';
+import { namingOptions } from '../util/option-error.js';
 
 export type DatasetFormat = 'folder' | 'list' | 'ucf101' | 'hmdb51' | 'kinetics';
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['folder', 'list', 'ucf101', 'hmdb51', 'kinetics'];
@@ -137,7 +138,7 @@ function integerLabel(text: string, where: string): number {
 
 function checkSplit(split: number | undefined, where: string): number {
   const s = split ?? 1;
-  if (![1, 2, 3].includes(s)) throw new DatasetError(where, `--split must be 1, 2 or 3, got ${split}`);
+  if (![1, 2, 3].includes(s)) throw namingOptions(new DatasetError(where, `must be 1, 2 or 3, got ${split}`), 'split');
   return s;
 }
 
@@ -234,21 +235,21 @@ function parseCsvLine(line: string): string[] {
 /** Opens a dataset in one of the supported layouts. */
 export function openDataset(o: DatasetOptions): VideoDataset {
   const root = resolve(o.data);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetError(o.data, '--data must be an existing folder');
-  if (!DATASET_FORMATS.includes(o.format)) throw new DatasetError('--format', `must be one of ${DATASET_FORMATS.join(', ')}, got '${o.format}'`);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetError(o.data, 'the dataset folder does not exist');
+  if (!DATASET_FORMATS.includes(o.format)) throw namingOptions(new DatasetError('format', `must be one of ${DATASET_FORMATS.join(', ')}, got '${o.format}'`), 'format');
   const subset = o.subset ?? 'train';
   if ((o.format === 'ucf101' || o.format === 'hmdb51') && !['train', 'test'].includes(subset)) {
-    throw new DatasetError('--subset', `must be train or test for ${o.format}, got '${subset}'`);
+    throw namingOptions(new DatasetError('subset', `must be train or test for ${o.format}, got '${subset}'`), 'subset');
   }
   const need = (what: string): string => {
-    if (!o.annotations) throw new DatasetError('--annotations', `required for --format ${o.format} (${what})`);
+    if (!o.annotations) throw namingOptions(new DatasetError('annotations', `required for format ${o.format} (${what})`), 'annotations', 'format');
     return resolve(o.annotations);
   };
   switch (o.format) {
     case 'folder': return folderDataset(root);
     case 'list': return listDataset(root, need('a CSV or text list of videos'));
-    case 'ucf101': return ucf101Dataset(root, need('the ucfTrainTestlist folder'), checkSplit(o.split, '--split'), subset);
-    case 'hmdb51': return hmdb51Dataset(root, need('the testTrainMulti_7030_splits folder'), checkSplit(o.split, '--split'), subset);
+    case 'ucf101': return ucf101Dataset(root, need('the ucfTrainTestlist folder'), checkSplit(o.split, 'split'), subset);
+    case 'hmdb51': return hmdb51Dataset(root, need('the testTrainMulti_7030_splits folder'), checkSplit(o.split, 'split'), subset);
     case 'kinetics': return kineticsDataset(root, need('the Kinetics CSV'), o.subset);
   }
 }

@@ -11,6 +11,7 @@ import { fromTypedArray } from '../torch/creation.js';
 import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
 import { DIRECTIONAL_CLASSES, groupLook, renderScene, inside, type Shape } from './synth-scene.js';
+import { namingOptions } from '../util/option-error.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
 
@@ -169,16 +170,16 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
   const frames = o.frames ?? (hard ? 50 : 40), size = o.size ?? 64;
   const fps = o.fps ?? 25, seed = o.seed ?? 0;
   const pool = appearancePool(o.appearances ?? 4, seed);
-  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > allClasses.length) throw new RangeError(`--classes must be 2..${allClasses.length}, got ${nClasses}`);
-  if (!Number.isInteger(per) || per < 3) throw new RangeError(`--videos-per-class must be an integer >= 3, got ${per}`);
-  if (!Number.isInteger(size) || size < 16 || size % 2) throw new RangeError(`--size must be an even integer >= 16, got ${size}`);
-  if (!Number.isInteger(frames) || frames < 2) throw new RangeError(`--frames must be an integer >= 2, got ${frames}`);
+  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > allClasses.length) throw namingOptions(new RangeError(`classes must be 2..${allClasses.length}, got ${nClasses}`), 'classes');
+  if (!Number.isInteger(per) || per < 3) throw namingOptions(new RangeError(`videosPerClass must be an integer >= 3, got ${per}`), 'videosPerClass');
+  if (!Number.isInteger(size) || size < 16 || size % 2) throw namingOptions(new RangeError(`size must be an even integer >= 16, got ${size}`), 'size');
+  if (!Number.isInteger(frames) || frames < 2) throw namingOptions(new RangeError(`frames must be an integer >= 2, got ${frames}`), 'frames');
   const scene = { width: o.width ?? 160, height: o.height ?? 120, distractors: o.distractors ?? 2, shake: o.shake ?? 2, noise: o.noise ?? 6 };
   for (const k of ['width', 'height'] as const) {
-    if (!Number.isInteger(scene[k]) || scene[k] < 16 || scene[k] % 2) throw new RangeError(`--${k} must be an even integer >= 16, got ${scene[k]}`);
+    if (!Number.isInteger(scene[k]) || scene[k] < 16 || scene[k] % 2) throw namingOptions(new RangeError(`${k} must be an even integer >= 16, got ${scene[k]}`), k);
   }
   for (const k of ['distractors', 'shake', 'noise'] as const) {
-    if (!(scene[k] >= 0 && scene[k] <= 100)) throw new RangeError(`--${k} must be in [0, 100], got ${scene[k]}`);
+    if (!(scene[k] >= 0 && scene[k] <= 100)) throw namingOptions(new RangeError(`${k} must be in [0, 100], got ${scene[k]}`), k);
   }
   const codec = o.codec ?? (o.format === 'ucf101' || o.format === 'hmdb51' ? 'mpeg4' : 'h264');
   const ext = o.format === 'kinetics' ? 'mp4' : codec === 'vp9' ? 'webm' : codec === 'mpeg4' || codec === 'mjpeg' ? 'avi' : 'mp4';

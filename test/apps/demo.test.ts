@@ -60,7 +60,7 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   await assert.rejects(runDemo({ out: legacy, quiet: true }), /without a record of its settings/);
   // A run that fails before its dataset exists claims nothing; a missing config is named.
   const failed = tempDir('cvrl-demo-failed-');
-  await assert.rejects(runDemo({ out: failed, config: cfg, videosPerClass: 2, quiet: true }), /--videos-per-class must be an integer >= 3/);
+  await assert.rejects(runDemo({ out: failed, config: cfg, videosPerClass: 2, quiet: true }), /videosPerClass must be an integer >= 3/);
   assert.ok(!existsSync(join(failed, 'demo-settings.json')));
   await assert.rejects(runDemo({ out: failed, config: join(failed, 'missing.yaml'), quiet: true }), /missing\.yaml/);
 });

@@ -39,3 +39,12 @@ test('usage errors exit with status 2 and name the flag; --help exits with 0', (
   }
   assert.equal(cvrl('embed', '--help').status, 0);
 });
+
+test('library errors name options; the command line shows them as its flags', () => {
+  const synth = cvrl('synth', '--out', '/nonexistent/out', '--classes', '1');
+  assert.equal(synth.status, 1);
+  assert.match(synth.stderr, /cvrl: --classes must be 2\.\.8, got 1/);
+  const linear = cvrl('linear-eval', '--arch', 'r3d_18_tiny', '--data', 'test', '--format', 'ucf101', '--out', '/nonexistent/out');
+  assert.equal(linear.status, 1);
+  assert.match(linear.stderr, /cvrl: --annotations: required for --format ucf101/);
+});

@@ -118,7 +118,7 @@ test('config: unknown and out-of-range keys are named; YAML files and flags merg
   assert.equal(c.lr, 0.1, 'flags override the file');
   writeFileSync(f, 'batch: [1, 2\n');
   assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, f), /invalid YAML/);
-  assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, join(root, 'missing.yaml')), /--config: .* not found/);
+  assert.throws(() => resolveConfig({ data, format: 'folder', out: 'x' }, join(root, 'missing.yaml')), /config file .* not found/);
 });
 
 test('motion options and online kNN: rho 3 clips, diff input, erasing, hard negatives, decorrelation train; knn_top1 lands in metrics.jsonl every K steps', async () => {

@@ -62,8 +62,8 @@ test('malformed annotations name the file and line; escaping paths are rejected'
   const k = openDataset({ data: root, format: 'kinetics', annotations: csv, subset: 'val' });
   assert.deepEqual(k.classes, ['playing, drums']);
   assert.ok(k.items[0].path.endsWith(join('val', 'playing, drums', 'abc_000005_000015.mp4')));
-  assert.throws(() => openDataset({ data: root, format: 'ucf101' }), /--annotations: required for --format ucf101/);
-  assert.throws(() => openDataset({ data: root, format: 'ucf101', annotations: made.annotations, split: 4 }), /--split must be 1, 2 or 3/);
+  assert.throws(() => openDataset({ data: root, format: 'ucf101' }), /: annotations: required for format ucf101/);
+  assert.throws(() => openDataset({ data: root, format: 'ucf101', annotations: made.annotations, split: 4 }), /: split: must be 1, 2 or 3/);
   assert.throws(() => openDataset({ data: join(root, 'nope'), format: 'folder' }), DatasetError);
-  assert.throws(() => openDataset({ data: root, format: 'avi' as 'folder' }), /--format: must be one of/);
+  assert.throws(() => openDataset({ data: root, format: 'avi' as 'folder' }), /: format: must be one of/);
 });
