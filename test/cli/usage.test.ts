@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { tempDir } from '../helpers/python.js';
 
 const cvrl = (...args: string[]) => spawnSync(process.execPath, ['bin/cvrl.js', ...args], { encoding: 'utf8', env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
 
@@ -44,7 +46,7 @@ test('library errors name options; the command line shows them as its flags', ()
   const synth = cvrl('synth', '--out', '/nonexistent/out', '--classes', '1');
   assert.equal(synth.status, 1);
   assert.match(synth.stderr, /cvrl: --classes must be 2\.\.8, got 1/);
-  const linear = cvrl('linear-eval', '--arch', 'r3d_18_tiny', '--data', 'test', '--format', 'ucf101', '--out', '/nonexistent/out');
+  const linear = cvrl('linear-eval', '--arch', 'r3d_18_tiny', '--data', 'test', '--format', 'ucf101', '--out', join(tempDir('cvrl-usage-'), 'out'));
   assert.equal(linear.status, 1);
   assert.match(linear.stderr, /cvrl: --annotations: required for --format ucf101/);
 });

@@ -62,6 +62,6 @@ test('hard dataset: 25 groups, test groups held out per UCF-101 split rule, vari
     lengths.add(info.frames);
   }
   assert.ok(lengths.size > 1, 'lengths vary');
-  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', scene: 'hard', width: 47 }), /--width must be an even integer/);
-  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', scene: 'hard', classes: 9 }), /--classes must be 2..8/);
+  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', scene: 'hard', width: 47 }), /width must be an even integer/);
+  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', scene: 'hard', classes: 9 }), /classes must be 2..8/);
 });
