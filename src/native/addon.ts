@@ -57,13 +57,23 @@ export interface NativeDecodeOptions {
   timeoutMs?: number;
 }
 
-/** Process-wide bounds on what one video may cost (see native/video_limits.h). */
+/**
+ * Bounds on what one video file may cost, process-wide (native/video_limits.h). A file beyond them
+ * fails alone with an error naming it ("frame too large", "timed out"...), which the loader reports
+ * as a bad file.
+ */
 export interface NativeVideoLimits {
+  /** Largest decoded or displayed frame, width x height (default 8192 x 8192). */
   maxFramePixels: number;
+  /** Largest long side / short side when resizing by the short side (default 8). */
   maxAspectRatio: number;
+  /** Largest uint8 output of one decodeClips call (default 1 GiB), checked before allocating. */
   maxOutputBytes: number;
+  /** Most video frames (packets) indexed in one file (default 2^21, about 23 h at 25 fps). */
   maxFrames: number;
+  /** Memory of the frame-index cache shared by all files (default 256 MiB). */
   indexCacheBytes: number;
+  /** Default deadline of one probe or decode call in ms (default 60000); a stalled read then fails. */
   timeoutMs: number;
 }
 

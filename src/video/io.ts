@@ -5,7 +5,7 @@
  * Only regular local files in video containers are read; symbolic links are followed and errors name
  * their target. Each call has a deadline and one file's memory is bounded: see VideoLimits.
  */
-import { native, type NativeProbe } from '../native/addon.js';
+import { native, type NativeProbe, type NativeVideoLimits } from '../native/addon.js';
 import { Tensor, wrap } from '../torch/tensor.js';
 
 /**
@@ -17,24 +17,8 @@ export interface VideoInfo extends NativeProbe {
   path: string;
 }
 
-/**
- * Bounds on what one video file may cost, process-wide. A file beyond them fails alone with an error
- * naming it ("frame too large", "timed out"...), which the loader reports as a bad file.
- */
-export interface VideoLimits {
-  /** Largest decoded or displayed frame, width x height (default 8192 x 8192). */
-  maxFramePixels: number;
-  /** Largest long side / short side when resizing by the short side (default 8). */
-  maxAspectRatio: number;
-  /** Largest uint8 output of one decodeClips call (default 1 GiB), checked before allocating. */
-  maxOutputBytes: number;
-  /** Most video frames (packets) indexed in one file (default 2^21, about 23 h at 25 fps). */
-  maxFrames: number;
-  /** Memory of the frame-index cache shared by all files (default 256 MiB). */
-  indexCacheBytes: number;
-  /** Default deadline of one probe or decode call in ms (default 60000); a stalled read then fails. */
-  timeoutMs: number;
-}
+/** Bounds on what one video file may cost, process-wide; the fields are documented at NativeVideoLimits. */
+export type VideoLimits = NativeVideoLimits;
 
 export function videoLimits(): VideoLimits {
   return native.videoLimits();
