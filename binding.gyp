@@ -13,6 +13,8 @@
         "native/ops_autograd.cc",
         "native/runtime.cc",
         "native/ops_distributed.cc",
+        "native/dist_group.cc",
+        "native/dist_collectives.cc",
         "native/video_reader.cc",
         "native/video_open.cc",
         "native/video_display.cc",

@@ -278,7 +278,7 @@ export interface NativeAddon {
   videoIndexCacheStats(): { entries: number; bytes: number };
   // distributed (c10d Gloo; every collective runs on a libuv worker thread)
   distributedAvailable: boolean;
-  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number): Promise<GroupHandle>;
+  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string): Promise<GroupHandle>;
   allReduce(g: GroupHandle, ts: H[]): Promise<void>;
   broadcast(g: GroupHandle, ts: H[], root: number): Promise<void>;
   allGather(g: GroupHandle, t: H): Promise<H>;

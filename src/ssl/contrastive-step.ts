@@ -8,7 +8,7 @@ import { tidy, keep } from '../torch/scope.js';
 import { decorrelationLoss } from './decorrelation.js';
 import { cat, fromTypedArray } from '../torch/creation.js';
 import { crossEntropy } from '../torch/functional.js';
-import { autocast } from '../torch/autograd.js';
+import { autocast, withoutAutocast } from '../torch/autograd.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import { Rng } from '../video/rng.js';
 import { drawPseudoMotion, pseudoMotionClips } from '../video/pseudo-motion.js';
@@ -63,7 +63,7 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
   const forward = (x: Tensor) => {
     if (o.decorrelation <= 0) return model.forward(x);
     const f = model.encoder.forward(x);
-    reg.push(keep(decorrelationLoss(f.float())));
+    reg.push(keep(withoutAutocast(() => decorrelationLoss(f.float()))));
     return model.head.forward(f);
   };
   const project = (x: Tensor) => tidy(() => (o.bf16 ? autocast(() => forward(x)) : forward(x)).float());

@@ -37,3 +37,15 @@ export function autocast<T>(fn: () => T, dtype: 'bfloat16' | 'float16' = 'bfloat
     native.setCpuAutocast(prev, dtype);
   }
 }
+
+/** Runs fn with autocast off (inside an autocast region): for sums and products that bfloat16 would round away. */
+export function withoutAutocast<T>(fn: () => T): T {
+  const prev = native.setCpuAutocast(false, 'bfloat16');
+  try {
+    const r = fn();
+    if (r instanceof Promise) throw new TypeError('withoutAutocast() needs a synchronous function');
+    return r;
+  } finally {
+    native.setCpuAutocast(prev, 'bfloat16');
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Collective communication between processes: PyTorch's c10d process groups (Gloo on CPU) reached
- * through the addon. Every collective returns a promise and runs on a libuv worker thread, so the
- * event loop stays free (signals, timers, the data loader) while a rank waits for its peers, and a
+ * through the addon. Every collective returns a promise and runs on the group's own thread (not
+ * libuv's pool, which decodes video), so the event loop stays free (signals, timers, the data loader) while a rank waits for its peers, and a
  * peer that dies or stalls surfaces as a rejected promise after `timeoutMs` instead of a frozen
  * process. Await each call before the next: all ranks must issue the same collectives in the same
  * order (the usual c10d contract).
@@ -10,7 +10,7 @@ import { native, type GroupHandle } from '../native/addon.js';
 import { Tensor, wrap } from './tensor.js';
 
 export interface ProcessGroupOptions {
-  /** This process's index, 0..worldSize-1. Rank 0 hosts the TCPStore rendezvous server. */
+  /** This process's index, 0..worldSize-1. Rank 0 hosts the TCPStore rendezvous server (unless storeFile). */
   rank: number;
   worldSize: number;
   /** Address of rank 0's machine (torchrun's MASTER_ADDR). */
@@ -19,6 +19,12 @@ export interface ProcessGroupOptions {
   masterPort: number;
   /** Rendezvous and per-collective timeout (default 30 minutes, as in PyTorch). */
   timeoutMs?: number;
+  /**
+   * Rendezvous through this file (c10d's FileStore) instead of a TCPStore: for ranks on one machine,
+   * so that nothing listens on the network. It must not exist yet, in a directory only this user
+   * can write; every rank passes the same path. masterAddr still picks Gloo's network device.
+   */
+  storeFile?: string;
 }
 
 /** True when the addon was built with c10d/Gloo (Debian: libgloo-dev installed at build time). */
@@ -34,7 +40,7 @@ export class ProcessGroup {
 
   /** Rendezvous with the other ranks (blocks until all `worldSize` of them have joined or the timeout passes). */
   static async init(o: ProcessGroupOptions): Promise<ProcessGroup> {
-    const h = await native.initProcessGroup(o.rank, o.worldSize, o.masterAddr, o.masterPort, o.timeoutMs ?? 30 * 60 * 1000);
+    const h = await native.initProcessGroup(o.rank, o.worldSize, o.masterAddr, o.masterPort, o.timeoutMs ?? 30 * 60 * 1000, o.storeFile);
     return new ProcessGroup(h, o.rank, o.worldSize);
   }
 

@@ -62,7 +62,9 @@ export async function initDistributed(env: Env = process.env, o: { timeoutMs?: n
   const e = distributedEnv(env);
   if (e.worldSize === 1) return SINGLE_PROCESS;
   const timeoutMs = o.timeoutMs ?? (env.CVRL_DIST_TIMEOUT_S ? intVar(env, 'CVRL_DIST_TIMEOUT_S', 1) * 1000 : undefined);
-  const group = await ProcessGroup.init({ ...e, timeoutMs });
+  // Set by launchLocal (`--nproc`): a private file, so the rendezvous opens no network port.
+  const storeFile = env.CVRL_RENDEZVOUS_FILE?.trim() || undefined;
+  const group = await ProcessGroup.init({ ...e, timeoutMs, storeFile });
   return { ...e, group, isMain: e.rank === 0 };
 }
 
@@ -115,15 +117,38 @@ export function parameterDigest(params: readonly Tensor[]): string {
   return h.digest('hex');
 }
 
-/** Throws on every rank unless `value` is the same number on all of them. */
-export async function sameOnAllRanks(group: ProcessGroup, what: string, value: number, hint: string): Promise<void> {
-  const t = fromTypedArray(new Float64Array([value]), [1]);
+/** One fact every rank must agree on: numbers are compared as they are, text by a hash. */
+export interface RankFact { name: string; value: number | string }
+
+/** 32-bit FNV-1a: text facts travel as a number that is exact in a float64. */
+function textHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(s, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Throws on every rank unless all ranks hold the same facts; the message names each fact that
+ * differs, which rank differs, and the values where they are numbers.
+ */
+export async function sameOnAllRanks(group: ProcessGroup, facts: readonly RankFact[], hint: string): Promise<void> {
+  const mine = facts.map((f) => (typeof f.value === 'number' ? f.value : textHash(f.value)));
+  const t = fromTypedArray(new Float64Array(mine), [1, mine.length]);
   const all = await group.allGather(t);
   t.dispose();
-  const values = Array.from(all.toTypedArray() as Float64Array);
+  const values = all.toTypedArray() as Float64Array;
   all.dispose();
-  const bad = values.findIndex((v) => v !== values[0]);
-  if (bad >= 0) throw new Error(`ranks disagree on ${what}: rank 0 has ${values[0]}, rank ${bad} has ${values[bad]}; ${hint}`);
+  const diffs: string[] = [];
+  for (const [i, f] of facts.entries()) {
+    for (let r = 1; r < group.worldSize; r++) {
+      const v0 = values[i], vr = values[r * facts.length + i];
+      if (vr === v0) continue;
+      const own = (group.rank === r || group.rank === 0) && f.value.toString().length <= 80 ? ` (this rank: ${f.value})` : '';
+      const shown = typeof f.value === 'number' ? `rank 0 has ${v0}, rank ${r} has ${vr}` : `rank ${r} differs from rank 0${own}`;
+      diffs.push(`${f.name}: ${shown}`);
+    }
+  }
+  if (diffs.length) throw new Error(`ranks disagree on ${diffs.join('; ')}; ${hint}`);
 }
 
 /** The ranks' parameters must end identical (same start, same summed gradients, same steps). */
@@ -140,10 +165,11 @@ export async function sameDigest(group: ProcessGroup, hex: string): Promise<void
 }
 
 /**
- * Every rank must continue from the same checkpoint (a shared output directory); then rank 0's
- * parameters and buffers become everyone's, so the ranks start identical even on a fresh run.
+ * Every rank must train the same recipe on the same data from the same checkpoint (a shared output
+ * directory): otherwise step counts differ and a rank waits for a collective that never comes. Then
+ * rank 0's parameters and buffers become everyone's, so the ranks start identical.
  */
-export async function startTogether(group: ProcessGroup, module: Module<never[], unknown>, step: number): Promise<void> {
-  await sameOnAllRanks(group, 'the resumed step', step, 'do all ranks see the same --out directory?');
+export async function startTogether(group: ProcessGroup, module: Module<never[], unknown>, facts: readonly RankFact[]): Promise<void> {
+  await sameOnAllRanks(group, facts, 'every rank must be started with the same config, the same data and the same --out directory');
   await broadcastModule(module, group);
 }

@@ -3,12 +3,18 @@
  * torchrun's variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT),
  * forwards SIGINT/SIGTERM/SIGHUP to them, and fails the whole job as soon as one worker fails.
  *
+ * The rendezvous goes through a file in a private temporary directory (c10d's FileStore,
+ * CVRL_RENDEZVOUS_FILE), so a local run opens no port on the network; Gloo itself binds to loopback.
+ *
  * Workers run in their own process group (detached), so a terminal's Ctrl-C reaches them once,
  * through this launcher, instead of twice (the trainer treats a second signal as "exit now"). A
  * worker notices a vanished launcher (CVRL_LAUNCHER_PID, see watchLauncher) and stops itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { namingOptions } from '../util/option-error.js';
 
 export interface LaunchOptions {
@@ -64,6 +70,7 @@ export async function launchLocal(o: LaunchOptions): Promise<LaunchResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const masterAddr = o.masterAddr ?? '127.0.0.1';
   const masterPort = o.masterPort ?? await freePort(masterAddr);
+  const rendezvousDir = mkdtempSync(join(tmpdir(), 'cvrl-rendezvous-')); // mode 0700: only this user
   const workers: ChildProcess[] = [];
   let interrupted: NodeJS.Signals | null = null;
   let failure: LaunchResult['failure'];
@@ -99,6 +106,7 @@ export async function launchLocal(o: LaunchOptions): Promise<LaunchResult> {
           ...process.env, ...o.env,
           RANK: String(rank), WORLD_SIZE: String(o.nproc), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(o.nproc),
           MASTER_ADDR: masterAddr, MASTER_PORT: String(masterPort), CVRL_LAUNCHER_PID: String(process.pid),
+          CVRL_RENDEZVOUS_FILE: join(rendezvousDir, 'store'),
         },
       });
       workers.push(w);
@@ -124,6 +132,7 @@ export async function launchLocal(o: LaunchOptions): Promise<LaunchResult> {
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
     if (killTimer) clearTimeout(killTimer);
+    rmSync(rendezvousDir, { recursive: true, force: true });
   }
   if (failure) return { exitCode: failure.code && failure.code !== 0 ? failure.code : 1, failure };
   return { exitCode: interrupted ? 130 : 0 };

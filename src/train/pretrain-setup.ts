@@ -3,7 +3,7 @@
  * the config, where the run starts (fresh, or a validated resume), config.json, and scene groups.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { setRngState, info } from '../torch/runtime.js';
 import { createModel } from '../models/registry.js';
@@ -17,10 +17,11 @@ import { LrSchedule } from '../optim/schedule.js';
 import { type Optimizer } from '../optim/optimizer.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { sceneDescriptors, balancedGroups } from '../video/scene-groups.js';
-import { type PretrainConfig } from './config.js';
+import { type PretrainConfig, PretrainConfigSchema } from './config.js';
 import { loadTrainCheckpoint, type TrainState } from './run-checkpoint.js';
 import { completeCheckpoints, removeStaleTemporaries } from './run-files.js';
 import { type Progress } from './progress.js';
+import { type RankFact } from './distributed.js';
 
 export interface Training {
   spec: ModelSpec;
@@ -99,4 +100,19 @@ export async function sceneBatchGroups(dataset: VideoDataset, size: number, para
   progress.message(`scene batches: ${new Set(groups).size} groups of ${size} videos`);
   if (file) writeFileSync(file, JSON.stringify({ size, groups: dataset.items.map((it, i) => ({ path: it.path, group: groups[i] })) }, null, 1));
   return groups;
+}
+
+/** Config keys that may differ between ranks: where each rank writes, reads from, and how many threads it uses. */
+const PER_RANK_KEYS = new Set(['out', 'data', 'annotations', 'threads', 'parallelism', 'prefetch']);
+
+/** What every rank of one run must share (sameOnAllRanks): the recipe, the data (by content, not by path) and the start. */
+export function runFacts(c: PretrainConfig, dataset: VideoDataset, step: number): RankFact[] {
+  const list = dataset.items.map((it) => `${relative(dataset.root, it.path)}\t${it.label}`).join('\n');
+  return [
+    { name: 'the number of videos', value: dataset.items.length },
+    { name: 'the number of classes', value: dataset.classes.length },
+    { name: 'the video list (paths under --data and labels)', value: list },
+    { name: 'the resumed step', value: step },
+    ...Object.keys(PretrainConfigSchema.shape).sort().filter((k) => !PER_RANK_KEYS.has(k)).map((k) => ({ name: `config key ${k}`, value: JSON.stringify(c[k as keyof PretrainConfig]) ?? 'undefined' })),
+  ];
 }

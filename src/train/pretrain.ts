@@ -24,7 +24,7 @@ import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
 import { initDistributed, startTogether, allReduceGradients, anyRank, parameterDigest as digest, sameDigest, type DistributedContext } from './distributed.js';
 import { chanceLoss } from './collapse-watch.js';
-import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, type Training } from './pretrain-setup.js';
+import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, runFacts, type Training } from './pretrain-setup.js';
 import { RunLog } from './run-log.js';
 import { hparamValues } from '../formats/tensorboard.js';
 import { StopSignals } from './stop-signals.js';
@@ -84,7 +84,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const t = buildTraining(c, worldSize, dataset.items.length);
   const { model, schedule, totalSteps } = t;
   let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize });
-  if (group) await startTogether(group, model, pos.step);
+  if (group) await startTogether(group, model, runFacts(c, dataset, pos.step));
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });

@@ -112,3 +112,22 @@ test('contrastive step: the pseudo-motion loss joins with its weight and trains 
   await assert.rejects(contrastiveLoss(setup().model, views, { ...plain, pseudoMotion: 1 }, Rng.from(3)), /motion head/);
   [l, clips, ...views].forEach((t) => t.dispose());
 });
+
+test('contrastive step: under bf16 autocast the decorrelation term is computed in float32 and matches the fp32 step', async () => {
+  manualSeed(0);
+  const model = new CvrlModel(createModel('r3d_18_tiny'), { hiddenDim: 16, outDim: 8, hiddenLayers: 1 }, PSEUDO_MOTIONS.length);
+  model.eval();
+  const views = [0, 1].map(() => randn([4, 3, 4, 16, 16]));
+  const o = { ...plain, decorrelation: 1, pseudoMotion: 1 };
+  const fp32: Record<string, number> = {}, bf16: Record<string, number> = {};
+  const a = await contrastiveLoss(model, views, o, Rng.from(3), undefined, fp32);
+  const b = await contrastiveLoss(model, views, { ...o, bf16: true }, Rng.from(3), undefined, bf16);
+  for (const k of ['ntxent', 'decorrelation', 'pseudo_motion']) {
+    assert.ok(Number.isFinite(bf16[k]), `${k}: ${bf16[k]}`);
+    assert.ok(Math.abs(bf16[k] - fp32[k]) < 0.05 * Math.max(1, Math.abs(fp32[k])), `${k}: bf16 ${bf16[k]} vs fp32 ${fp32[k]}`);
+  }
+  b.backward();
+  assert.ok(model.encoder.parameters()[0].grad!.abs().sum().item() > 0);
+  [a, b].forEach((t) => t.dispose());
+  views.forEach((c) => c.dispose());
+});

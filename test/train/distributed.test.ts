@@ -11,6 +11,8 @@ import { distributedEnv, initDistributed } from '../../src/train/distributed.js'
 import { freePort, launchLocal } from '../../src/train/launch.js';
 import { synthesizeDataset } from '../../src/video/index.js';
 import { tempDir } from '../helpers/python.js';
+import { type ListeningSocket } from '../helpers/sockets.js';
+import { tmpdir } from 'node:os';
 import { pretrain } from '../../src/train/pretrain.js';
 import { resolveConfig } from '../../src/train/config.js';
 
@@ -172,4 +174,49 @@ test('the launcher fails the whole job when one worker dies, naming it, and stop
   assert.equal(r.failure?.rank, 1);
   assert.match(lines.join('\n'), /worker rank 1 \(pid \d+\) exited with code 3; stopping the other 1 worker/);
   assert.ok(Date.now() - t0 < 10_000, 'rank 0 was not stopped');
+});
+
+test('a local launch rendezvouses through a private file: no rank listens off loopback (a TCPStore launch does, on rank 0)', async () => {
+  const dir = tempDir('cvrl-sockets-');
+  const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('cvrl-rendezvous-')));
+  const r = await launchLocal({ nproc: 2, args: ['test/train/fixtures/dist-worker.ts', 'sockets'], execArgv: ['--import', 'tsx'], env: { DIST_OUT: dir }, log: () => {} });
+  assert.equal(r.exitCode, 0, r.failure?.message);
+  for (const rank of [0, 1]) {
+    const o = JSON.parse(readFileSync(join(dir, `rank-${rank}.json`), 'utf8')) as { listening: ListeningSocket[] };
+    assert.deepEqual(o.listening.filter((s) => !s.loopback), [], `rank ${rank} listens off loopback`);
+  }
+  assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith('cvrl-rendezvous-') && !before.has(f)), [], 'the rendezvous directory was left behind');
+  // Without the file, c10d's TCPStore on rank 0 listens on every address: the check above can see it.
+  const ext = await runRanks(worker('sockets'), 2);
+  const store = (lastJson(ext[0].stdout).listening as ListeningSocket[]).filter((s) => !s.loopback);
+  assert.ok(store.length > 0, 'expected the TCPStore to listen on a wildcard address');
+});
+
+test('ranks started with different data or config stop at start-up within seconds, naming the difference', async () => {
+  const [fewer, more] = [join(root, 'data-24'), join(root, 'data-30')];
+  await synthesizeDataset({ out: fewer, format: 'ucf101', classes: 3, videosPerClass: 8, frames: 16, size: 40 });
+  await synthesizeDataset({ out: more, format: 'ucf101', classes: 3, videosPerClass: 10, frames: 16, size: 40 });
+  const port = await freePort();
+  const t0 = Date.now();
+  const runs = await Promise.all([0, 1].map((rank) => {
+    const d = rank === 0 ? fewer : more;
+    const args = cli(...flags({ ...base, threads: 1, data: d, annotations: join(d, 'annotations'), lr: rank === 0 ? 4 : 8, out: join(root, `mismatch-${rank}`) }), '--quiet');
+    return runProcess(args, { RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) }, 120_000);
+  }));
+  const seconds = (Date.now() - t0) / 1000;
+  for (const [rank, run] of runs.entries()) {
+    assert.equal(run.code, 1, `rank ${rank}: ${run.stderr}`);
+    assert.match(run.stderr, /ranks disagree on the number of videos: rank 0 has 18, rank 1 has 24/);
+    assert.match(run.stderr, /the video list \(paths under --data and labels\): rank 1 differs from rank 0;/);
+    assert.match(run.stderr, /config key lr: rank 1 differs from rank 0 \(this rank: [48]\)/);
+  }
+  assert.ok(seconds < 60, `took ${seconds} s`);
+});
+
+test('a rank that vanishes fails its peer\'s next collective within seconds, without a launcher', async () => {
+  const runs = await runRanks(worker('peer-dies'), 2);
+  const o = lastJson(runs[0].stdout) as { error: string; seconds: number };
+  assert.notEqual(o.error, 'no error');
+  assert.match(o.error, /allReduce \(rank 0\)/);
+  assert.ok(o.seconds < 20, `the collective failed after ${o.seconds} s`);
 });
