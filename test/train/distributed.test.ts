@@ -220,3 +220,11 @@ test('a rank that vanishes fails its peer\'s next collective within seconds, wit
   assert.match(o.error, /allReduce \(rank 0\)/);
   assert.ok(o.seconds < 20, `the collective failed after ${o.seconds} s`);
 });
+
+test('collectives do not queue behind a libuv pool blocked by stalled reads (decodes share that pool)', async () => {
+  const runs = await runRanks(worker('busy-pool'), 2, { UV_THREADPOOL_SIZE: '4' });
+  for (const run of runs) {
+    const o = lastJson(run.stdout) as { allReduce: string; seconds: number };
+    assert.equal(o.allReduce, 'done', `allReduce ${o.allReduce} after ${o.seconds} s`);
+  }
+});
