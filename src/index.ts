@@ -45,6 +45,7 @@ export { CvrlModel } from './ssl/cvrl-model.js';
 
 // Pre-training: config resolution, the loop, distributed set-up.
 export { resolveConfig, loadConfigFile, PretrainConfigSchema, type PretrainConfig } from './train/config.js';
+export { resolvePrecision, cpuHasNativeBf16, PRECISIONS, type Precision } from './torch/precision.js';
 export { pretrain, TrainingDiverged, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
 export { initDistributed, type DistributedContext } from './train/distributed.js';
 export { launchLocal, type LaunchOptions, type LaunchResult } from './train/launch.js';

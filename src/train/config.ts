@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DATASET_FORMATS } from '../video/dataset.js';
 import { GAP_LAWS } from '../video/samplers.js';
+import { PRECISIONS } from '../torch/precision.js';
 
 const int = (min: number) => z.number().int().min(min);
 const prob = z.number().min(0).max(1);
@@ -79,8 +80,8 @@ export const PretrainConfigSchema = z.object({
   knnVideos: int(2).default(256),
   checkpointEvery: int(1).default(100),
   keepCheckpoints: int(1).default(3),
-  /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls). */
-  bf16: z.boolean().default(false),
+  /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls) or not; auto: bf16 where the CPU runs it natively. */
+  precision: z.enum(PRECISIONS).default('auto'),
 }).strict();
 
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
@@ -110,7 +111,8 @@ export function loadConfigFile(file: string): Record<string, unknown> {
 /** Merges a config file (if any) with overrides (flags win) and validates the result. */
 export function resolveConfig(overrides: Record<string, unknown>, file?: string): PretrainConfig {
   const base = file ? loadConfigFile(file) : {};
-  const merged = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const merged: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  if ('bf16' in merged) throw new Error(`${file ? `${file}: ` : ''}config key 'bf16' was replaced by 'precision': auto (the default: bf16 where the CPU runs it natively), fp32 or bf16`);
   const r = PretrainConfigSchema.safeParse(merged);
   if (!r.success) throw new Error(formatIssues(r.error, file ? `config (${file} + flags)` : 'config'));
   return r.data;

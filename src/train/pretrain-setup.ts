@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { setRngState, info } from '../torch/runtime.js';
+import { resolvePrecision } from '../torch/precision.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
@@ -33,6 +34,8 @@ export interface Training {
   effectiveBatch: number;
   stepsPerEpoch: number;
   totalSteps: number;
+  /** The config's precision resolved for this CPU ('auto' decided). */
+  precision: 'fp32' | 'bf16';
 }
 
 export function buildTraining(c: PretrainConfig, worldSize: number, videos: number): Training {
@@ -51,14 +54,35 @@ export function buildTraining(c: PretrainConfig, worldSize: number, videos: numb
   if (stepsPerEpoch < 1) throw new Error(`dataset has ${videos} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
   const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
-  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps };
+  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps, precision: resolvePrecision(c.precision) };
 }
 
 /** Keys whose change makes a checkpoint's data position meaningless (other data, order or batching). */
-const POSITION_KEYS = ['data', 'format', 'annotations', 'split', 'seed', 'batch', 'accumulate', 'frames', 'stride', 'sceneBatches'] as const;
+const POSITION_KEYS = ['data', 'format', 'annotations', 'split', 'seed', 'accumulate', 'frames', 'stride', 'sceneBatches'] as const;
+
+/**
+ * Why a checkpoint cannot continue with this config and world size (empty: it can). The world size
+ * may change when the global batch (batch x world size) stays: step k then takes the same videos of
+ * the epoch's permutation whatever the world size (rank r holds its positions r, r + W, ...), so the
+ * learning rate, schedule and data position carry over; BatchNorm statistics and augmentation draws
+ * follow the new ranks.
+ */
+export function resumeConflicts(before: Partial<PretrainConfig>, worldBefore: number, c: PretrainConfig, worldSize: number, t: Training, videos: number): string[] {
+  const diffs = POSITION_KEYS.filter((k) => before[k] !== c[k]).map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
+  const globalBefore = (before.batch ?? c.batch) * worldBefore, globalNow = c.batch * worldSize;
+  if (globalBefore !== globalNow) {
+    const keep = globalBefore % worldSize === 0 ? `; on ${worldSize} process(es) pass --batch ${globalBefore / worldSize}` : '';
+    const what = worldBefore === worldSize ? `batch (${before.batch} -> ${c.batch})` : `global batch (batch x world size: ${before.batch} x ${worldBefore} -> ${c.batch} x ${worldSize})`;
+    diffs.push(`${what}: the global batch must stay ${globalBefore}${keep}`);
+  } else if (worldBefore !== worldSize) {
+    const stepsBefore = Math.floor(Math.floor(Math.ceil(videos / worldBefore) / (before.batch ?? c.batch)) / c.accumulate);
+    if (stepsBefore !== t.stepsPerEpoch) diffs.push(`world size (${worldBefore} -> ${worldSize}): ${videos} videos make ${stepsBefore} steps per epoch on ${worldBefore} rank(s) but ${t.stepsPerEpoch} on ${worldSize}`);
+  }
+  return diffs;
+}
 
 /** The run's starting position: step 0, or the latest checkpoint's (weights, optimiser and RNG restored). */
-export function startPosition(t: Training, c: PretrainConfig, o: { runDir: string; resume?: boolean; main: boolean; worldSize: number }): TrainState {
+export function startPosition(t: Training, c: PretrainConfig, o: { runDir: string; resume?: boolean; main: boolean; worldSize: number; videos: number }): TrainState {
   const fresh: TrainState = { step: 0, epoch: 0, batchInEpoch: 0, scheduleStep: 0, optimizer: t.opt.stateDict().meta, config: c, lastLoss: NaN, worldSize: o.worldSize };
   if (o.main) removeStaleTemporaries(o.runDir);
   const complete = completeCheckpoints(o.runDir).length > 0;
@@ -77,17 +101,14 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
   t.opt.loadStateDict(ck.optimizer);
   t.schedule.loadState({ step: ck.state.scheduleStep });
   if (ck.rng) setRngState(ck.rng);
-  const before = ck.state.config as Partial<PretrainConfig>;
-  const diffs = POSITION_KEYS.filter((k) => before[k] !== c[k]).map((k) => `${k} (${JSON.stringify(before[k])} -> ${JSON.stringify(c[k])})`);
-  // Each rank's shard and batches depend on the world size too.
-  if ((ck.state.worldSize ?? 1) !== o.worldSize) diffs.push(`world size (${ck.state.worldSize ?? 1} -> ${o.worldSize})`);
+  const diffs = resumeConflicts(ck.state.config as Partial<PretrainConfig>, ck.state.worldSize ?? 1, c, o.worldSize, t, o.videos);
   if (diffs.length) throw new Error(`${ck.file}: cannot resume with a different ${diffs.join(', ')}`);
-  return { ...ck.state, config: c };
+  return { ...ck.state, config: c, worldSize: o.worldSize };
 }
 
 export function writeRunConfig(runDir: string, c: PretrainConfig, t: Training, worldSize: number, dataset: VideoDataset): void {
   writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, videos: dataset.items.length, classes: dataset.classes },
+    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, videos: dataset.items.length, classes: dataset.classes },
     environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
   }, null, 2));
 }

@@ -83,7 +83,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
   const t = buildTraining(c, worldSize, dataset.items.length);
   const { model, schedule, totalSteps } = t;
-  let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize });
+  let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize, videos: dataset.items.length });
   if (group) await startTogether(group, model, runFacts(c, dataset, pos.step));
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
@@ -93,6 +93,8 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const cache = new VideoCache();
   const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
+  const stepOptions = { ...c, bf16: t.precision === 'bf16' };
+  if (main) log.progress.message(`precision: ${t.precision}${c.precision === 'auto' ? ' (auto: this CPU ' + (t.precision === 'bf16' ? 'runs bf16 natively' : 'has no native bf16') + ')' : ''}`);
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
   try {
@@ -109,7 +111,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         const tc = performance.now();
         // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
         const parts: Record<string, number> = {};
-        const loss = await backwardStep(model, batch.views, c, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
+        const loss = await backwardStep(model, batch.views, stepOptions, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
         for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
         b++;
         if (!Number.isFinite(loss)) {
@@ -177,7 +179,7 @@ async function optimizerStep(t: Training, group: DistributedContext['group']): P
 }
 
 /** Forward, loss and backward of one batch (its views freed); returns the loss value. */
-async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
+async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig & { bf16: boolean }, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
   const l = await contrastiveLoss(model, views, c, rng, group, parts);
   try {
     tidy(() => l.div(c.accumulate).backward());

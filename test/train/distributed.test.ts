@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { randn, manualSeed, cat } from '../../src/torch/index.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
 import { distributedEnv, initDistributed } from '../../src/train/distributed.js';
@@ -15,6 +15,7 @@ import { type ListeningSocket } from '../helpers/sockets.js';
 import { tmpdir } from 'node:os';
 import { pretrain } from '../../src/train/pretrain.js';
 import { resolveConfig } from '../../src/train/config.js';
+import { loadTrainCheckpoint } from '../../src/train/run-checkpoint.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -141,8 +142,14 @@ test('a 2-rank pre-training run: ranks end with identical parameters, only rank 
   assert.equal(config.resolved.worldSize, 2);
   assert.equal(config.resolved.effectiveBatch, 8);
   assert.ok(Math.abs(config.resolved.lr - (4 * 8) / 1024) < 1e-12);
-  // The shards and batches depend on the world size: a single process cannot take over the run.
-  await assert.rejects(pretrain({ config: resolveConfig({ ...base, threads: 1, out: run0, steps: 6 }), resume: true, quiet: true }), /cannot resume with a different world size \(2 -> 1\)/);
+  // One process takes over the run when the global batch stays 8 (step k takes the same videos); else the refusal says how.
+  await assert.rejects(pretrain({ config: resolveConfig({ ...base, threads: 1, out: run0, steps: 6 }), resume: true, quiet: true }), /cannot resume with a different global batch \(batch x world size: 4 x 2 -> 4 x 1\): the global batch must stay 8; on 1 process\(es\) pass --batch 8/);
+  const taken = join(root, 'ext-0-on-1');
+  cpSync(run0, taken, { recursive: true });
+  const one = await pretrain({ config: resolveConfig({ ...base, threads: 1, out: taken, steps: 6, batch: 8 }), resume: true, quiet: true });
+  assert.equal(one.steps, 6);
+  assert.deepEqual(readFileSync(join(taken, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step), [1, 2, 3, 4, 5, 6]);
+  assert.equal(loadTrainCheckpoint(taken).state.worldSize, 1);
 });
 
 test('cvrl pretrain --nproc 2 launches its own workers and finishes; a malformed WORLD_SIZE or RANK is named', async () => {

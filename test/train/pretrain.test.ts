@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { synthesizeDataset } from '../../src/video/index.js';
+import { resolvePrecision } from '../../src/torch/precision.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { loadTrainCheckpoint } from '../../src/train/run-checkpoint.js';
@@ -48,7 +49,9 @@ test('pre-training runs, logs and checkpoints; the first loss is not below chanc
   // Untrained projections are not orthogonal here (tiny head, look-alike clips), so the first loss
   // may sit above 2 ln(2N - 1) but an untrained model cannot do much better than chance.
   assert.ok(Number.isFinite(l.get(1)!) && l.get(1)! > 2 * Math.log(2 * 4 - 1) - 1, `first loss ${l.get(1)}`);
-  assert.ok(existsSync(join(r.runDir, 'config.json')));
+  const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { precision: string }; resolved: { precision: string } };
+  assert.equal(meta.config.precision, 'auto');
+  assert.equal(meta.resolved.precision, resolvePrecision('auto'), 'config.json records what auto chose on this CPU');
   const ck = loadTrainCheckpoint(r.runDir);
   assert.equal(ck.state.step, 8);
   assert.ok(ck.encoder.has('stem.0.weight') && ck.head.has('mlp.0.weight'));

@@ -1,0 +1,97 @@
+/**
+ * One benchmark entry point: every case runs cvrl and a PyTorch reference (Debian's python3-torch;
+ * PyAV for decoding) on this machine, alternating the two so that drift hits both, warm-up excluded.
+ * Per case: our median, the reference's, ratio = our throughput over theirs (above 1: cvrl is
+ * faster), achieved GFLOP/s and share of this CPU's peak (compute cases), peak resident memory.
+ * Usage: npm run bench -- [--quick] [--json FILE] [--only SUBSTRING] [--threads N] [--rounds N].
+ * Prints one JSON object: {"machine": {...}, "cases": [{"name", "unit", "ours", "reference", "ratio", ...}]}.
+ */
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { modelConfig } from '../src/models/registry.js';
+import { createModel } from '../src/models/index.js';
+import { machine } from './machine.js';
+import { type StepSpec } from './step/ours.js';
+import { decodeCases } from './decode-cases.js';
+import { jemallocEnv } from '../scripts/jemalloc.mjs';
+
+const { values: a } = parseArgs({ options: {
+  quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' },
+  threads: { type: 'string', default: String(Math.min(2, cpus().length)) }, rounds: { type: 'string' },
+} });
+const threads = Number(a.threads), rounds = Number(a.rounds ?? (a.quick ? 2 : 3));
+if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads must be a positive integer, got ${a.threads}`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${a.rounds}`);
+const here = dirname(fileURLToPath(import.meta.url));
+const env = jemallocEnv() ?? process.env;
+
+interface Case { name: string; spec: StepSpec }
+const step = (mode: StepSpec['mode'], arch: string, batch: number, frames: number, size: number, precision: StepSpec['precision'], reps: number, head: [number, number] = [256, 64]): Case => ({
+  name: `${mode === 'train' ? 'train step' : 'inference'} ${arch} ${mode === 'train' ? '2x' : ''}${batch} clips ${frames}x${size}x${size} ${precision}`,
+  spec: { mode, arch, batch, frames, size, precision, threads, warmup: 2, reps, head },
+});
+const cases: Case[] = [];
+for (const p of ['fp32', 'bf16'] as const) {
+  cases.push(step('train', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 4 : 8)); // the demo's model, size and batch
+  cases.push(step('train', 'r3d_18_tiny', 16, 8, 64, p, a.quick ? 4 : 8));
+  cases.push(step('train', 'r3d_18', 4, 8, 112, p, a.quick ? 1 : 3, [2048, 128]));
+  if (!a.quick) cases.push(step('train', 'cvrl_r3d50', 2, 8, 112, p, 2, [2048, 128]));
+  cases.push(step('infer', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 6 : 12));
+  if (!a.quick) cases.push(step('infer', 'r3d_18', 8, 16, 112, p, 3));
+}
+cases.push({ name: 'ntxent loss 2x1024 x 128 forward+backward fp32', spec: { mode: 'ntxent', arch: '', batch: 0, frames: 0, size: 0, precision: 'fp32', threads, warmup: 3, reps: 20, head: [0, 0], rows: 1024, dim: 128 } });
+
+interface Side { ms: number[]; params: number; peak_rss_mb: number; error?: string }
+function runSide(which: 'ours' | 'ref', c: Case): Side {
+  const r = which === 'ours'
+    ? spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(c.spec)], { encoding: 'utf8', env })
+    : spawnSync('/usr/bin/python3', [join(here, 'step', 'ref.py'), JSON.stringify(c.spec), c.spec.arch ? JSON.stringify(modelConfig(c.spec.arch)) : 'null'], { encoding: 'utf8', env });
+  if (r.status !== 0) return { ms: [], params: 0, peak_rss_mb: NaN, error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y), m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const m = machine(threads);
+
+/** Multiply-adds of the encoder for one clip (the head and loss are negligible beside it). */
+function macsPerClip(s: StepSpec): number {
+  const model = createModel(s.arch, { numClasses: 0 });
+  return model.cost(s.frames, s.size, s.size).macs;
+}
+
+const out: Record<string, unknown>[] = [];
+for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
+  const ours: Side[] = [], ref: Side[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Alternate which side goes first: the second of two back-to-back runs tends to be faster.
+    if (i % 2 === 0) ours.push(runSide('ours', c));
+    ref.push(runSide('ref', c));
+    if (i % 2 === 1) ours.push(runSide('ours', c));
+  }
+  const err = [...ours, ...ref].find((s) => s.error);
+  const o = median(ours.flatMap((s) => s.ms)), r = median(ref.flatMap((s) => s.ms));
+  const row: Record<string, unknown> = { name: c.name, unit: 'ms', ours: round(o), reference: round(r), ratio: round(r / o), ours_runs: ours.map((s) => round(median(s.ms))), reference_runs: ref.map((s) => round(median(s.ms))) };
+  if (c.spec.mode !== 'ntxent') {
+    // FLOP = 2 x multiply-adds; a training step is about 3 forward passes (forward, two backward products).
+    const flop = 2 * macsPerClip(c.spec) * (c.spec.mode === 'train' ? 3 * 2 * c.spec.batch : c.spec.batch);
+    const gflops = flop / (o / 1000) / 1e9;
+    Object.assign(row, { clips_per_s: round(((c.spec.mode === 'train' ? 2 : 1) * c.spec.batch * 1000) / o, 1), gflops: round(gflops, 1), peak_share: round(gflops / m.peak_gflops[c.spec.precision], 3) });
+    if (ours[0]?.params !== ref[0]?.params) row.error = `parameter counts differ: cvrl ${ours[0]?.params}, reference ${ref[0]?.params}`;
+  }
+  Object.assign(row, { ours_peak_rss_mb: round(Math.max(...ours.map((s) => s.peak_rss_mb)), 0), reference_peak_rss_mb: round(Math.max(...ref.map((s) => s.peak_rss_mb)), 0) });
+  if (err) row.error = err.error;
+  out.push(row);
+  process.stderr.write(`bench: ${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+}
+if (!a.quick || a.only) out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
+const result = { machine: m, rounds, cases: out };
+if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 1));
+console.log(JSON.stringify(result, null, 1));

@@ -1,0 +1,70 @@
+/**
+ * cvrl's side of the compute benchmark (bench/run.ts), one case per process: `train` is CVRL's step
+ * (encoder + projection head on two views, NT-Xent, backward, SGD with momentum), `infer` the
+ * encoder's forward without gradients, `ntxent` the loss alone (forward + backward) on given
+ * embeddings. Inputs are random and made once. Prints {"ms": [per repetition], "params", "peak_rss_mb"}.
+ * bench/step/ref.py is the same work in PyTorch.
+ */
+import { readFileSync } from 'node:fs';
+import { randn, manualSeed, setNumThreads, tidy, noGrad, autocast, type Tensor } from '../../src/torch/index.js';
+import { createModel } from '../../src/models/index.js';
+import { CvrlModel } from '../../src/ssl/cvrl-model.js';
+import { ntXent } from '../../src/ssl/ntxent.js';
+import { SGD } from '../../src/optim/sgd.js';
+
+export interface StepSpec {
+  mode: 'train' | 'infer' | 'ntxent';
+  arch: string;
+  batch: number;
+  frames: number;
+  size: number;
+  precision: 'fp32' | 'bf16';
+  threads: number;
+  warmup: number;
+  reps: number;
+  /** Projection head: hidden width, output width (3 hidden layers, as CVRL). */
+  head: [number, number];
+  /** ntxent: rows per view and embedding width. */
+  rows?: number;
+  dim?: number;
+}
+
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const s = JSON.parse(process.argv[2]) as StepSpec;
+setNumThreads(s.threads);
+manualSeed(0);
+const cast = <T>(f: () => T): T => (s.precision === 'bf16' ? autocast(f) : f());
+let params = 0;
+let run: () => void;
+if (s.mode === 'ntxent') {
+  const z = [0, 1].map(() => randn([s.rows!, s.dim!]).requiresGrad_());
+  run = () => tidy(() => ntXent(z, { temperature: 0.1 }).backward());
+} else {
+  const model = new CvrlModel(createModel(s.arch, { numClasses: 0 }), { hiddenDim: s.head[0], outDim: s.head[1], hiddenLayers: 3 });
+  params = model.parameters().reduce((a, p) => a + p.numel, 0);
+  const views: Tensor[] = [0, 1].map(() => randn([s.batch, 3, s.frames, s.size, s.size]));
+  if (s.mode === 'infer') {
+    model.eval();
+    run = () => noGrad(() => tidy(() => void cast(() => model.encoder.forward(views[0])).float().sum().item()));
+  } else {
+    model.train();
+    const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-6 });
+    run = () => {
+      tidy(() => ntXent(views.map((x) => cast(() => model.forward(x)).float()), { temperature: 0.1 }).backward());
+      opt.step();
+      opt.zeroGrad();
+    };
+  }
+}
+for (let i = 0; i < s.warmup; i++) run();
+const ms: number[] = [];
+for (let i = 0; i < s.reps; i++) {
+  const t0 = performance.now();
+  run();
+  ms.push(performance.now() - t0);
+}
+console.log(JSON.stringify({ ms, params, peak_rss_mb: peakRssMb() }));
