@@ -15,6 +15,7 @@
         "native/ops_distributed.cc",
         "native/dist_group.cc",
         "native/dist_collectives.cc",
+        "native/dist_autograd.cc",
         "native/video_reader.cc",
         "native/video_open.cc",
         "native/video_display.cc",

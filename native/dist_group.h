@@ -69,6 +69,9 @@ at::Tensor AllReduceSum(Group& g, std::vector<at::Tensor> ts);
 at::Tensor Broadcast(Group& g, std::vector<at::Tensor> ts, int64_t root);
 at::Tensor AllGather(Group& g, at::Tensor t);
 
+// Sum over ranks with a gradient, blocking the caller (dist_autograd.cc).
+at::Tensor AllReduceSumDifferentiable(const GroupPtr& g, const at::Tensor& x);
+
 }  // namespace cvrl
 
 #endif

@@ -114,6 +114,10 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
       return Collective(a, "allGather", [t](Group& g) { return AllGather(g, t); });
     });
   }, "allGather"));
+  // allReduceSumSync(group, tensor) -> tensor: the sum over ranks, differentiable, blocking this thread.
+  exports.Set("allReduceSumSync", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Guard(info, [&](Args& a) -> Napi::Value { return WrapTensor(a.env(), AllReduceSumDifferentiable(UnwrapGroup(a, 0), a.t(1))); });
+  }, "allReduceSumSync"));
   exports.Set("barrier", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [&](Args& a) -> Napi::Value {
       return Collective(a, "barrier", [](Group& g) {
@@ -143,7 +147,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
 
 void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedAvailable", Napi::Boolean::New(env, false));
-  for (const char* name : {"initProcessGroup", "allReduce", "broadcast", "allGather", "barrier", "destroyProcessGroup"}) {
+  for (const char* name : {"initProcessGroup", "allReduce", "allReduceSumSync", "broadcast", "allGather", "barrier", "destroyProcessGroup"}) {
     exports.Set(name, Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
       throw Napi::Error::New(info.Env(),
                              "this cvrl addon was built without c10d/Gloo (its headers were not found): install libgloo-dev "

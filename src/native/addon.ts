@@ -276,10 +276,11 @@ export interface NativeAddon {
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };
-  // distributed (c10d Gloo; every collective runs on a libuv worker thread)
+  // distributed (c10d Gloo; every collective runs on the group's own thread)
   distributedAvailable: boolean;
   initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string): Promise<GroupHandle>;
   allReduce(g: GroupHandle, ts: H[]): Promise<void>;
+  allReduceSumSync(g: GroupHandle, t: H): H;
   broadcast(g: GroupHandle, ts: H[], root: number): Promise<void>;
   allGather(g: GroupHandle, t: H): Promise<H>;
   barrier(g: GroupHandle): Promise<void>;

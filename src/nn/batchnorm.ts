@@ -5,6 +5,8 @@ import { zeros, ones, scalar } from '../torch/creation.js';
 import { noGrad } from '../torch/autograd.js';
 import { Module } from './module.js';
 import { Parameter, Buffer } from './parameter.js';
+import { syncBatchNorm } from './sync-batchnorm.js';
+import { type ProcessGroup } from '../torch/distributed.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -21,6 +23,8 @@ abstract class BatchNormNd extends Module {
   readonly numBatchesTracked: Buffer | null;
   readonly eps: number;
   readonly momentum: number;
+  /** Set by useSyncBatchNorm: training statistics over every rank of this group. */
+  syncGroup: ProcessGroup | null = null;
 
   constructor(readonly numFeatures: number, private readonly expectedDims: readonly number[], o: BatchNormOptions) {
     super();
@@ -44,6 +48,7 @@ abstract class BatchNormNd extends Module {
     }
     const useBatchStats = this.training || !this.runningMean;
     if (this.training && this.numBatchesTracked) noGrad(() => this.numBatchesTracked!.add_(1));
+    if (this.training && this.syncGroup) return syncBatchNorm(x, this, this.syncGroup);
     return F.batchNorm(x, {
       weight: this.weight, bias: this.bias,
       runningMean: this.training || !useBatchStats ? this.runningMean : null,
@@ -51,6 +56,18 @@ abstract class BatchNormNd extends Module {
       training: useBatchStats, momentum: this.momentum, eps: this.eps,
     });
   }
+}
+
+/** Makes every BatchNorm in `module` synchronise its training statistics over `group` (null: back to per-rank). */
+export function useSyncBatchNorm(module: Module<never[], unknown>, group: ProcessGroup | null): number {
+  let n = 0;
+  for (const m of module.modules()) {
+    if (m instanceof BatchNormNd) {
+      m.syncGroup = group;
+      n++;
+    }
+  }
+  return n;
 }
 
 function param(t: Tensor): Parameter {

@@ -59,6 +59,15 @@ export class ProcessGroup {
     await native.allReduce(this.#h, tensors.map((t) => t.handle));
   }
 
+  /**
+   * The element-wise SUM of `t` over all ranks as a new tensor, with a gradient (whose backward sums
+   * the incoming gradients over ranks likewise): for statistics inside a forward pass, such as
+   * synchronised BatchNorm. Synchronous: it blocks this thread until every rank has called it.
+   */
+  sumOverRanks(t: Tensor): Tensor {
+    return wrap(native.allReduceSumSync(this.#h, t.handle));
+  }
+
   /** In place: every rank's tensors take `root`'s values (packed into flat buffers like allReduce). */
   async broadcast(tensors: readonly Tensor[], root = 0): Promise<void> {
     if (tensors.length === 0) return;

@@ -80,6 +80,8 @@ export const PretrainConfigSchema = z.object({
   knnVideos: int(2).default(256),
   checkpointEvery: int(1).default(100),
   keepCheckpoints: int(1).default(3),
+  /** Synchronised BatchNorm: statistics of the global batch in the encoder and head (the paper's setting; only with several ranks). */
+  syncBn: z.boolean().default(false),
   /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls) or not; auto: bf16 where the CPU runs it natively. */
   precision: z.enum(PRECISIONS).default('auto'),
 }).strict();

@@ -6,7 +6,7 @@
  * ssl/ntxent.ts globalNtXent), the gradients (summed), the parameters and the optimiser state (kept
  * identical: same start, same summed gradients, same steps) and the logged loss. Per rank: the data
  * shard (VideoLoader rank/worldSize), the augmentation randomness, and BatchNorm statistics
- * (ordinary per-rank BatchNorm over the local batch, not SyncBN).
+ * (per-rank BatchNorm over the local batch, unless the config's syncBn: nn/sync-batchnorm.ts).
  */
 import { ProcessGroup } from '../torch/distributed.js';
 import { type Tensor } from '../torch/tensor.js';

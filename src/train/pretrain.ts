@@ -6,7 +6,7 @@
  * Distributed (WORLD_SIZE > 1 in the environment, or `distributed` given): each rank reads its own
  * shard, the NT-Xent negatives are the global batch, gradients are summed over ranks before every
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
- * `batch` is per rank; the learning rate scales with batch x accumulate x world size.
+ * BatchNorm is per rank unless `syncBn` (then over the global batch, as in the paper). `batch` is per rank; the learning rate scales with batch x accumulate x world size.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { type ResNet3d } from '../models/resnet3d.js';
 import { type CvrlModel } from '../ssl/cvrl-model.js';
 import { contrastiveLoss } from '../ssl/contrastive-step.js';
+import { useSyncBatchNorm } from '../nn/batchnorm.js';
 import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
 import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
@@ -85,6 +86,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const { model, schedule, totalSteps } = t;
   let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize, videos: dataset.items.length });
   if (group) await startTogether(group, model, runFacts(c, dataset, pos.step));
+  if (group && c.syncBn) useSyncBatchNorm(model, group);
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });

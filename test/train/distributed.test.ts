@@ -12,6 +12,9 @@ import { freePort, launchLocal } from '../../src/train/launch.js';
 import { synthesizeDataset } from '../../src/video/index.js';
 import { tempDir } from '../helpers/python.js';
 import { type ListeningSocket } from '../helpers/sockets.js';
+import { syncBnStep } from './fixtures/syncbn-case.js';
+import { loadSafetensors } from '../../src/nn/safetensors.js';
+import { ProcessGroup } from '../../src/torch/distributed.js';
 import { tmpdir } from 'node:os';
 import { pretrain } from '../../src/train/pretrain.js';
 import { resolveConfig } from '../../src/train/config.js';
@@ -164,6 +167,10 @@ test('cvrl pretrain --nproc 2 launches its own workers and finishes; a malformed
   // Same config, seed and per-worker threads as the externally launched run: the same losses.
   const losses = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
   assert.deepEqual(losses(out), losses(join(root, 'ext-0')));
+  // With synchronised BatchNorm the ranks still end identical, and the losses change (global statistics).
+  const synced = await runProcess(cli(...flags({ ...base, out: join(root, 'nproc-syncbn'), syncBn: true }), '--nproc', '2', '--quiet'), {});
+  assert.equal(synced.code, 0, synced.stderr);
+  assert.notDeepEqual(losses(join(root, 'nproc-syncbn')), losses(out));
   for (const [env, name] of [[{ WORLD_SIZE: 'abc', RANK: '0' }, 'WORLD_SIZE'], [{ WORLD_SIZE: '2', RANK: 'first' }, 'RANK']] as const) {
     const bad = await runProcess(cli(...flags({ ...base, out: join(root, 'bad') }), '--quiet'), env);
     assert.equal(bad.code, 1);
@@ -234,4 +241,24 @@ test('collectives do not queue behind a libuv pool blocked by stalled reads (dec
     const o = lastJson(run.stdout) as { allReduce: string; seconds: number };
     assert.equal(o.allReduce, 'done', `allReduce ${o.allReduce} after ${o.seconds} s`);
   }
+});
+
+test('SyncBN on 2 ranks: one step equals one process on the combined batch (loss, weights, running statistics within 1e-5); per-rank BatchNorm does not', async () => {
+  // The reference: one process, the combined batch, SyncBN over a group of one.
+  const solo = await ProcessGroup.init({ rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 1, storeFile: join(tempDir('cvrl-solo-'), 'store') });
+  const ref = await syncBnStep(6, solo);
+  solo.destroy();
+  /** Names of the tensors that differ from the one-process step by more than 1e-5 (relative to their largest entry, if above 1). */
+  const differing = (file: string) => [...loadSafetensors(file).tensors].filter(([k, t]) => {
+    const want = ref.state.get(k)!;
+    return t.sub(want).abs().amax().item() > 1e-5 * Math.max(1, want.abs().amax().item());
+  }).map(([k]) => k);
+  const synced = join(root, 'syncbn.safetensors'), perRank = join(root, 'syncbn-off.safetensors');
+  for (const [rank, run] of (await runRanks(worker('syncbn', 'on', synced), 2)).entries()) {
+    const loss = lastJson(run.stdout).loss as number;
+    assert.ok(Math.abs(loss - ref.loss) <= 1e-5 * ref.loss, `rank ${rank}: loss ${loss} vs ${ref.loss}`);
+  }
+  assert.deepEqual(differing(synced), []);
+  await runRanks(worker('syncbn', 'off', perRank), 2);
+  assert.ok(differing(perRank).some((k) => k.endsWith('running_mean')), 'per-rank statistics should differ from the global batch\'s');
 });
