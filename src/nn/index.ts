@@ -3,7 +3,7 @@ export { Module, type StateDict, type LoadResult } from './module.js';
 export { Parameter, Buffer, emptyParameter } from './parameter.js';
 export { Conv3d, Conv2d, type ConvOptions } from './conv.js';
 export { Linear, Identity, Flatten, Dropout, ReLU } from './linear.js';
-export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './batchnorm.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, useSyncBatchNorm, type BatchNormOptions } from './batchnorm.js';
 export { MaxPool3d, AvgPool3d, AdaptiveAvgPool3d } from './pool.js';
 export { Sequential } from './sequential.js';
 export * as init from './init.js';

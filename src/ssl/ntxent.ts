@@ -4,7 +4,7 @@
  * rho-clip variant of Feichtenhofer et al. 2021) every pair of views of a video is a positive.
  */
 import { Tensor } from '../torch/tensor.js';
-import { cat, eye, stack } from '../torch/creation.js';
+import { cat, eye, stack, fromTypedArray } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import * as F from '../torch/functional.js';
@@ -43,14 +43,23 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
     const anchors = extra ? z.narrow(0, 0, m) : z;
     // Columns of the extra negatives: never self, never positive.
     const widen = (t: Tensor) => (extra ? F.pad(t, [0, extra]) : t);
-    const self = widen(eye(m)).gt(0);
-    // A large finite negative instead of -inf keeps 0 * logp finite on the diagonal.
+    const self = widen(eye(m, { dtype: 'bool' }));
+    // A large finite negative instead of -inf keeps the softmax finite on the diagonal.
     const sim = anchors.matmul(z.t()).div(tau).maskedFill(self, -1e9);
     const logp = F.logSoftmax(sim, 1);
-    // positives[r, c]: same video (r = c mod n), different clip.
-    const positives = widen(eye(n, { dtype: logp.dtype }).repeat([rho, rho]).maskedFill(eye(m, { dtype: 'bool' }), 0));
-    return logp.mul(positives).sum().div(-n * (rho - 1));
+    // Anchor r's positives: the same video's clips in the other views, columns (r mod n) + k n for k != r div n.
+    return logp.gather(1, positiveColumns(n, rho)).sum().div(-n * (rho - 1));
   });
+}
+
+/** [rho n, rho - 1] int64: for each anchor row, the columns of its positives. */
+function positiveColumns(n: number, rho: number): Tensor {
+  const idx = new BigInt64Array(rho * n * (rho - 1));
+  let i = 0;
+  for (let r = 0; r < rho * n; r++) {
+    for (let k = 0; k < rho; k++) if (k !== Math.floor(r / n)) idx[i++] = BigInt((r % n) + k * n);
+  }
+  return fromTypedArray(idx, [rho * n, rho - 1]);
 }
 
 /**

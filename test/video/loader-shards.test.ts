@@ -22,3 +22,10 @@ test('loader shards: with the same global batch, every step takes the same video
     assert.deepEqual(stepVideos(96, 16, 4, groups), one);
   }
 });
+
+test('loader shards: a dataset that does not divide by the world size is padded, so every rank runs the same steps', () => {
+  for (const world of [2, 3, 4]) {
+    const lengths = Array.from({ length: world }, (_, rank) => new VideoLoader({ dataset: dataset(97), mode: 'pretrain', batchSize: 4, frames: 4, stride: 1, size: 32, rank, worldSize: world }).length);
+    assert.deepEqual(lengths, Array(world).fill(Math.floor(Math.ceil(97 / world) / 4)), `world ${world}`);
+  }
+});
