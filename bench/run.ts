@@ -17,6 +17,7 @@ import { createModel } from '../src/models/index.js';
 import { machine } from './machine.js';
 import { type StepSpec } from './step/ours.js';
 import { decodeCases } from './decode-cases.js';
+import { pretrainCase } from './pretrain-e2e.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 
 const { values: a } = parseArgs({ options: {
@@ -91,7 +92,14 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   out.push(row);
   process.stderr.write(`bench: ${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
 }
-if (!a.quick || a.only) out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
+for (const p of ['fp32', 'bf16'] as const) {
+  const name = `load: demo pre-training end to end vs compute only, ${p}`;
+  if (a.only && !name.includes(a.only)) continue;
+  const row = await pretrainCase({ quick: a.quick, threads, precision: p, env });
+  out.push(row);
+  process.stderr.write(`bench: ${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+}
+out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
 const result = { machine: m, rounds, cases: out };
 if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 1));
 console.log(JSON.stringify(result, null, 1));

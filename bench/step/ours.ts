@@ -2,7 +2,8 @@
  * cvrl's side of the compute benchmark (bench/run.ts), one case per process: `train` is CVRL's step
  * (encoder + projection head on two views, NT-Xent, backward, SGD with momentum), `infer` the
  * encoder's forward without gradients, `ntxent` the loss alone (forward + backward) on given
- * embeddings. Inputs are random and made once. Prints {"ms": [per repetition], "params", "peak_rss_mb"}.
+ * embeddings, `recipe` the full pre-training step of a config file (its model, auxiliary losses
+ * and optimiser; the compute-only rate beside bench/pretrain-e2e.ts). Inputs are random and made once. Prints {"ms": [per repetition], "params", "peak_rss_mb"}.
  * bench/step/ref.py is the same work in PyTorch.
  */
 import { readFileSync } from 'node:fs';
@@ -11,9 +12,15 @@ import { createModel } from '../../src/models/index.js';
 import { CvrlModel } from '../../src/ssl/cvrl-model.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
 import { SGD } from '../../src/optim/sgd.js';
+import { resolveConfig } from '../../src/train/config.js';
+import { buildTraining } from '../../src/train/pretrain-setup.js';
+import { contrastiveLoss } from '../../src/ssl/contrastive-step.js';
+import { Rng } from '../../src/video/rng.js';
 
 export interface StepSpec {
-  mode: 'train' | 'infer' | 'ntxent';
+  mode: 'train' | 'infer' | 'ntxent' | 'recipe';
+  /** recipe: the config file. */
+  config?: string;
   arch: string;
   batch: number;
   frames: number;
@@ -39,8 +46,22 @@ setNumThreads(s.threads);
 manualSeed(0);
 const cast = <T>(f: () => T): T => (s.precision === 'bf16' ? autocast(f) : f());
 let params = 0;
-let run: () => void;
-if (s.mode === 'ntxent') {
+let run: () => void | Promise<void>;
+if (s.mode === 'recipe') {
+  const c = resolveConfig({ data: '-', format: 'folder', out: '-', precision: s.precision, threads: s.threads }, s.config);
+  const t = buildTraining(c, 1, 100 * c.batch);
+  params = t.model.parameters().reduce((a, p) => a + p.numel, 0);
+  const views: Tensor[] = [0, 1].map(() => randn([c.batch, 3, c.frames, c.size, c.size]));
+  const o = { ...c, bf16: s.precision === 'bf16' };
+  let b = 0;
+  run = async () => {
+    const l = await contrastiveLoss(t.model, views, o, Rng.from(b++));
+    tidy(() => l.backward());
+    l.dispose();
+    t.opt.step();
+    t.opt.zeroGrad();
+  };
+} else if (s.mode === 'ntxent') {
   const z = [0, 1].map(() => randn([s.rows!, s.dim!]).requiresGrad_());
   run = () => tidy(() => ntXent(z, { temperature: 0.1 }).backward());
 } else {
@@ -60,11 +81,11 @@ if (s.mode === 'ntxent') {
     };
   }
 }
-for (let i = 0; i < s.warmup; i++) run();
+for (let i = 0; i < s.warmup; i++) await run();
 const ms: number[] = [];
 for (let i = 0; i < s.reps; i++) {
   const t0 = performance.now();
-  run();
+  await run();
   ms.push(performance.now() - t0);
 }
 console.log(JSON.stringify({ ms, params, peak_rss_mb: peakRssMb() }));
