@@ -80,7 +80,7 @@ export function mainConv(inC: number, outC: number, midC: number, s: ConvSpec): 
   return new Sequential(
     new Conv3d(inC, midC, [1, 3, 3], { stride: [1, s.spatialStride, s.spatialStride], padding: [0, 1, 1], bias: false }),
     new BatchNorm3d(midC),
-    new ReLU(),
+    new ReLU(true),
     new Conv3d(midC, outC, [kt, 1, 1], { stride: [s.temporalStride, 1, 1], padding: [pt, 0, 0], bias: false }),
   );
 }
@@ -115,7 +115,7 @@ export class BasicBlock extends ResBlock {
     super();
     // torchvision sizes the (2+1)D middle width so that parameters match a full 3x3x3 conv.
     const mid = Math.floor((inC * planes * 27) / (inC * 9 + 3 * planes));
-    this.conv1 = this.registerModule('conv1', new Sequential(mainConv(inC, planes, mid, s), new BatchNorm3d(planes), new ReLU()));
+    this.conv1 = this.registerModule('conv1', new Sequential(mainConv(inC, planes, mid, s), new BatchNorm3d(planes), new ReLU(true)));
     const s2 = { ...s, spatialStride: 1, temporalStride: 1 };
     this.conv2 = this.registerModule('conv2', new Sequential(mainConv(planes, planes, mid, s2), new BatchNorm3d(planes)));
     this.makeDownsample(inC, planes, s);
@@ -143,9 +143,9 @@ export class Bottleneck extends ResBlock {
     const out = planes * Bottleneck.expansion;
     const kt = reduceTemporalKernel;
     this.conv1 = this.registerModule('conv1', new Sequential(
-      new Conv3d(inC, planes, [kt, 1, 1], { padding: [Math.floor(kt / 2), 0, 0], bias: false }), new BatchNorm3d(planes), new ReLU()));
+      new Conv3d(inC, planes, [kt, 1, 1], { padding: [Math.floor(kt / 2), 0, 0], bias: false }), new BatchNorm3d(planes), new ReLU(true)));
     const mid = Math.floor((planes * planes * 27) / (planes * 9 + 3 * planes));
-    this.conv2 = this.registerModule('conv2', new Sequential(mainConv(planes, planes, mid, s), new BatchNorm3d(planes), new ReLU()));
+    this.conv2 = this.registerModule('conv2', new Sequential(mainConv(planes, planes, mid, s), new BatchNorm3d(planes), new ReLU(true)));
     this.conv3 = this.registerModule('conv3', new Sequential(new Conv3d(planes, out, 1, { bias: false }), new BatchNorm3d(out)));
     this.makeDownsample(inC, out, s);
   }

@@ -23,7 +23,7 @@ export class ProjectionHead extends Module {
     let d = inDim;
     for (let i = 0; i < n; i++) {
       // The following BatchNorm has its own shift, so the Linear needs no bias.
-      layers.push(new Linear(d, hidden, { bias: false }), new BatchNorm1d(hidden), new ReLU());
+      layers.push(new Linear(d, hidden, { bias: false }), new BatchNorm1d(hidden), new ReLU(true));
       d = hidden;
     }
     layers.push(new Linear(d, out));

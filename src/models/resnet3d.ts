@@ -149,12 +149,12 @@ export function frameDifferences(x: Tensor): Tensor {
 function makeStem(s: StemConfig, channels: number): Sequential {
   const pad = (k: Triple): Triple => [Math.floor(k[0] / 2), Math.floor(k[1] / 2), Math.floor(k[2] / 2)];
   const layers: Module[] = s.kind === 'conv'
-    ? [new Conv3d(3, channels, s.kernel, { stride: s.stride, padding: pad(s.kernel), bias: false }), new BatchNorm3d(channels), new ReLU()]
+    ? [new Conv3d(3, channels, s.kernel, { stride: s.stride, padding: pad(s.kernel), bias: false }), new BatchNorm3d(channels), new ReLU(true)]
     : [
       new Conv3d(3, 45, [1, s.kernel[1], s.kernel[2]], { stride: [1, s.stride[1], s.stride[2]], padding: [0, ...pad(s.kernel).slice(1)] as Triple, bias: false }),
-      new BatchNorm3d(45), new ReLU(),
+      new BatchNorm3d(45), new ReLU(true),
       new Conv3d(45, channels, [s.kernel[0], 1, 1], { stride: [s.stride[0], 1, 1], padding: [Math.floor(s.kernel[0] / 2), 0, 0], bias: false }),
-      new BatchNorm3d(channels), new ReLU(),
+      new BatchNorm3d(channels), new ReLU(true),
     ];
   if (s.pool) layers.push(new MaxPool3d(s.pool.kernel, { stride: s.pool.stride, padding: pad(s.pool.kernel) }));
   return new Sequential(...layers);

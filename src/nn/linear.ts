@@ -48,7 +48,11 @@ export class Dropout extends Module {
 }
 
 export class ReLU extends Module {
+  /** inplace: overwrite the input (as torch's ReLU(inplace=True)); only where nothing else needs it, e.g. right after a BatchNorm. */
+  constructor(readonly inplace = false) {
+    super();
+  }
   forward(x: Tensor): Tensor {
-    return F.relu(x);
+    return this.inplace ? x.relu_() : F.relu(x);
   }
 }

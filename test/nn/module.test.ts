@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randn, tidy, zeros, Tensor, cudaAvailable } from '../../src/torch/index.js';
+import { randn, tidy, zeros, Tensor, cudaAvailable, manualSeed } from '../../src/torch/index.js';
 import { Module, Conv3d, BatchNorm3d, BatchNorm1d, Linear, Sequential, ReLU, Dropout, Identity, Parameter } from '../../src/nn/index.js';
 
 class Block extends Module {
@@ -134,4 +134,22 @@ test('module forwards free their intermediates without a caller scope: one live 
     }
     x.dispose();
   }
+});
+
+test('ReLU(true) after BatchNorm: the same output and gradients as ReLU(), computed in place', () => {
+  manualSeed(4);
+  const make = (inplace: boolean) => {
+    manualSeed(5);
+    return new Sequential(new Conv3d(2, 4, 3, { padding: 1 }), new BatchNorm3d(4), new ReLU(inplace));
+  };
+  const [a, b] = [make(false), make(true)];
+  const x = randn([2, 2, 3, 5, 5]);
+  const [xa, xb] = [x.clone().requiresGrad_(), x.clone().requiresGrad_()];
+  const [ya, yb] = [a.forward(xa), b.forward(xb)];
+  assert.ok(ya.sub(yb).abs().amax().item() === 0);
+  ya.mul(ya).sum().backward();
+  yb.mul(yb).sum().backward();
+  assert.ok(xa.grad!.sub(xb.grad!).abs().amax().item() < 1e-6);
+  const [wa, wb] = [a.parameters()[0].grad!, b.parameters()[0].grad!];
+  assert.ok(wa.sub(wb).abs().amax().item() < 1e-6);
 });
