@@ -1,28 +1,40 @@
 /**
  * The compute precision `auto` stands for on this machine: bfloat16 autocast where the CPU has native
- * bf16 dot products (AVX512_BF16 or AMX), where it runs about twice as fast as float32; float32
- * elsewhere, where bf16 is emulated and slower (bench/README.md has both measurements).
+ * bf16 dot products (AVX512_BF16 or AMX), about twice as fast as float32 there; float32 elsewhere.
+ * Measured with libtorch 1.13 (README "Benchmarks"): on AVX-512 without native bf16, oneDNN emulates
+ * it and the demo's training step is about 1.5x slower than float32; on AVX2, oneDNN has no bf16
+ * convolution at all, so `bf16` is refused there with a message instead of failing inside a layer.
  */
 import { readFileSync } from 'node:fs';
 
 export const PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
-/** True when /proc/cpuinfo (or the text given) lists avx512_bf16 or amx_bf16; false where it cannot be read. */
-export function cpuHasNativeBf16(cpuinfo?: string): boolean {
+/** The CPU flags of /proc/cpuinfo (or of the text given); null where it cannot be read. */
+function cpuFlags(cpuinfo?: string): Set<string> | null {
   let text = cpuinfo;
   if (text === undefined) {
     try {
       text = readFileSync('/proc/cpuinfo', 'utf8');
     } catch {
-      return false;
+      return null;
     }
   }
-  return /^flags\s*:.*\b(avx512_bf16|amx_bf16)\b/m.test(text);
+  const line = /^flags\s*:(.*)$/m.exec(text);
+  return line ? new Set(line[1].trim().split(/\s+/)) : null;
 }
 
-/** 'auto' becomes 'bf16' or 'fp32' for this CPU; the others stay as they are. */
+/** True when the CPU lists avx512_bf16 or amx_bf16; false where /proc/cpuinfo cannot be read. */
+export function cpuHasNativeBf16(cpuinfo?: string): boolean {
+  const f = cpuFlags(cpuinfo);
+  return f !== null && (f.has('avx512_bf16') || f.has('amx_bf16'));
+}
+
+/** 'auto' becomes 'bf16' or 'fp32' for this CPU; 'bf16' on a CPU without AVX-512 is an error. */
 export function resolvePrecision(p: Precision, cpuinfo?: string): 'fp32' | 'bf16' {
-  if (p !== 'auto') return p;
-  return cpuHasNativeBf16(cpuinfo) ? 'bf16' : 'fp32';
+  if (p === 'fp32') return p;
+  if (p === 'auto') return cpuHasNativeBf16(cpuinfo) ? 'bf16' : 'fp32';
+  const f = cpuFlags(cpuinfo);
+  if (f !== null && !f.has('avx512f')) throw new Error("precision 'bf16' needs a CPU with AVX-512 (oneDNN has no bfloat16 convolutions for AVX2): use precision 'auto' or 'fp32'");
+  return p;
 }

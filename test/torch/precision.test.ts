@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/train/config.js';
 
 const cpu = (flags: string) => `processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx2 ${flags}\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: fpu sse2 avx2 ${flags}\n`;
 
-test('precision auto: bf16 only where the CPU lists avx512_bf16 or amx_bf16; fp32 and bf16 stay as given', () => {
+test('precision auto: bf16 only where the CPU lists avx512_bf16 or amx_bf16; fp32 stays; bf16 without AVX-512 is refused', () => {
   assert.equal(cpuHasNativeBf16(cpu('avx512f avx512_bf16 avx512_vnni')), true);
   assert.equal(cpuHasNativeBf16(cpu('amx_tile amx_bf16')), true);
   assert.equal(cpuHasNativeBf16(cpu('avx512f avx512_vnni')), false);
@@ -15,7 +15,8 @@ test('precision auto: bf16 only where the CPU lists avx512_bf16 or amx_bf16; fp3
   assert.equal(resolvePrecision('auto', cpu('avx512_bf16')), 'bf16');
   assert.equal(resolvePrecision('auto', cpu('avx2')), 'fp32');
   assert.equal(resolvePrecision('fp32', cpu('avx512_bf16')), 'fp32');
-  assert.equal(resolvePrecision('bf16', cpu('avx2')), 'bf16');
+  assert.equal(resolvePrecision('bf16', cpu('avx512f')), 'bf16', 'emulated on AVX-512: slow but allowed');
+  assert.throws(() => resolvePrecision('bf16', cpu('avx2')), /precision 'bf16' needs a CPU with AVX-512 .* use precision 'auto' or 'fp32'/);
 });
 
 test('config: precision defaults to auto, rejects other values by name, and the old bf16 key says what replaced it', () => {
