@@ -48,6 +48,7 @@ export { resolveConfig, loadConfigFile, PretrainConfigSchema, type PretrainConfi
 export { resolvePrecision, cpuHasNativeBf16, PRECISIONS, type Precision } from './torch/precision.js';
 export { pretrain, TrainingDiverged, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
 export { initDistributed, type DistributedContext } from './train/distributed.js';
+export { useSyncBatchNorm } from './nn/batchnorm.js';
 export { launchLocal, type LaunchOptions, type LaunchResult } from './train/launch.js';
 
 // Evaluation on an encoder in memory (datasets in, results out; nothing written).
