@@ -276,8 +276,7 @@ export interface NativeAddon {
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };
-  // distributed (c10d Gloo; every collective runs on the group's own thread)
-  distributedAvailable: boolean;
+  distributedAvailable: boolean; // c10d Gloo below; every collective runs on the group's own thread
   initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string): Promise<GroupHandle>;
   allReduce(g: GroupHandle, ts: H[]): Promise<void>;
   allReduceSumSync(g: GroupHandle, t: H): H;
