@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { round } from './stats.js';
 
 type Rates = Record<string, unknown> & { reference_tuned?: Record<string, unknown>; reference_pytorchvideo?: Record<string, unknown> };
 interface DecodeResult { codec: string; bframes: number; threads: number; decode: Rates; augment: Rates; cvrl_pairs: Rates }
@@ -20,7 +21,7 @@ export function decodeCases(o: { quick: boolean; only?: string; env: NodeJS.Proc
   const row = (name: string, unit: string, x: Rates, key: string) => {
     const ours = x[`cvrl_${key}`] as number, ref = x.reference_tuned?.[key], pv = x.reference_pytorchvideo?.[key];
     rows.push({
-      name, unit, ours, reference: ref ?? null, ratio: typeof ref === 'number' ? Math.round((ours / ref) * 100) / 100 : null,
+      name, unit, ours, reference: ref ?? null, ratio: typeof ref === 'number' ? round(ours / ref) : null,
       reference_pytorchvideo: pv ?? null, ...(x.reference_tuned?.error ? { error: x.reference_tuned.error } : {}),
     });
   };

@@ -22,6 +22,7 @@ import { fromTypedArray, stack, setNumThreads, type Tensor } from '../src/torch/
 import { writeVideo, decodeClips, Rng, cvrlViewConfigs, sampleClipParams, sampleClipPair, augmentClipAsync, type VideoCodec } from '../src/video/index.js';
 import { renderVideo } from '../src/video/synth.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
+import { median, round } from './stats.js';
 
 const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') } } });
 const CLIPS = Number(values.clips), REPS = Math.max(1, Number(values.reps)), FRAMES = 16, STRIDE = 2, LENGTH = 175; // UCF-101's mean length at 25 fps
@@ -109,12 +110,6 @@ async function oursAugment(path: string, threads: number): Promise<number> {
   return batches.length / ((performance.now() - t0) / 1000);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const ratio = (a: number, b: unknown) => (typeof b === 'number' ? round(a / b) : null);
 
 type RefResult = Record<string, number | string>;

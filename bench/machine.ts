@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { info } from '../src/torch/runtime.js';
-import { cpuHasNativeBf16 } from '../src/torch/precision.js';
+import { cpuFlags, cpuHasNativeBf16 } from '../src/torch/precision.js';
 
 export interface Machine {
   cpu: string;
@@ -24,7 +24,7 @@ export interface Machine {
 
 export function machine(threads: number): Machine {
   const text = readFileSync('/proc/cpuinfo', 'utf8');
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
+  const flags = cpuFlags(text) ?? new Set<string>();
   const isa = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'amx_bf16'].filter((f) => flags.has(f));
   const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(text)?.[1] ?? cpus()[0]?.speed ?? 0);
   const perCycle = flags.has('avx512f') ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : 16;

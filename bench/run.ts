@@ -19,6 +19,7 @@ import { type StepSpec } from './step/ours.js';
 import { decodeCases } from './decode-cases.js';
 import { pretrainCase } from './pretrain-e2e.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
+import { median, round } from './stats.js';
 
 const { values: a } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' },
@@ -55,11 +56,6 @@ function runSide(which: 'ours' | 'ref', c: Case): Side {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y), m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const m = machine(threads);
 
 /** Multiply-adds of the encoder for one clip (the head and loss are negligible beside it). */

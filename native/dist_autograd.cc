@@ -14,21 +14,16 @@
 
 namespace cvrl {
 
-// Groups by number, so an autograd node can find its group in backward (saved_data holds IValues).
+// Groups by address, so an autograd node can find its group in backward (saved_data holds IValues).
+// A destroyed group's entry expires; a later group at the same address replaces it.
 static std::mutex registryMu;
 static std::map<int64_t, std::weak_ptr<Group>> registry;
-static int64_t nextKey = 1;
 
 static int64_t KeyOf(const GroupPtr& g) {
+  const auto key = reinterpret_cast<int64_t>(g.get());
   std::lock_guard<std::mutex> lock(registryMu);
-  for (auto it = registry.begin(); it != registry.end();) {  // forget destroyed groups
-    it = it->second.expired() ? registry.erase(it) : std::next(it);
-  }
-  for (auto& [k, w] : registry) {
-    if (w.lock() == g) return k;
-  }
-  registry[nextKey] = g;
-  return nextKey++;
+  registry[key] = g;
+  return key;
 }
 
 static GroupPtr Lookup(int64_t key) {

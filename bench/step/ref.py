@@ -30,7 +30,7 @@ class Block(nn.Module):
         out = planes * (4 if bottleneck else 1)
         if bottleneck:
             self.main = nn.Sequential(conv_bn(cin, planes, (reduce_kt, 1, 1), 1, (reduce_kt // 2, 0, 0)),
-                                      conv_bn(planes, planes, (1, 3, 3), (1, ss, ss), (0, 1, 1)),
+                                      conv_bn(planes, planes, (1, 3, 3), (st, ss, ss), (0, 1, 1)),
                                       conv_bn(planes, out, 1, 1, 0, relu=False))
         else:
             self.main = nn.Sequential(conv_bn(cin, planes, (kt, 3, 3), (st, ss, ss), (kt // 2, 1, 1)),

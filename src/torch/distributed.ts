@@ -1,10 +1,10 @@
 /**
  * Collective communication between processes: PyTorch's c10d process groups (Gloo on CPU) reached
  * through the addon. Every collective returns a promise and runs on the group's own thread (not
- * libuv's pool, which decodes video), so the event loop stays free (signals, timers, the data loader) while a rank waits for its peers, and a
- * peer that dies or stalls surfaces as a rejected promise after `timeoutMs` instead of a frozen
- * process. Await each call before the next: all ranks must issue the same collectives in the same
- * order (the usual c10d contract).
+ * libuv's pool, which decodes video), so the event loop stays free (signals, timers, the data
+ * loader) while a rank waits for its peers, and a peer that dies or stalls surfaces as a rejected
+ * promise after `timeoutMs` instead of a frozen process. Await each call before the next: all ranks
+ * must issue the same collectives in the same order (the usual c10d contract).
  */
 import { native, type GroupHandle } from '../native/addon.js';
 import { Tensor, wrap } from './tensor.js';

@@ -11,7 +11,7 @@ export const PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 /** The CPU flags of /proc/cpuinfo (or of the text given); null where it cannot be read. */
-function cpuFlags(cpuinfo?: string): Set<string> | null {
+export function cpuFlags(cpuinfo?: string): Set<string> | null {
   let text = cpuinfo;
   if (text === undefined) {
     try {

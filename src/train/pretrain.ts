@@ -6,7 +6,8 @@
  * Distributed (WORLD_SIZE > 1 in the environment, or `distributed` given): each rank reads its own
  * shard, the NT-Xent negatives are the global batch, gradients are summed over ranks before every
  * optimiser step, and rank 0 alone writes checkpoints, metrics, TensorBoard events and progress.
- * BatchNorm is per rank unless `syncBn` (then over the global batch, as in the paper). `batch` is per rank; the learning rate scales with batch x accumulate x world size.
+ * BatchNorm is per rank unless `syncBn` (then over the global batch, as in the paper). `batch` is
+ * per rank; the learning rate scales with batch x accumulate x world size.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,7 +97,8 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
   const stepOptions = { ...c, bf16: t.precision === 'bf16' };
-  if (main) log.progress.message(`precision: ${t.precision}${c.precision === 'auto' ? ' (auto: this CPU ' + (t.precision === 'bf16' ? 'runs bf16 natively' : 'has no native bf16') + ')' : ''}`);
+  const why = t.precision === 'bf16' ? 'runs bf16 natively' : 'has no native bf16';
+  if (main) log.progress.message(`precision: ${t.precision}${c.precision === 'auto' ? ` (auto: this CPU ${why})` : ''}`);
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
   try {
