@@ -1,9 +1,9 @@
 /**
  * The compute precision `auto` stands for on this machine: bfloat16 autocast where the CPU has native
- * bf16 dot products (AVX512_BF16 or AMX), about twice as fast as float32 there; float32 elsewhere.
- * Measured with libtorch 1.13 (README "Benchmarks"): on AVX-512 without native bf16, oneDNN emulates
- * it and the demo's training step is about 1.5x slower than float32; on AVX2, oneDNN has no bf16
- * convolution at all, so `bf16` is refused there with a message instead of failing inside a layer.
+ * bf16 dot products (AVX512_BF16 or AMX), where it is faster than float32; float32 elsewhere. On
+ * AVX-512 without native bf16 oneDNN emulates it, slower than float32; on AVX2 libtorch 1.13 has no
+ * bf16 convolution at all, so `bf16` is refused there with a message instead of failing inside a
+ * layer (measurements: README "Pre-training").
  */
 import { readFileSync } from 'node:fs';
 
