@@ -13,6 +13,7 @@
         "native/ops_autograd.cc",
         "native/runtime.cc",
         "native/ops_distributed.cc",
+        "native/dist_nccl.cc",
         "native/dist_group.cc",
         "native/dist_collectives.cc",
         "native/dist_autograd.cc",
@@ -27,7 +28,7 @@
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/torch-config.mjs include)",
-        "<!@(pkg-config --cflags-only-I libavformat libavcodec libswscale libavutil | sed s/-I//g)"
+        "<!@(node scripts/ffmpeg-config.mjs include)"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -37,12 +38,12 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["<!(node scripts/torch-config.mjs std)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "libraries": [
         "-L<!(node scripts/torch-config.mjs libdir)",
         "-Wl,-rpath,<!(node scripts/torch-config.mjs libdir)",
         "<!@(node scripts/torch-config.mjs libs)",
-        "<!@(pkg-config --libs libavformat libavcodec libswscale libavutil)"
+        "<!@(node scripts/ffmpeg-config.mjs libs)"
       ]
     }
   ]

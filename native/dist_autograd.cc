@@ -7,6 +7,7 @@
 #include "dist_group.h"
 
 #if CVRL_WITH_GLOO
+#include <c10/core/DeviceGuard.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <future>
@@ -40,6 +41,7 @@ static at::Tensor SumOverRanks(const GroupPtr& g, const at::Tensor& x) {
   g->thread.Post([&] {
     try {
       at::NoGradGuard noGrad;
+      c10::DeviceGuard onDevice(g->device);
       TORCH_CHECK(g->pg, "the process group was destroyed");
       AllReduceSum(*g, {y});
       done.set_value();
@@ -62,7 +64,6 @@ struct AllReduceSumFn : public torch::autograd::Function<AllReduceSumFn> {
 };
 
 at::Tensor AllReduceSumDifferentiable(const GroupPtr& g, const at::Tensor& x) {
-  TORCH_CHECK(x.device().is_cpu(), "the Gloo group works on CPU tensors, got one on ", x.device().str());
   return AllReduceSumFn::apply(x, KeyOf(g));
 }
 

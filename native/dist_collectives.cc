@@ -1,5 +1,6 @@
-// The collectives training needs, on c10d's Gloo group: all-reduce SUM and broadcast over many
-// tensors (packed into flat buckets), and an all-gather along dim 0 that checks shapes first.
+// The collectives training needs, on c10d's Gloo or NCCL group: all-reduce SUM and broadcast over
+// many tensors (packed into flat buckets on the group's device), and an all-gather along dim 0 that
+// checks shapes first. Tensors on another device (a flag on CPU under NCCL) go through the buckets.
 // Nothing here implements a collective itself; each runs on the group's thread (dist_group.h).
 #include "dist_group.h"
 
@@ -18,7 +19,6 @@ static void Bucketed(Group& g, std::vector<at::Tensor>& ts, int64_t bucketBytes,
   for (size_t i = 0; i < ts.size(); i++) {
     const at::Tensor& t = ts[i];
     TORCH_CHECK(t.defined(), "tensor ", i, " is undefined");
-    TORCH_CHECK(t.device().is_cpu(), "tensor ", i, " is on ", t.device().str(), "; the Gloo group works on CPU tensors");
     TORCH_CHECK(t.is_contiguous(), "tensor ", i, " is not contiguous");
     auto& list = buckets[t.scalar_type()];
     int64_t bytes = t.numel() * static_cast<int64_t>(t.element_size());
@@ -31,7 +31,7 @@ static void Bucketed(Group& g, std::vector<at::Tensor>& ts, int64_t bucketBytes,
   }
   for (auto& [dtype, list] : buckets) {
     for (auto& idx : list) {
-      if (idx.size() == 1) {
+      if (idx.size() == 1 && ts[idx[0]].device() == g.device) {
         op(ts[idx[0]]);  // in place, no copy
         continue;
       }
@@ -82,11 +82,12 @@ at::Tensor Broadcast(Group& g, std::vector<at::Tensor> ts, int64_t root) {
 // dim 0 may differ between ranks (sizes are exchanged first, then the data, padded to the largest).
 at::Tensor AllGather(Group& g, at::Tensor t) {
   TORCH_CHECK(t.dim() >= 1, "needs a tensor with at least one dimension");
-  TORCH_CHECK(t.device().is_cpu(), "the Gloo group works on CPU tensors");
-  t = t.detach().contiguous();
+  const at::Device home = t.device();
+  t = t.detach().to(g.device).contiguous();
   // Exchange shapes so that a mismatch is an error, not a hang or garbage.
-  at::Tensor shape = at::tensor(t.sizes().vec(), at::kLong);
-  at::Tensor rankDims = at::full({1}, t.dim(), at::kLong);
+  const auto onGroup = at::TensorOptions().dtype(at::kLong).device(g.device);
+  at::Tensor shape = at::tensor(t.sizes().vec(), at::kLong).to(g.device);
+  at::Tensor rankDims = at::full({1}, t.dim(), onGroup);
   {
     std::vector<std::vector<at::Tensor>> out(1);
     for (int r = 0; r < g.worldSize; r++) out[0].push_back(at::empty_like(rankDims));
@@ -103,6 +104,7 @@ at::Tensor AllGather(Group& g, at::Tensor t) {
     std::vector<at::Tensor> in{shape};
     Wait(g.pg->allgather(shapes, in));
   }
+  for (auto& s : shapes[0]) s = s.cpu();
   int64_t maxRows = 0;
   std::vector<int64_t> rows(g.worldSize);
   for (int r = 0; r < g.worldSize; r++) {
@@ -127,7 +129,7 @@ at::Tensor AllGather(Group& g, at::Tensor t) {
   Wait(g.pg->allgather(out, in));
   std::vector<at::Tensor> parts;
   for (int r = 0; r < g.worldSize; r++) parts.push_back(out[0][r].narrow(0, 0, rows[r]));
-  return at::cat(parts);
+  return at::cat(parts).to(home);
 }
 
 }  // namespace cvrl

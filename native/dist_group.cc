@@ -2,6 +2,7 @@
 #include "dist_group.h"
 
 #if CVRL_WITH_GLOO
+#include <c10/core/DeviceGuard.h>
 #include <c10/core/GradMode.h>
 
 #include <thread>
@@ -39,7 +40,7 @@ void SerialThread::Post(std::function<void()> job) {
 
 at::Tensor Group::Scratch(at::ScalarType dtype, int64_t numel) {
   at::Tensor& t = scratch[dtype];
-  if (!t.defined() || t.numel() < numel) t = at::empty({numel}, at::TensorOptions().dtype(dtype));
+  if (!t.defined() || t.numel() < numel) t = at::empty({numel}, at::TensorOptions().dtype(dtype).device(device));
   return t.narrow(0, 0, numel);
 }
 
@@ -84,6 +85,7 @@ Napi::Promise RunOnGroupThread(Napi::Env env, GroupPtr g, std::string what, Grou
     Group& grp = *outcome->group;
     try {
       at::NoGradGuard noGrad;  // collectives write tensor data; autograd must not see it
+      c10::DeviceGuard onDevice(grp.device);  // NCCL works on the current GPU of this thread
       outcome->tensor = body(grp);
     } catch (const c10::Error& e) {
       outcome->error = what + " (rank " + std::to_string(grp.rank) + "): " + e.what_without_backtrace();

@@ -9,8 +9,10 @@
 
 #if CVRL_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/version.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -20,6 +22,13 @@
 #include <string>
 
 namespace cvrl {
+
+// What Gloo's and NCCL's groups derive from: c10d::ProcessGroup up to 1.13, c10d::Backend since 2.0.
+#if TORCH_VERSION_MAJOR >= 2
+using Backend = c10d::Backend;
+#else
+using Backend = c10d::ProcessGroup;
+#endif
 
 // A thread that runs posted jobs one at a time, in order. Destroying it lets the thread finish the
 // queue and exit on its own (a job may be blocked on a dead peer until Gloo's timeout), so it never
@@ -41,9 +50,12 @@ class SerialThread {
 };
 
 // One process group and the store it rendezvoused through (the store must outlive the group).
+// `device` is where its collectives run: CPU for Gloo, the rank's GPU for NCCL; tensors elsewhere
+// travel through scratch buffers on that device.
 struct Group {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<Backend> pg;
+  at::Device device{at::kCPU};
   int rank = 0;
   int worldSize = 1;
   std::atomic<bool> destroyed{false};
@@ -71,6 +83,12 @@ at::Tensor AllGather(Group& g, at::Tensor t);
 
 // Sum over ranks with a gradient, blocking the caller (dist_autograd.cc).
 at::Tensor AllReduceSumDifferentiable(const GroupPtr& g, const at::Tensor& x);
+
+// NCCL's process group (dist_nccl.cc), on the calling thread's current GPU; on a build without
+// NCCL, NcclMissing() says why ("" when present) and MakeNcclGroup throws that.
+std::string NcclMissing();
+c10::intrusive_ptr<Backend> MakeNcclGroup(const c10::intrusive_ptr<c10d::Store>& store, int rank, int worldSize,
+                                          std::chrono::milliseconds timeout);
 
 }  // namespace cvrl
 

@@ -7,16 +7,21 @@
 
 namespace cvrl {
 
-// CPU autocast (bfloat16 matmuls and convolutions); the API was renamed in libtorch 2.4.
-static bool SetCpuAutocast(bool enabled, at::ScalarType dtype) {
+// Autocast on CPU and CUDA together (bfloat16 matmuls and convolutions, reductions in float32);
+// returns whether it was on. The API was renamed in libtorch 2.4.
+static bool SetAutocast(bool enabled, at::ScalarType dtype) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
   bool prev = at::autocast::is_autocast_enabled(at::kCPU);
-  at::autocast::set_autocast_dtype(at::kCPU, dtype);
-  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+  for (auto device : {at::kCPU, at::kCUDA}) {
+    at::autocast::set_autocast_dtype(device, dtype);
+    at::autocast::set_autocast_enabled(device, enabled);
+  }
 #else
   bool prev = at::autocast::is_cpu_enabled();
   at::autocast::set_autocast_cpu_dtype(dtype);
   at::autocast::set_cpu_enabled(enabled);
+  at::autocast::set_autocast_gpu_dtype(dtype);
+  at::autocast::set_enabled(enabled);
 #endif
   if (!enabled) at::autocast::clear_cache();
   return prev;
@@ -41,7 +46,7 @@ void RegisterAutogradOps(Napi::Env env, Napi::Object exports) {
     return prev;
   }());
   CVRL_OP("isGradEnabled", c10::GradMode::is_enabled());
-  CVRL_OP("setCpuAutocast", SetCpuAutocast(a.b(0), ParseDtype(a.has(1) ? a.s(1) : std::string("bfloat16"))));
+  CVRL_OP("setAutocast", SetAutocast(a.b(0), ParseDtype(a.has(1) ? a.s(1) : std::string("bfloat16"))));
 }
 
 }  // namespace cvrl

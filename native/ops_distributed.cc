@@ -1,4 +1,4 @@
-// c10d bindings: a rendezvous store plus a Gloo process group, and the collectives training needs
+// c10d bindings: a rendezvous store plus a Gloo (CPU) or NCCL (GPU) process group, and the collectives training needs
 // (all-reduce SUM, all-gather, broadcast, barrier), each on the group's own thread (dist_group.h).
 // JS must await each call before issuing the next, so that every rank issues collectives in the
 // same order; a dead peer surfaces as a rejected promise (Gloo's timeout or "connection closed").
@@ -42,6 +42,7 @@ struct InitRequest {
   int port;
   int64_t timeoutMs;
   std::string storeFile;  // empty: TCPStore at addr:port
+  bool nccl = false;
 };
 
 static void Rendezvous(Group& g, const InitRequest& r) {
@@ -58,6 +59,10 @@ static void Rendezvous(Group& g, const InitRequest& r) {
     so.timeout = timeout;
     g.store = c10::make_intrusive<c10d::TCPStore>(r.addr, so);
   }
+  if (r.nccl) {
+    g.pg = MakeNcclGroup(g.store, g.rank, g.worldSize, timeout);
+    return;
+  }
   auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
   opts->devices.push_back(GlooDevice(r.addr));
   g.pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g.store, g.rank, g.worldSize, opts);
@@ -72,7 +77,9 @@ static Napi::Value Collective(const Args& a, const char* what, GroupJob body) {
 
 void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedAvailable", Napi::Boolean::New(env, true));
-  // initProcessGroup(rank, worldSize, masterAddr, masterPort, timeoutMs, storeFile?) -> Promise<handle>
+  exports.Set("ncclAvailable", Napi::Boolean::New(env, NcclMissing().empty()));
+  // initProcessGroup(rank, worldSize, masterAddr, masterPort, timeoutMs, storeFile?, cudaDevice?) -> Promise<handle>
+  // A cudaDevice index selects NCCL on that GPU; without one the group is Gloo's, on CPU.
   exports.Set("initProcessGroup", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [&](Args& a) -> Napi::Value {
       int64_t rank = a.i(0), world = a.i(1), port = a.i(3), timeout = a.i(4);
@@ -80,12 +87,18 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
       if (rank < 0 || rank >= world) ArgError(a.env(), 0, "rank must be in 0.." + std::to_string(world - 1));
       if (port < 1 || port > 65535) ArgError(a.env(), 3, "port must be in 1..65535");
       if (timeout < 1) ArgError(a.env(), 4, "timeout must be a positive number of milliseconds");
-      InitRequest r{a.s(2), static_cast<int>(port), timeout, a.has(5) ? a.s(5) : std::string()};
+      InitRequest r{a.s(2), static_cast<int>(port), timeout, a.has(5) ? a.s(5) : std::string(), a.has(6)};
       auto g = std::make_shared<Group>();
+      if (r.nccl) {
+        if (std::string why = NcclMissing(); !why.empty()) throw Napi::Error::New(a.env(), why);
+        if (a.i(6) < 0) ArgError(a.env(), 6, "the CUDA device index must be >= 0");
+        g->device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(a.i(6)));
+      }
       g->rank = static_cast<int>(rank);
       g->worldSize = static_cast<int>(world);
       std::string where = r.storeFile.empty() ? r.addr + ":" + std::to_string(port) : "store file " + r.storeFile;
-      std::string what = "initProcessGroup (" + where + ", world size " + std::to_string(world) + ")";
+      std::string what = std::string("initProcessGroup (") + (r.nccl ? "NCCL on " + g->device.str() + ", " : "") + where +
+                         ", world size " + std::to_string(world) + ")";
       return RunOnGroupThread(a.env(), g, what, [r](Group& grp) {
         Rendezvous(grp, r);
         return at::Tensor();
@@ -147,6 +160,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
 
 void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedAvailable", Napi::Boolean::New(env, false));
+  exports.Set("ncclAvailable", Napi::Boolean::New(env, false));
   for (const char* name : {"initProcessGroup", "allReduce", "allReduceSumSync", "broadcast", "allGather", "barrier", "destroyProcessGroup"}) {
     exports.Set(name, Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
       throw Napi::Error::New(info.Env(),

@@ -36,6 +36,7 @@ void RegisterShapeOps(Napi::Env env, Napi::Object exports) {
   CVRL_OP("detach", a.t(0).detach());
   CVRL_OP("toDtype", a.t(0).to(ParseDtype(a.s(1))));
   CVRL_OP("toDevice", a.t(0).to(c10::Device(a.s(1)), /*non_blocking=*/a.b(2)));
+  CVRL_OP("pinMemory", a.t(0).pin_memory());
 }
 
 }  // namespace cvrl

@@ -57,8 +57,8 @@ function run(args) {
   }
 }
 
-// The same text `node scripts/torch-config.mjs json` prints, so that existing build stamps stay valid.
-const torch = `${JSON.stringify(torchConfig(), null, 2)}\n`;
+// What the configured build depends on besides binding.gyp: the libtorch and the FFmpeg chosen.
+const torch = `${JSON.stringify({ ...torchConfig(), ffmpeg: process.env.CVRL_FFMPEG_PREFIX ?? 'pkg-config' }, null, 2)}\n`;
 const stamp = 'build/torch-config.json';
 const stale = !existsSync('build/Makefile')
   || statSync('binding.gyp').mtimeMs > statSync('build/Makefile').mtimeMs

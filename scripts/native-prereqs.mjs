@@ -16,7 +16,9 @@ const runs = (cmd, args) => !spawnSync(cmd, args, { stdio: 'ignore' }).error;
 /** Each missing prerequisite as { what, apt } (apt: the Debian package, or null when there is none). */
 export function missingPrerequisites(env = process.env) {
   const missing = [];
+  const staticFfmpeg = Boolean(env.CVRL_FFMPEG_PREFIX); // scripts/ffmpeg-config.mjs checks that one
   for (const [tool, apt] of Object.entries(TOOLS)) {
+    if (staticFfmpeg && tool === 'pkg-config') continue;
     if (!runs(tool, ['--version'])) missing.push({ what: `the program ${tool}`, apt });
   }
   try {
@@ -24,7 +26,9 @@ export function missingPrerequisites(env = process.env) {
   } catch (e) {
     missing.push({ what: env.LIBTORCH ? e.message : 'libtorch headers (/usr/include/ATen/ATen.h)', apt: env.LIBTORCH ? null : 'libtorch-dev' });
   }
-  if (runs('pkg-config', ['--version'])) {
+  if (staticFfmpeg) {
+    // nothing to look up
+  } else if (runs('pkg-config', ['--version'])) {
     for (const [mod, apt] of Object.entries(FFMPEG)) {
       if (spawnSync('pkg-config', ['--exists', mod], { env }).status !== 0) missing.push({ what: `FFmpeg's ${mod} development files (pkg-config ${mod})`, apt });
     }

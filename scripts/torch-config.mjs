@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|json`.
+// Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|std|json`.
 // LIBTORCH=/path selects an official libtorch (or a Python torch install's package dir); default: Debian's libtorch-dev.
 // Importable too: build-native.mjs checks `resolveTorch()` before it starts node-gyp.
-import { existsSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -41,7 +41,7 @@ function cxx11Abi(libdir) {
 // missing. CVRL_GLOO=0/1 overrides the probe.
 function glooAvailable(t) {
   if (process.env.CVRL_GLOO) return process.env.CVRL_GLOO !== '0';
-  const dirs = [...t.include, join(t.include[0], '..', '..', '..', '..'), '/usr/include'];
+  const dirs = [...t.include, join(t.include[0], '..', '..', '..', '..'), '/usr/local/include', '/usr/include'];
   const has = (rel) => dirs.some((d) => existsSync(join(d, rel)));
   if (!has(join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')) || !has(join('gloo', 'algorithm.h'))) return false;
   try {
@@ -52,12 +52,62 @@ function glooAvailable(t) {
   }
 }
 
+// A CUDA libtorch's headers include the CUDA toolkit's (cuda_runtime_api.h, cublas_v2.h, ...) and
+// ProcessGroupNCCL's include nccl.h: from CUDA_HOME or /usr/local/cuda, and, for a pip install of
+// torch, from the nvidia-* packages beside it (site-packages/nvidia/<name>/include).
+function cudaIncludes(t) {
+  const dirs = [];
+  for (const home of [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda']) {
+    if (home && existsSync(join(home, 'include', 'cuda_runtime_api.h'))) dirs.push(join(home, 'include'));
+  }
+  const nvidia = join(t.libdir, '..', '..', 'nvidia');
+  const walk = (dir, depth) => {
+    if (depth > 2 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const sub = join(dir, e.name);
+      if (e.name === 'include') dirs.push(sub);
+      else walk(sub, depth + 1);
+    }
+  };
+  walk(nvidia, 0);
+  return [...new Set(dirs)];
+}
+
+// NCCL needs CUDA, the ProcessGroupNCCL header, nccl.h and the group's symbols in libtorch_cuda.
+// CVRL_NCCL=0/1 overrides the probe.
+function ncclAvailable(t, cudaDirs) {
+  if (process.env.CVRL_NCCL) return process.env.CVRL_NCCL !== '0';
+  const has = (dirs, rel) => dirs.some((d) => existsSync(join(d, rel)));
+  if (!has(t.include, join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp')) || !has(cudaDirs, 'nccl.h')) return false;
+  try {
+    const syms = execFileSync('nm', ['-D', '--defined-only', join(t.libdir, 'libtorch_cuda.so')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    return syms.includes('ProcessGroupNCCL');
+  } catch {
+    return false;
+  }
+}
+
+// libtorch's headers decide the C++ standard (C++17 up to now; newer releases may ask for C++20):
+// the newest one g++ accepts them with, probed once. CVRL_CXX_STD overrides.
+function cxxStd(t) {
+  if (process.env.CVRL_CXX_STD) return process.env.CVRL_CXX_STD;
+  for (const std of ['c++17', 'c++20']) {
+    const r = spawnSync('g++', [`-std=${std}`, '-fsyntax-only', '-x', 'c++', '-', ...t.include.map((d) => `-I${d}`)],
+      { input: '#include <c10/macros/Macros.h>\n#include <c10/util/Optional.h>\n', encoding: 'utf8' });
+    if (r.status === 0) return std;
+  }
+  return 'c++17';
+}
+
 /** Include and library directories, libraries, defines and version of the selected libtorch. */
 export function torchConfig() {
   const t = resolveTorch();
   const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
   const cuda = existsSync(join(t.libdir, 'libtorch_cuda.so'));
   if (cuda) libs.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
+  const cudaDirs = cuda ? cudaIncludes(t) : [];
+  const nccl = cuda && ncclAvailable(t, cudaDirs);
   const version = (() => {
     for (const dir of t.include) {
       const f = join(dir, 'torch', 'version.h');
@@ -67,11 +117,12 @@ export function torchConfig() {
   })();
   const gloo = glooAvailable(t);
   const out = {
-    include: t.include,
+    include: [...t.include, ...cudaDirs],
     libdir: t.libdir,
     libs,
     defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
-      ...(gloo ? ['USE_C10D_GLOO'] : [])],
+      ...(gloo ? ['USE_C10D_GLOO'] : []), `CVRL_WITH_NCCL=${nccl ? 1 : 0}`, ...(nccl ? ['USE_C10D_NCCL'] : [])],
+    std: cxxStd(t),
     version,
   };
   return out;
@@ -85,5 +136,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   else if (what === 'libdir') console.log(out.libdir);
   else if (what === 'libs') console.log(out.libs.join(' '));
   else if (what === 'defines') console.log(out.defines.join(' '));
+  else if (what === 'std') console.log(`-std=${out.std}`);
   else throw new Error(`unknown query ${what}`);
 }

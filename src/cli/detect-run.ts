@@ -24,12 +24,12 @@ interface TrainFlags {
   data: string; annotations: string; labelMap: string; exclusions?: string; out: string;
   epochs: number; lr: number; batch: number; freezeEncoder?: boolean; weightDecay: number; warmupEpochs: number; dropout: number;
   frames?: number; stride?: number; size?: number; lastStride: number; timeOffset: number;
-  threads?: number; parallelism: number; seed: number; quiet?: boolean;
+  threads?: number; device?: string; parallelism: number; seed: number; quiet?: boolean;
 }
 
 interface EvalFlags {
   model: string; out?: string; data: string; annotations: string; labelMap: string; exclusions?: string;
-  personBoxes?: string; minBoxScore: number; batch: number; threads?: number; parallelism: number; quiet?: boolean;
+  personBoxes?: string; minBoxScore: number; batch: number; threads?: number; device?: string; parallelism: number; quiet?: boolean;
 }
 
 export function registerDetectRun(detect: Command): void {
@@ -58,6 +58,7 @@ export function registerDetectRun(detect: Command): void {
     .option('--last-stride <n>', 'spatial stride of the encoder\'s last stage (1: a finer feature map, as SlowFast\'s AVA models)', positiveInt('--last-stride'), 1)
     .option('--time-offset <s>', 'seconds subtracted from timestamps to find frames (900 for AVA videos cut to minutes 15-30)', nonNegative('--time-offset'), 0)
     .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
+    .option('--device <d>', 'cpu (default), cuda or cuda:N: where the detector runs (clips are decoded on the CPU)')
     .option('--parallelism <n>', 'keyframes decoded at once', positiveInt('--parallelism'), 2)
     .option('--seed <n>', 'random seed', seedArg, 0)
     .option('--quiet', 'no progress output')
@@ -66,7 +67,7 @@ export function registerDetectRun(detect: Command): void {
       if (f.width !== undefined && !(f.width > 0)) throw new Error(`--width must be a positive number, got '${f.width}'`);
       const r = await runDetectTrain({
         out: f.out,
-        encoder: { checkpoint: f.checkpoint, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
+        encoder: { checkpoint: f.checkpoint, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed, device: f.device },
         videos: f.data, annotations: f.annotations, labelMap: f.labelMap, exclusions: f.exclusions,
         clip: { frames: f.frames, stride: f.stride, size: f.size }, timeOffset: f.timeOffset, lastStride: f.lastStride, dropout: f.dropout,
         train: { epochs: f.epochs, lr: f.lr, batchSize: f.batch, freezeEncoder: f.freezeEncoder, weightDecay: f.weightDecay, warmupEpochs: f.warmupEpochs },
@@ -89,12 +90,13 @@ export function registerDetectRun(detect: Command): void {
     .option('--out <dir>', 'output folder: predictions.csv, metrics.json, summary.md (default: MODEL/eval)')
     .option('--batch <n>', 'keyframes per batch', positiveInt('--batch'), 8)
     .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
+    .option('--device <d>', 'cpu (default), cuda or cuda:N: where the detector runs (clips are decoded on the CPU)')
     .option('--parallelism <n>', 'keyframes decoded at once', positiveInt('--parallelism'), 2)
     .option('--quiet', 'no log lines')
     .action(async (f: EvalFlags) => {
       const r = await runDetectEval({
         model: f.model, out: f.out, videos: f.data, annotations: f.annotations, labelMap: f.labelMap, exclusions: f.exclusions,
-        personBoxes: f.personBoxes, minBoxScore: f.minBoxScore, batchSize: f.batch, threads: f.threads, parallelism: f.parallelism,
+        personBoxes: f.personBoxes, minBoxScore: f.minBoxScore, batchSize: f.batch, threads: f.threads, device: f.device, parallelism: f.parallelism,
         log: f.quiet ? undefined : (line) => console.error(line),
       });
       console.log(JSON.stringify({ out: r.out, predictions: r.predictions, mAP: r.mAP, per_class: r.metrics.per_class }));

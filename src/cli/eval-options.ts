@@ -22,6 +22,7 @@ export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
   batch?: number;
   parallelism?: number;
   threads?: number;
+  device?: string;
   seed: number;
   out: string;
   quiet?: boolean;
@@ -68,6 +69,7 @@ export function addEvalOptions(cmd: Command, views: { temporal: number; spatial:
     .option('--batch <n>', 'videos per batch', positiveInt('--batch'))
     .option('--parallelism <n>', 'videos decoded at once', positiveInt('--parallelism'))
     .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
+    .option('--device <d>', 'cpu (default), cuda or cuda:N: where the encoder runs (clips are decoded on the CPU)')
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0);
   need(cmd, '--out <dir>', 'output directory (metrics.json, summary.md, ...)');
   return cmd.option('--quiet', 'no progress output');
@@ -77,7 +79,7 @@ export function evalJob(f: EvalFlags, views: { temporal: number; spatial: 1 | 3 
   if (!DATASET_FORMATS.includes(f.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${f.format}'`);
   return {
     out: f.out,
-    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
+    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed, device: f.device },
     data: {
       data: f.data, format: f.format as DatasetFormat, annotations: f.annotations, split: f.split,
       testData: f.testData, testAnnotations: f.testAnnotations, trainSubset: f.trainSubset, testSubset: f.testSubset,

@@ -26,7 +26,7 @@ export async function multiViewTest(encoder: ResNet3d, head: Module<[Tensor], Te
   const scores: number[][] = [], labels: number[] = [];
   const stats = { badVideos: 0 };
   for await (const v of videoFeatures(encoder, dataset, o, cache, stats)) {
-    const row = tidy(() => noGrad(() => F.softmax(head.forward(fromTypedArray(v.data, [v.views, v.dim])), 1).mean(0).toArray()));
+    const row = tidy(() => noGrad(() => F.softmax(head.forward(fromTypedArray(v.data, [v.views, v.dim], { device: head.device })), 1).mean(0).toArray()));
     scores.push(row);
     labels.push(v.label);
   }

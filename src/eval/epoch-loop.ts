@@ -5,6 +5,7 @@
  */
 import { tensor } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
+import { toDeviceBatch } from '../torch/device.js';
 import { type Tensor } from '../torch/tensor.js';
 import * as F from '../torch/functional.js';
 import { type Module } from '../nn/module.js';
@@ -48,7 +49,9 @@ export async function runEpochs(o: EpochLoopOptions): Promise<number> {
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     o.model.train();
     let lossSum = 0, correct = 0, n = 0;
-    for await (const b of o.batches(epoch)) {
+    for await (const batch of o.batches(epoch)) {
+      const [x, y] = toDeviceBatch([batch.x, batch.y], o.model.device);
+      const b = { x, y };
       try {
         setLr(o.schedule.lr);
         const r = tidy(() => {

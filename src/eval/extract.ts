@@ -8,6 +8,7 @@ import { Tensor } from '../torch/tensor.js';
 import { fromTypedArray } from '../torch/creation.js';
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
+import { toDeviceBatch } from '../torch/device.js';
 import { ResNet3d } from '../models/resnet3d.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, VideoCache } from '../video/loader.js';
@@ -52,7 +53,7 @@ export async function* videoFeatures(encoder: ResNet3d, dataset: VideoDataset, o
   }, cache);
   const seen = new Set<number>();
   for await (const batch of loader) {
-    const clips = batch.views[0];
+    const [clips] = toDeviceBatch([batch.views[0]], encoder.device);
     const feats = tidy(() => noGrad(() => encoder.forward(clips)));
     clips.dispose();
     const flat = feats.toTypedArray() as Float32Array;

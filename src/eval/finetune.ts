@@ -54,7 +54,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const epochs = o.epochs ?? 30, bs = o.batchSize ?? 8, lr = o.lr ?? 0.01, seed = o.seed ?? 0;
   const log = o.log ?? (() => undefined);
   manualSeed(seed);
-  const model = new VideoClassifier(encoder, train.classes.length, o.dropout ?? 0.5);
+  const model = new VideoClassifier(encoder, train.classes.length, o.dropout ?? 0.5).to(encoder.device);
   // The encoder may learn slower than the new head: a small label set easily wrecks pre-trained features.
   const wd = o.weightDecay ?? 1e-4, backboneMult = o.backboneLrMult ?? 1;
   const groups = [

@@ -50,7 +50,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   const log = o.log ?? (() => undefined);
   manualSeed(seed);
   encoder.eval();
-  const head = new LinearProbeHead(encoder.featureDim, classes);
+  const head = new LinearProbeHead(encoder.featureDim, classes).to(encoder.device);
   const opt = new SGD(head.parameters(), { lr, momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay ?? 0 });
   const cache = new VideoCache();
   const clip = { frames: o.frames, stride: o.stride, size: o.size, decodeShortSide: o.decodeShortSide, parallelism: o.parallelism };
@@ -70,7 +70,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   }
   const stepsPerEpoch = Math.ceil((cached ? cached.x.size(0) : train.items.length) / bs);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: 0, totalSteps: epochs * stepsPerEpoch });
-  const features = (clips: Tensor) => tidy(() => noGrad(() => encoder.forward(clips)));
+  const features = (clips: Tensor) => tidy(() => noGrad(() => encoder.forward(clips.to(encoder.device))));
   let trainTop1: number;
   try {
     trainTop1 = await runEpochs({

@@ -4,6 +4,7 @@
  * initialised encoder of a named architecture (the random-encoder and from-scratch baselines).
  * Clip settings recorded by pre-training become the evaluation defaults.
  */
+import { resolveDevice } from '../torch/device.js';
 import { createModel, listModels } from '../models/registry.js';
 import { loadEncoder, readCheckpointMeta, type ModelSpec } from '../models/checkpoint.js';
 import { ResNet3d } from '../models/resnet3d.js';
@@ -20,6 +21,8 @@ export interface EncoderSourceOptions {
   /** Random weights: with `arch`, or with `checkpoint` to take only its architecture (the scratch baseline). */
   randomInit?: boolean;
   seed?: number;
+  /** cpu (default), cuda or cuda:N: where the encoder (and what evaluation builds on it) runs. */
+  device?: string;
 }
 
 export interface ClipDefaults {
@@ -50,6 +53,13 @@ function clipDefaults(meta: Record<string, unknown>): ClipDefaults {
 }
 
 export function openEncoder(o: EncoderSourceOptions): EncoderSource {
+  const device = resolveDevice(o.device ?? 'cpu'); // checked before any weights are read
+  const s = openOnCpu(o);
+  s.encoder.to(device);
+  return s;
+}
+
+function openOnCpu(o: EncoderSourceOptions): EncoderSource {
   if (o.weights) {
     if (o.checkpoint) throw namingOptions(new Error('pass either checkpoint (a cvrl checkpoint) or weights (a plain state dict), not both'), 'checkpoint', 'weights');
     if (o.randomInit) throw namingOptions(new Error('weights and randomInit contradict each other: drop one'), 'weights', 'randomInit');

@@ -3,6 +3,7 @@
  * datasets and the encoder, train and test, then write metrics.json (per-split and mean scores,
  * per-class accuracy, confusion matrix), summary.md, per-epoch metrics.jsonl and TensorBoard events.
  */
+import { resolveDevice } from '../torch/device.js';
 import { join } from 'node:path';
 import { openEncoder } from './encoder-source.js';
 import { openSplit, splitsOf } from '../eval/eval-data.js';
@@ -54,6 +55,7 @@ async function overSplits(
   extra: Record<string, unknown>,
   runSplit: (split: number | undefined, onEpoch: (r: EpochRecord) => void) => Promise<SplitRun>,
 ): Promise<ClassificationMetrics> {
+  resolveDevice(o.encoder.device ?? 'cpu'); // before any data is read
   startJob(o);
   const log = o.log ?? (() => undefined);
   const epochs = epochLog(o.out);

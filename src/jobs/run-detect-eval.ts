@@ -4,6 +4,7 @@
  * frame-level mAP is computed against the annotations. OUT gets predictions.csv (AVA prediction
  * rows, which `cvrl detect score` reads), metrics.json (mAP and per-class AP in percent) and summary.md.
  */
+import { resolveDevice } from '../torch/device.js';
 import { availableParallelism } from 'node:os';
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ export interface DetectEvalJob {
   minBoxScore?: number;
   batchSize?: number;
   threads?: number;
+  /** cpu (default), cuda or cuda:N. */
+  device?: string;
   parallelism?: number;
   log?: (line: string) => void;
 }
@@ -57,7 +60,9 @@ export async function runDetectEval(o: DetectEvalJob): Promise<DetectEvalResult>
   const file = isDir ? join(o.model, 'detector.safetensors') : o.model;
   if (!existsSync(file)) throw new Error(`no detector checkpoint at ${file} (the output folder of detect train, or its detector.safetensors)`);
   const out = o.out ?? join(isDir ? o.model : join(file, '..'), 'eval');
+  const device = resolveDevice(o.device ?? 'cpu');
   const { model, meta } = loadActionDetector(file);
+  model.to(device);
   const labelMap = await readAvaLabelMap(o.labelMap);
   const unknown = [...labelMap.keys()].filter((c) => !meta.classes.includes(c));
   if (unknown.length) console.warn(`cvrl: detect eval: the detector has no output for class(es) ${unknown.join(', ')} of ${o.labelMap}; their AP will be 0`);

@@ -68,7 +68,8 @@ export async function runDetectTrain(o: DetectTrainJob): Promise<DetectTrainResu
   const meta: DetectorMeta = {
     classes: set.classes, names: set.classes.map((c) => set.labelMap.get(c)!), resolution: o.resolution ?? 7, dropout: o.dropout ?? 0.2, clip,
   };
-  const model = new ActionDetector(encoder, set.classes.length, { resolution: meta.resolution, dropout: meta.dropout });
+  // withLastStride may rebuild the encoder on the CPU: the whole detector follows the source's device.
+  const model = new ActionDetector(encoder, set.classes.length, { resolution: meta.resolution, dropout: meta.dropout }).to(src.encoder.device);
   const boxes = set.keyframes.reduce((s, k) => s + k.boxes.length, 0);
   log(`detect train: ${set.keyframes.length} keyframes, ${boxes} boxes, ${set.classes.length} classes; ${src.randomInit ? `random ${spec.arch}` : src.checkpoint}; clips ${clip.frames} x ${clip.stride} at ${clip.size}`);
   mkdirSync(o.out, { recursive: true });

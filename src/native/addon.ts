@@ -213,6 +213,8 @@ export interface NativeAddon {
   detach(a: H): H;
   toDtype(a: H, dtype: string): H;
   toDevice(a: H, device: string, nonBlocking?: boolean): H;
+  /** A copy in page-locked memory, for non-blocking copies to a GPU (needs CUDA). */
+  pinMemory(a: H): H;
   // nn
   conv3d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
   conv2d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
@@ -252,7 +254,7 @@ export interface NativeAddon {
   retainGrad(a: H): void;
   setGradEnabled(v: boolean): boolean;
   isGradEnabled(): boolean;
-  setCpuAutocast(enabled: boolean, dtype?: string): boolean;
+  setAutocast(enabled: boolean, dtype?: string): boolean;
   // runtime
   info(): NativeInfo;
   dispose(a: H): void;
@@ -276,8 +278,10 @@ export interface NativeAddon {
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };
-  distributedAvailable: boolean; // c10d Gloo below; every collective runs on the group's own thread
-  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string): Promise<GroupHandle>;
+  distributedAvailable: boolean; // c10d Gloo or NCCL below; every collective runs on the group's own thread
+  ncclAvailable: boolean;
+  /** cudaDevice set: NCCL on that GPU; else Gloo on CPU. */
+  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string, cudaDevice?: number): Promise<GroupHandle>;
   allReduce(g: GroupHandle, ts: H[]): Promise<void>;
   allReduceSumSync(g: GroupHandle, t: H): H;
   broadcast(g: GroupHandle, ts: H[], root: number): Promise<void>;

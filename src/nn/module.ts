@@ -119,6 +119,12 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.train(false);
   }
 
+  /** Where the first parameter lives ('cpu' for a module without parameters). */
+  get device(): string {
+    for (const p of this.parameters()) return p.device;
+    return 'cpu';
+  }
+
   /** Moves or converts every parameter and buffer in place ("cuda:0", "float64", ...). Integer buffers keep their dtype. */
   to(target: string): this {
     const isDtype = isDType(target);

@@ -32,7 +32,7 @@ export function syncBatchNorm(x: Tensor, bn: SyncBatchNormState, group: ProcessG
     const localM2 = xf.sub(localMean.view(shape)).square().sum(dims).double();
     const meanD = localMean.double();
     // [sum x, sum x^2, count] per channel, over every rank.
-    const total = group.sumOverRanks(cat([meanD.mul(n), localM2.add(meanD.square().mul(n)), full([1], n, { dtype: 'float64' })]));
+    const total = group.sumOverRanks(cat([meanD.mul(n), localM2.add(meanD.square().mul(n)), full([1], n, { dtype: 'float64', device: x.device })]));
     const count = total.narrow(0, 2 * c, 1);
     const mean = total.narrow(0, 0, c).div(count);
     const variance = total.narrow(0, c, c).div(count).sub(mean.square()).clampMin(0);

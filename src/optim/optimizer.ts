@@ -121,7 +121,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (p.shape.join() !== t.shape.join()) throw new Error(`optimizer state '${key}' has shape [${t.shape}] but the parameter has [${p.shape}]`);
       let m = this.state.get(p);
       if (!m) this.state.set(p, (m = new Map()));
-      m.set(key.slice(dot + 1), t.clone().keep());
+      m.set(key.slice(dot + 1), (t.device === p.device ? t.clone() : t.to(p.device)).keep()); // a CPU checkpoint resumed on a GPU
     }
     for (const [k, sc] of Object.entries(s.meta.perParam)) {
       const p = params[Number(k)];

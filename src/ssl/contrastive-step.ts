@@ -44,7 +44,7 @@ export function pseudoMotionLoss(model: CvrlModel, x: Tensor, o: Pick<Contrastiv
   try {
     return tidy(() => {
       const logits = () => head.forward(model.encoder.forward(clips));
-      return crossEntropy((o.bf16 ? autocast(logits) : logits()).float(), fromTypedArray(labels).long()).mul(o.pseudoMotion);
+      return crossEntropy((o.bf16 ? autocast(logits) : logits()).float(), fromTypedArray(labels, undefined, { device: x.device }).long()).mul(o.pseudoMotion);
     });
   } finally {
     clips.dispose();

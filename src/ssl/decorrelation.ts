@@ -16,7 +16,7 @@ export function decorrelationLoss(f: Tensor, eps = 1e-4): Tensor {
     const variance = f.var(0).add(eps).sqrt().rsub(1).relu().mean();
     const c = f.sub(f.mean(0, true));
     const cov = c.t().matmul(c).div(n - 1);
-    const off = cov.mul(eye(d, { dtype: cov.dtype }).rsub(1));
+    const off = cov.mul(eye(d, { dtype: cov.dtype, device: cov.device }).rsub(1));
     return variance.add(off.square().sum().div(d));
   });
 }

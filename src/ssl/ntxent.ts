@@ -43,23 +43,23 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
     const anchors = extra ? z.narrow(0, 0, m) : z;
     // Columns of the extra negatives: never self, never positive.
     const widen = (t: Tensor) => (extra ? F.pad(t, [0, extra]) : t);
-    const self = widen(eye(m, { dtype: 'bool' }));
+    const self = widen(eye(m, { dtype: 'bool', device: z.device }));
     // A large finite negative instead of -inf keeps the softmax finite on the diagonal.
     const sim = anchors.matmul(z.t()).div(tau).maskedFill(self, -1e9);
     const logp = F.logSoftmax(sim, 1);
     // Anchor r's positives: the same video's clips in the other views, columns (r mod n) + k n for k != r div n.
-    return logp.gather(1, positiveColumns(n, rho)).sum().div(-n * (rho - 1));
+    return logp.gather(1, positiveColumns(n, rho, z.device)).sum().div(-n * (rho - 1));
   });
 }
 
 /** [rho n, rho - 1] int64: for each anchor row, the columns of its positives. */
-function positiveColumns(n: number, rho: number): Tensor {
+function positiveColumns(n: number, rho: number, device: string): Tensor {
   const idx = new BigInt64Array(rho * n * (rho - 1));
   let i = 0;
   for (let r = 0; r < rho * n; r++) {
     for (let k = 0; k < rho; k++) if (k !== Math.floor(r / n)) idx[i++] = BigInt((r % n) + k * n);
   }
-  return fromTypedArray(idx, [rho * n, rho - 1]);
+  return fromTypedArray(idx, [rho * n, rho - 1], { device });
 }
 
 /**

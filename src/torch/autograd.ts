@@ -24,28 +24,28 @@ export function isGradEnabled(): boolean {
 }
 
 /**
- * Runs fn with CPU autocast: convolutions and matmuls in bfloat16 (or float16), reductions and
- * losses in float32, as torch.autocast('cpu') does. Synchronous, like the grad-mode scopes.
+ * Runs fn with autocast on CPU and CUDA: convolutions and matmuls in bfloat16 (or float16),
+ * reductions and losses in float32, as torch.autocast does. Synchronous, like the grad-mode scopes.
  */
 export function autocast<T>(fn: () => T, dtype: 'bfloat16' | 'float16' = 'bfloat16'): T {
-  const prev = native.setCpuAutocast(true, dtype);
+  const prev = native.setAutocast(true, dtype);
   try {
     const r = fn();
     if (r instanceof Promise) throw new TypeError('autocast() needs a synchronous function');
     return r;
   } finally {
-    native.setCpuAutocast(prev, dtype);
+    native.setAutocast(prev, dtype);
   }
 }
 
 /** Runs fn with autocast off (inside an autocast region): for sums and products that bfloat16 would round away. */
 export function withoutAutocast<T>(fn: () => T): T {
-  const prev = native.setCpuAutocast(false, 'bfloat16');
+  const prev = native.setAutocast(false, 'bfloat16');
   try {
     const r = fn();
     if (r instanceof Promise) throw new TypeError('withoutAutocast() needs a synchronous function');
     return r;
   } finally {
-    native.setCpuAutocast(prev, 'bfloat16');
+    native.setAutocast(prev, 'bfloat16');
   }
 }

@@ -42,13 +42,24 @@ export function fullLike(t: Tensor, v: number): Tensor { return wrap(native.full
 export function scalar(v: number, o: TensorOptions = {}): Tensor { return wrap(native.scalarTensor(v, o.dtype, o.device)); }
 
 /**
- * Copies a typed array (or raw bytes with an explicit dtype) into a new CPU tensor of the given
- * shape (default: 1-D). The tensor owns its memory; the array can be reused at once.
+ * Copies a typed array (or raw bytes with an explicit dtype) into a new tensor of the given shape
+ * (default: 1-D), on the CPU unless `device` says otherwise. The array can be reused at once.
  */
-export function fromTypedArray(data: ArrayBufferView | ArrayBuffer, shape?: Shape, o: { dtype?: DType } = {}): Tensor {
+export function fromTypedArray(data: ArrayBufferView | ArrayBuffer, shape?: Shape, o: { dtype?: DType; device?: string } = {}): Tensor {
   const dtype = o.dtype ?? (data instanceof ArrayBuffer ? undefined : dtypeOfArray(data));
   if (!dtype) throw new TypeError('fromTypedArray: raw bytes need { dtype }');
-  return wrap(native.fromBuffer(data, shape ?? [data.byteLength / DTYPE_BYTES[dtype]], dtype));
+  const t = wrap(native.fromBuffer(data, shape ?? [data.byteLength / DTYPE_BYTES[dtype]], dtype));
+  return onDevice(t, o.device);
+}
+
+/** `t` moved to `device` (disposing the original), or `t` itself when it is already there. */
+function onDevice(t: Tensor, device: string | undefined): Tensor {
+  if (device === undefined || device === 'cpu') return t;
+  try {
+    return t.to(device);
+  } finally {
+    t.dispose();
+  }
 }
 
 type Nested = number | boolean | readonly Nested[];

@@ -1,5 +1,5 @@
 /**
- * Collective communication between processes: PyTorch's c10d process groups (Gloo on CPU) reached
+ * Collective communication between processes: PyTorch's c10d process groups (Gloo on CPU, NCCL on CUDA) reached
  * through the addon. Every collective returns a promise and runs on the group's own thread (not
  * libuv's pool, which decodes video), so the event loop stays free (signals, timers, the data
  * loader) while a rank waits for its peers, and a peer that dies or stalls surfaces as a rejected
@@ -25,6 +25,8 @@ export interface ProcessGroupOptions {
    * can write; every rank passes the same path. masterAddr still picks Gloo's network device.
    */
   storeFile?: string;
+  /** Use NCCL on this GPU (LOCAL_RANK's, as a rule) instead of Gloo on the CPU. */
+  cudaDevice?: number;
 }
 
 /** True when the addon was built with c10d/Gloo (Debian: libgloo-dev installed at build time). */
@@ -34,14 +36,14 @@ export function distributedAvailable(): boolean {
 
 export class ProcessGroup {
   #handle: GroupHandle | null;
-  private constructor(handle: GroupHandle, readonly rank: number, readonly worldSize: number) {
+  private constructor(handle: GroupHandle, readonly rank: number, readonly worldSize: number, readonly device: string) {
     this.#handle = handle;
   }
 
   /** Rendezvous with the other ranks (blocks until all `worldSize` of them have joined or the timeout passes). */
   static async init(o: ProcessGroupOptions): Promise<ProcessGroup> {
-    const h = await native.initProcessGroup(o.rank, o.worldSize, o.masterAddr, o.masterPort, o.timeoutMs ?? 30 * 60 * 1000, o.storeFile);
-    return new ProcessGroup(h, o.rank, o.worldSize);
+    const h = await native.initProcessGroup(o.rank, o.worldSize, o.masterAddr, o.masterPort, o.timeoutMs ?? 30 * 60 * 1000, o.storeFile, o.cudaDevice);
+    return new ProcessGroup(h, o.rank, o.worldSize, o.cudaDevice === undefined ? 'cpu' : `cuda:${o.cudaDevice}`);
   }
 
   get #h(): GroupHandle {
@@ -52,7 +54,7 @@ export class ProcessGroup {
   /**
    * In place: every tensor becomes the element-wise SUM of that tensor over all ranks. Tensors of
    * one dtype are packed into flat buffers of up to 64 MiB, one collective per buffer. Tensors must
-   * be contiguous, on the CPU, and not be used by other code until the promise settles.
+   * be contiguous and not be used by other code until the promise settles.
    */
   async allReduce(tensors: readonly Tensor[]): Promise<void> {
     if (tensors.length === 0) return;

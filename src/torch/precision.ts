@@ -30,9 +30,13 @@ export function cpuHasNativeBf16(cpuinfo?: string): boolean {
   return f !== null && (f.has('avx512_bf16') || f.has('amx_bf16'));
 }
 
-/** 'auto' becomes 'bf16' or 'fp32' for this CPU; 'bf16' on a CPU without AVX-512 is an error. */
-export function resolvePrecision(p: Precision, cpuinfo?: string): 'fp32' | 'bf16' {
+/**
+ * 'auto' becomes 'bf16' or 'fp32' for this CPU ('bf16' on a GPU, whose tensor cores run it); 'bf16'
+ * on a CPU without AVX-512 is an error.
+ */
+export function resolvePrecision(p: Precision, cpuinfo?: string, device = 'cpu'): 'fp32' | 'bf16' {
   if (p === 'fp32') return p;
+  if (device !== 'cpu') return 'bf16';
   if (p === 'auto') return cpuHasNativeBf16(cpuinfo) ? 'bf16' : 'fp32';
   const f = cpuFlags(cpuinfo);
   if (f !== null && !f.has('avx512f')) throw new Error("precision 'bf16' needs a CPU with AVX-512 (oneDNN has no bfloat16 convolutions for AVX2): use precision 'auto' or 'fp32'");

@@ -111,6 +111,8 @@ export class Tensor implements Disposable {
     if (isDType(target)) return wrap(native.toDtype(this.handle, target));
     return wrap(native.toDevice(this.handle, target, opts.nonBlocking));
   }
+  /** A copy in page-locked memory, so that `.to('cuda', { nonBlocking: true })` overlaps with compute (needs CUDA). */
+  pinMemory(): Tensor { return wrap(native.pinMemory(this.handle)); }
   float(): Tensor { return this.to('float32'); }
   double(): Tensor { return this.to('float64'); }
   long(): Tensor { return this.to('int64'); }

@@ -82,8 +82,10 @@ export const PretrainConfigSchema = z.object({
   keepCheckpoints: int(1).default(3),
   /** Synchronised BatchNorm: statistics of the global batch in the encoder and head (the paper's setting; only with several ranks). */
   syncBn: z.boolean().default(false),
-  /** Forward passes under CPU bfloat16 autocast (convolutions and matmuls) or not; auto: bf16 where the CPU runs it natively. */
+  /** Forward passes under bfloat16 autocast (convolutions and matmuls) or not; auto: bf16 on a GPU or where the CPU runs it natively. */
   precision: z.enum(PRECISIONS).default('auto'),
+  /** cpu, cuda (LOCAL_RANK's GPU) or cuda:N: where the model, loss and optimiser run; clips are decoded on the CPU either way. */
+  device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "must be cpu, cuda or cuda:N").default('cpu'),
 }).strict();
 
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;

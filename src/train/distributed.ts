@@ -9,6 +9,7 @@
  * (per-rank BatchNorm over the local batch, unless the config's syncBn: nn/sync-batchnorm.ts).
  */
 import { ProcessGroup } from '../torch/distributed.js';
+import { resolveDevice, cudaIndex } from '../torch/device.js';
 import { type Tensor } from '../torch/tensor.js';
 import { zeros, fromTypedArray } from '../torch/creation.js';
 import { createHash } from 'node:crypto';
@@ -55,16 +56,19 @@ export function distributedEnv(env: Env = process.env): Omit<DistributedContext,
 }
 
 /**
- * Joins the run described by the environment (WORLD_SIZE unset or 1: a single process, no group).
+ * Joins the run described by the environment (WORLD_SIZE unset or 1: a single process, no group),
+ * over NCCL when `device` is a CUDA one.
  * Resolves once every rank has joined; rejects naming the variable when one is malformed.
  */
-export async function initDistributed(env: Env = process.env, o: { timeoutMs?: number } = {}): Promise<DistributedContext> {
+export async function initDistributed(env: Env = process.env, o: { timeoutMs?: number; device?: string } = {}): Promise<DistributedContext> {
   const e = distributedEnv(env);
   if (e.worldSize === 1) return SINGLE_PROCESS;
   const timeoutMs = o.timeoutMs ?? (env.CVRL_DIST_TIMEOUT_S ? intVar(env, 'CVRL_DIST_TIMEOUT_S', 1) * 1000 : undefined);
   // Set by launchLocal (`--nproc`): a private file, so the rendezvous opens no network port.
   const storeFile = env.CVRL_RENDEZVOUS_FILE?.trim() || undefined;
-  const group = await ProcessGroup.init({ ...e, timeoutMs, storeFile });
+  // NCCL between the ranks' GPUs when training on CUDA, Gloo between CPUs otherwise.
+  const cudaDevice = o.device ? cudaIndex(resolveDevice(o.device, e.localRank)) : undefined;
+  const group = await ProcessGroup.init({ ...e, timeoutMs, storeFile, cudaDevice });
   return { ...e, group, isMain: e.rank === 0 };
 }
 

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { hostname, cpus } from 'node:os';
 import { setRngState, info } from '../torch/runtime.js';
 import { resolvePrecision } from '../torch/precision.js';
+import { resolveDevice } from '../torch/device.js';
 import { createModel } from '../models/registry.js';
 import { type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
@@ -34,14 +35,18 @@ export interface Training {
   effectiveBatch: number;
   stepsPerEpoch: number;
   totalSteps: number;
-  /** The config's precision resolved for this CPU ('auto' decided). */
+  /** The config's precision resolved for this machine ('auto' decided). */
   precision: 'fp32' | 'bf16';
+  /** Where the model runs: 'cpu' or 'cuda:N'. */
+  device: string;
 }
 
-export function buildTraining(c: PretrainConfig, worldSize: number, videos: number): Training {
+export function buildTraining(c: PretrainConfig, worldSize: number, videos: number, localRank = 0): Training {
+  const device = resolveDevice(c.device, localRank);
   const spec: ModelSpec = { arch: c.arch, overrides: { ...(c.width !== undefined ? { width: c.width } : {}), ...(c.input !== 'rgb' ? { input: c.input } : {}) } };
   const model = new CvrlModel(createModel(c.arch, { ...spec.overrides, numClasses: 0 }), { hiddenDim: c.headHidden, outDim: c.headOut, hiddenLayers: c.headLayers }, c.pseudoMotion > 0 ? PSEUDO_MOTIONS.length : 0);
   model.train();
+  model.to(device);
   const effectiveBatch = c.batch * c.accumulate * worldSize;
   const lr = (c.lr * effectiveBatch) / c.lrBatch;
   const groups = weightDecayGroups<{ lr: number }>(model.namedParameters(), c.weightDecay);
@@ -54,7 +59,7 @@ export function buildTraining(c: PretrainConfig, worldSize: number, videos: numb
   if (stepsPerEpoch < 1) throw new Error(`dataset has ${videos} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
   const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
-  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps, precision: resolvePrecision(c.precision) };
+  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps, precision: resolvePrecision(c.precision, undefined, device), device };
 }
 
 /** Keys whose change makes a checkpoint's data position meaningless (other data, order or batching). */
@@ -108,7 +113,7 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
 
 export function writeRunConfig(runDir: string, c: PretrainConfig, t: Training, worldSize: number, dataset: VideoDataset): void {
   writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, videos: dataset.items.length, classes: dataset.classes },
+    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, device: t.device, videos: dataset.items.length, classes: dataset.classes },
     environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
   }, null, 2));
 }

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { tidy } from '../torch/scope.js';
 import { type Tensor } from '../torch/tensor.js';
 import { manualSeed, setNumThreads } from '../torch/runtime.js';
+import { resolveDevice, toDeviceBatch } from '../torch/device.js';
 import { type ResNet3d } from '../models/resnet3d.js';
 import { type CvrlModel } from '../ssl/cvrl-model.js';
 import { contrastiveLoss } from '../ssl/contrastive-step.js';
@@ -67,7 +68,7 @@ export interface PretrainResult {
 export class TrainingDiverged extends Error {}
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
-  const dist = o.distributed ?? await initDistributed();
+  const dist = o.distributed ?? await initDistributed(process.env, { device: o.config.device });
   try {
     return await train(o, dist);
   } finally {
@@ -80,10 +81,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const { group, isMain: main, worldSize } = dist;
   const runDir = resolve(c.out);
   if (main) mkdirSync(runDir, { recursive: true });
+  resolveDevice(c.device, dist.localRank); // a device this build or machine lacks fails before any data is read
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
-  const t = buildTraining(c, worldSize, dataset.items.length);
+  const t = buildTraining(c, worldSize, dataset.items.length, dist.localRank);
   const { model, schedule, totalSteps } = t;
   let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize, videos: dataset.items.length });
   if (group) await startTogether(group, model, runFacts(c, dataset, pos.step));
@@ -97,8 +99,8 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
   const stepOptions = { ...c, bf16: t.precision === 'bf16' };
-  const why = t.precision === 'bf16' ? 'runs bf16 natively' : 'has no native bf16';
-  if (main) log.progress.message(`precision: ${t.precision}${c.precision === 'auto' ? ` (auto: this CPU ${why})` : ''}`);
+  const why = t.device !== 'cpu' ? 'on a GPU' : t.precision === 'bf16' ? 'this CPU runs bf16 natively' : 'this CPU has no native bf16';
+  if (main) log.progress.message(`device: ${t.device}, precision: ${t.precision}${c.precision === 'auto' ? ` (auto: ${why})` : ''}`);
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
   try {
@@ -115,7 +117,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         const tc = performance.now();
         // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
         const parts: Record<string, number> = {};
-        const loss = await backwardStep(model, batch.views, stepOptions, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
+        const loss = await backwardStep(model, toDeviceBatch(batch.views, t.device), stepOptions, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
         for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
         b++;
         if (!Number.isFinite(loss)) {

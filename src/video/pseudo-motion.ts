@@ -95,8 +95,8 @@ export function pseudoMotionClips(x: Tensor, draws: readonly PseudoMotionDraw[])
   const labels = Int32Array.from(draws, (d) => PSEUDO_MOTIONS.indexOf(d.motion));
   const clips = tidy(() => {
     const frames = x.float().permute([0, 2, 1, 3, 4]).reshape([b * t, c, h, w]);
-    const stills = frames.indexSelect(0, fromTypedArray(source, [b * t]));
-    const moved = gridSample(stills, fromTypedArray(grid, [b * t, h, w, 2]), { paddingMode: 'reflection' });
+    const stills = frames.indexSelect(0, fromTypedArray(source, [b * t], { device: frames.device }));
+    const moved = gridSample(stills, fromTypedArray(grid, [b * t, h, w, 2], { device: frames.device }), { paddingMode: 'reflection' });
     return moved.reshape([b, t, c, h, w]).permute([0, 2, 1, 3, 4]).contiguous().to(x.dtype);
   });
   return { clips, labels };

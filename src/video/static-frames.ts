@@ -40,7 +40,7 @@ export function blendStaticFrame(x: Tensor, b: StaticBlend): Tensor {
   const [n] = checkClips(x);
   if (b.alpha.length !== n || b.alpha.some((a) => !(a >= 0 && a < 1))) throw new RangeError(`need ${n} blend weights in [0, 1)`);
   return tidy(() => {
-    const a = fromTypedArray(Float32Array.from(b.alpha), [n, 1, 1, 1, 1]).to(x.dtype);
+    const a = fromTypedArray(Float32Array.from(b.alpha), [n, 1, 1, 1, 1], { device: x.device }).to(x.dtype);
     return x.mul(a.rsub(1)).add(stills(x, b.source, b.frame).mul(a));
   });
 }

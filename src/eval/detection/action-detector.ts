@@ -3,6 +3,7 @@
  * metadata records the model spec, the head's settings, the label map and the clip settings, so
  * that `detect eval` rebuilds exactly what `detect train` trained.
  */
+import { tidy } from '../../torch/scope.js';
 import { type Tensor } from '../../torch/tensor.js';
 import { noGrad } from '../../torch/autograd.js';
 import { Module } from '../../nn/module.js';
@@ -42,8 +43,12 @@ export class ActionDetector extends Module<[Tensor, Tensor], Tensor> {
 
   /** Logits [K, classes] for clips [B, 3, T, S, S] and boxes [K, 5] (batch index, x1, y1, x2, y2 in pixels). */
   forward(clips: Tensor, boxes: Tensor): Tensor {
-    const fmap = this.frozenEncoder ? noGrad(() => this.encoder.forwardFeatures(clips)) : this.encoder.forwardFeatures(clips);
-    return this.head.forward(fmap, boxes);
+    return tidy(() => {
+      const device = this.encoder.device; // the loader's CPU tensors follow the model (no copy on the CPU)
+      const x = clips.to(device);
+      const fmap = this.frozenEncoder ? noGrad(() => this.encoder.forwardFeatures(x)) : this.encoder.forwardFeatures(x);
+      return this.head.forward(fmap, boxes.to(device));
+    });
   }
 
   save(file: string, spec: ModelSpec, meta: DetectorMeta, extra: Record<string, unknown> = {}): void {

@@ -4,6 +4,7 @@
  * default), max-pooled over space, then dropout and a linear layer give one logit per action class.
  * Actions are multi-label, so the loss is a sigmoid (binary) cross entropy per class.
  */
+import { tidy } from '../../torch/scope.js';
 import { Tensor } from '../../torch/tensor.js';
 import * as F from '../../torch/functional.js';
 import { Module } from '../../nn/module.js';
@@ -61,6 +62,6 @@ export class RoiActionHead extends Module<[Tensor, Tensor], Tensor> {
     if (logits.ndim !== 2 || targets.ndim !== 2 || logits.size(0) !== targets.size(0) || logits.size(1) !== targets.size(1)) {
       throw new RangeError(`RoiActionHead.loss: targets [${targets.shape.join(', ')}] must match logits [${logits.shape.join(', ')}]`);
     }
-    return F.binaryCrossEntropyWithLogits(logits, targets);
+    return tidy(() => F.binaryCrossEntropyWithLogits(logits, targets.to(logits.device)));
   }
 }
