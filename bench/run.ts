@@ -3,7 +3,9 @@
  * PyAV for decoding) on this machine, alternating the two so that drift hits both, warm-up excluded.
  * Per case: our median, the reference's, ratio = our throughput over theirs (above 1: cvrl is
  * faster), achieved GFLOP/s and share of this CPU's peak (compute cases), peak resident memory.
- * Usage: npm run bench -- [--quick] [--json FILE] [--only SUBSTRING] [--threads N] [--rounds N].
+ * Usage: npm run bench -- [--quick] [--json FILE] [--only SUBSTRING] [--threads N] [--rounds N] [--device cuda:N].
+ * With --device, the compute cases run on that GPU on both sides (larger clips and batches; no
+ * loader cases), the reference with CVRL_BENCH_PYTHON (default /usr/bin/python3).
  * Prints one JSON object: {"machine": {...}, "cases": [{"name", "unit", "ours", "reference", "ratio", ...}]}.
  */
 import { parseArgs } from 'node:util';
@@ -24,7 +26,9 @@ import { median, round } from './stats.js';
 const { values: a } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' },
   threads: { type: 'string', default: String(Math.min(2, cpus().length)) }, rounds: { type: 'string' },
+  device: { type: 'string', default: 'cpu' },
 } });
+const device = a.device!, gpu = device !== 'cpu';
 const threads = Number(a.threads), rounds = Number(a.rounds ?? (a.quick ? 2 : 3));
 if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads must be a positive integer, got ${a.threads}`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${a.rounds}`);
@@ -34,10 +38,17 @@ const env = jemallocEnv() ?? process.env;
 interface Case { name: string; spec: StepSpec }
 const step = (mode: StepSpec['mode'], arch: string, batch: number, frames: number, size: number, precision: StepSpec['precision'], reps: number, head: [number, number] = [256, 64]): Case => ({
   name: `${mode === 'train' ? 'train step' : 'inference'} ${arch} ${mode === 'train' ? '2x' : ''}${batch} clips ${frames}x${size}x${size} ${precision}`,
-  spec: { mode, arch, batch, frames, size, precision, threads, warmup: 2, reps, head },
+  spec: { mode, arch, batch, frames, size, precision, device, threads, warmup: gpu ? 3 : 2, reps, head },
 });
 const cases: Case[] = [];
-for (const p of ['fp32', 'bf16'] as const) {
+if (gpu) {
+  for (const p of ['fp32', 'bf16'] as const) {
+    cases.push(step('train', 'r3d_18_tiny', 32, 8, 48, p, 10)); // the demo's model: small kernels, per-op overhead shows
+    cases.push(step('train', 'r3d_18', 16, 16, 112, p, 6, [2048, 128]));
+  }
+  cases.push(step('train', 'cvrl_r3d50', 8, 16, 112, 'bf16', 4, [2048, 128]));
+}
+for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   cases.push(step('train', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 4 : 8)); // the demo's model, size and batch
   cases.push(step('train', 'r3d_18_tiny', 16, 8, 64, p, a.quick ? 4 : 8));
   cases.push(step('train', 'r3d_18', 4, 8, 112, p, a.quick ? 1 : 3, [2048, 128]));
@@ -45,13 +56,13 @@ for (const p of ['fp32', 'bf16'] as const) {
   cases.push(step('infer', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 6 : 12));
   if (!a.quick) cases.push(step('infer', 'r3d_18', 8, 16, 112, p, 3));
 }
-cases.push({ name: 'ntxent loss 2x1024 x 128 forward+backward fp32', spec: { mode: 'ntxent', arch: '', batch: 0, frames: 0, size: 0, precision: 'fp32', threads, warmup: 3, reps: 20, head: [0, 0], rows: 1024, dim: 128 } });
+if (!gpu) cases.push({ name: 'ntxent loss 2x1024 x 128 forward+backward fp32', spec: { mode: 'ntxent', arch: '', batch: 0, frames: 0, size: 0, precision: 'fp32', threads, warmup: 3, reps: 20, head: [0, 0], rows: 1024, dim: 128 } });
 
 interface Side { ms: number[]; params: number; peak_rss_mb: number; error?: string }
 function runSide(which: 'ours' | 'ref', c: Case): Side {
   const r = which === 'ours'
     ? spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(c.spec)], { encoding: 'utf8', env })
-    : spawnSync('/usr/bin/python3', [join(here, 'step', 'ref.py'), JSON.stringify(c.spec), c.spec.arch ? JSON.stringify(modelConfig(c.spec.arch)) : 'null'], { encoding: 'utf8', env });
+    : spawnSync(process.env.CVRL_BENCH_PYTHON ?? '/usr/bin/python3', [join(here, 'step', 'ref.py'), JSON.stringify(c.spec), c.spec.arch ? JSON.stringify(modelConfig(c.spec.arch)) : 'null'], { encoding: 'utf8', env });
   if (r.status !== 0) return { ms: [], params: 0, peak_rss_mb: NaN, error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
 }
@@ -80,7 +91,8 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
     // FLOP = 2 x multiply-adds; a training step is about 3 forward passes (forward, two backward products).
     const flop = 2 * macsPerClip(c.spec) * (c.spec.mode === 'train' ? 3 * 2 * c.spec.batch : c.spec.batch);
     const gflops = flop / (o / 1000) / 1e9;
-    Object.assign(row, { clips_per_s: round(((c.spec.mode === 'train' ? 2 : 1) * c.spec.batch * 1000) / o, 1), gflops: round(gflops, 1), peak_share: round(gflops / m.peak_gflops[c.spec.precision], 3) });
+    Object.assign(row, { clips_per_s: round(((c.spec.mode === 'train' ? 2 : 1) * c.spec.batch * 1000) / o, 1), gflops: round(gflops, 1) });
+    if (!gpu) row.peak_share = round(gflops / m.peak_gflops[c.spec.precision], 3);
     if (ours[0]?.params !== ref[0]?.params) row.error = `parameter counts differ: cvrl ${ours[0]?.params}, reference ${ref[0]?.params}`;
   }
   Object.assign(row, { ours_peak_rss_mb: round(Math.max(...ours.map((s) => s.peak_rss_mb)), 0), reference_peak_rss_mb: round(Math.max(...ref.map((s) => s.peak_rss_mb)), 0) });
@@ -88,14 +100,14 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   out.push(row);
   process.stderr.write(`bench: ${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
 }
-for (const p of ['fp32', 'bf16'] as const) {
+for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   const name = `load: demo pre-training end to end vs compute only, ${p}`;
   if (a.only && !name.includes(a.only)) continue;
   const row = await pretrainCase({ quick: a.quick, threads, precision: p, env });
   out.push(row);
   process.stderr.write(`bench: ${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
 }
-out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
-const result = { machine: m, rounds, cases: out };
+if (!gpu) out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
+const result = { machine: { ...m, ...(gpu ? { device } : {}) }, rounds, cases: out };
 if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 1));
 console.log(JSON.stringify(result, null, 1));

@@ -6,7 +6,7 @@
 // so it stays in order with the asynchronous collectives issued before it.
 #include "dist_group.h"
 
-#if CVRL_WITH_GLOO
+#if CVRL_WITH_C10D
 #include <c10/core/DeviceGuard.h>
 #include <torch/csrc/autograd/custom_function.h>
 

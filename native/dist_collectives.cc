@@ -4,7 +4,7 @@
 // Nothing here implements a collective itself; each runs on the group's thread (dist_group.h).
 #include "dist_group.h"
 
-#if CVRL_WITH_GLOO
+#if CVRL_WITH_C10D
 
 namespace cvrl {
 

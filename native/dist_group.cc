@@ -1,7 +1,7 @@
 // The process group's own thread and the promise plumbing between it and JS (see dist_group.h).
 #include "dist_group.h"
 
-#if CVRL_WITH_GLOO
+#if CVRL_WITH_C10D
 #include <c10/core/DeviceGuard.h>
 #include <c10/core/GradMode.h>
 

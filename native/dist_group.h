@@ -7,8 +7,12 @@
 #pragma once
 #include "common.h"
 
-#if CVRL_WITH_GLOO
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+// c10d without Gloo's headers still serves NCCL (pip's torch may not ship gloo/).
+#define CVRL_WITH_C10D (CVRL_WITH_GLOO || CVRL_WITH_NCCL)
+
+#if CVRL_WITH_C10D
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/version.h>
 
 #include <atomic>

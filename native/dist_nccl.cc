@@ -2,7 +2,7 @@
 // ProcessGroupNCCL (CVRL_WITH_NCCL, see scripts/torch-config.mjs); elsewhere asking for it explains why not.
 #include "dist_group.h"
 
-#if CVRL_WITH_GLOO
+#if CVRL_WITH_C10D
 #if CVRL_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif

@@ -14,15 +14,23 @@
 #include <chrono>
 #include <cstdlib>
 
-#if CVRL_WITH_GLOO
+#if CVRL_WITH_C10D
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+#if CVRL_WITH_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
 
 namespace cvrl {
 
-#if CVRL_WITH_GLOO
+static const char* kNoGloo =
+    "this cvrl addon was built without c10d/Gloo (its headers were not found): install libgloo-dev "
+    "(or use a libtorch that ships include/gloo) and rebuild with `npm run build:native`";
 
+#if CVRL_WITH_C10D
+
+#if CVRL_WITH_GLOO
 static bool IsLoopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
@@ -36,6 +44,7 @@ static std::shared_ptr<::gloo::transport::Device> GlooDevice(const std::string& 
   if (IsLoopback(masterAddr)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+#endif
 
 struct InitRequest {
   std::string addr;
@@ -63,9 +72,13 @@ static void Rendezvous(Group& g, const InitRequest& r) {
     g.pg = MakeNcclGroup(g.store, g.rank, g.worldSize, timeout);
     return;
   }
+#if CVRL_WITH_GLOO
   auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
   opts->devices.push_back(GlooDevice(r.addr));
   g.pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g.store, g.rank, g.worldSize, opts);
+#else
+  TORCH_CHECK(false, kNoGloo);
+#endif
 }
 
 static Napi::Value Collective(const Args& a, const char* what, GroupJob body) {
@@ -76,7 +89,7 @@ static Napi::Value Collective(const Args& a, const char* what, GroupJob body) {
 }
 
 void RegisterDistributed(Napi::Env env, Napi::Object exports) {
-  exports.Set("distributedAvailable", Napi::Boolean::New(env, true));
+  exports.Set("distributedAvailable", Napi::Boolean::New(env, CVRL_WITH_GLOO == 1));
   exports.Set("ncclAvailable", Napi::Boolean::New(env, NcclMissing().empty()));
   // initProcessGroup(rank, worldSize, masterAddr, masterPort, timeoutMs, storeFile?, cudaDevice?) -> Promise<handle>
   // A cudaDevice index selects NCCL on that GPU; without one the group is Gloo's, on CPU.
@@ -88,6 +101,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
       if (port < 1 || port > 65535) ArgError(a.env(), 3, "port must be in 1..65535");
       if (timeout < 1) ArgError(a.env(), 4, "timeout must be a positive number of milliseconds");
       InitRequest r{a.s(2), static_cast<int>(port), timeout, a.has(5) ? a.s(5) : std::string(), a.has(6)};
+      if (!r.nccl && !CVRL_WITH_GLOO) throw Napi::Error::New(a.env(), kNoGloo);
       auto g = std::make_shared<Group>();
       if (r.nccl) {
         if (std::string why = NcclMissing(); !why.empty()) throw Napi::Error::New(a.env(), why);
@@ -156,16 +170,14 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   }, "destroyProcessGroup"));
 }
 
-#else  // built without Gloo headers: the functions exist and explain how to get them.
+#else  // built without c10d: the functions exist and explain how to get them.
 
 void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedAvailable", Napi::Boolean::New(env, false));
   exports.Set("ncclAvailable", Napi::Boolean::New(env, false));
   for (const char* name : {"initProcessGroup", "allReduce", "allReduceSumSync", "broadcast", "allGather", "barrier", "destroyProcessGroup"}) {
     exports.Set(name, Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-      throw Napi::Error::New(info.Env(),
-                             "this cvrl addon was built without c10d/Gloo (its headers were not found): install libgloo-dev "
-                             "(or use a libtorch that ships include/gloo) and rebuild with `npm run build:native`");
+      throw Napi::Error::New(info.Env(), kNoGloo);
     }));
   }
 }

@@ -67,6 +67,8 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     return Guard(info, [](Args& a) { return Item(a); });
   }, "item"));
   CVRL_OP("liveTensors", a.env().GetInstanceData<AddonData>()->liveTensors);
+  // Waits for every queued kernel of the current GPU (for timing); throws on a build without CUDA.
+  CVRL_VOID("cudaSynchronize", torch::cuda::synchronize());
   CVRL_VOID("setNumThreads", at::set_num_threads(static_cast<int>(a.i(0))));
   CVRL_OP("getNumThreads", static_cast<int64_t>(at::get_num_threads()));
   CVRL_VOID("manualSeed", at::manual_seed(static_cast<uint64_t>(a.i(0))));

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The GPU check: builds cvrl against this machine's CUDA libtorch and runs what only a GPU can
 # test: the device tests (test/device) and a 20-step pre-training with --device cuda. Prints a JSON
-# summary (and writes it, with the logs, under $OUT or /tmp/gpu-check).
+# summary and writes it, with every log in gpu-check-logs.tar.gz, to $OUT (default /tmp/gpu-check).
 # Needs: .gpu-bundle/ from scripts/gpu-bundle.sh (Node, FFmpeg, node_modules, dist; made on a
 # machine with network access), g++ and make, python3 whose torch has CUDA (or LIBTORCH=<a CUDA
 # libtorch; LIBTORCH= empty builds against Debian's, for a rehearsal on a CPU machine), a visible
@@ -9,10 +9,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=${GPU_BUNDLE:-.gpu-bundle}
-LOGS=${OUT:-/tmp/gpu-check}
+DEVICE=${GPU_CHECK_DEVICE:-cuda} # cpu: a rehearsal of the whole check on a CPU machine
+STEPS=${GPU_CHECK_STEPS:-20}
+DEST=${OUT:-/tmp/gpu-check}
 WORK=$(mktemp -d)
-mkdir -p "$LOGS"
-FACTS="$LOGS/facts.txt"
+LOGS="$WORK/logs"
+mkdir -p "$LOGS" "$DEST"
+FACTS="$DEST/facts.txt" # written as it goes: what a run stopped at its time limit found is kept
 : > "$FACTS"
 fact() { printf '%s\t%s\n' "$1" "$2" >> "$FACTS"; }
 now() { date +%s.%N; }
@@ -28,13 +31,16 @@ fact gpu "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/
 fact cores "$(nproc)"
 fact gxx "$(g++ -dumpfullversion)"
 
+# Unpacked once, at a fixed place: the build is configured for FFmpeg's path and rebuilds when it moves.
 t0=$(now)
-mkdir -p "$WORK/node" "$WORK/ffmpeg"
-tar xJf "$BUNDLE/node.tar.xz" -C "$WORK/node"
-tar xJf "$BUNDLE/ffmpeg.tar.xz" -C "$WORK/ffmpeg"
+TOOLS="$BUNDLE/unpacked"
+for f in node ffmpeg; do
+  [ -d "$TOOLS/$f" ] || { mkdir -p "$TOOLS/$f" && tar xJf "$BUNDLE/$f.tar.xz" -C "$TOOLS/$f"; }
+done
 [ -d node_modules ] || tar xJf "$BUNDLE/node_modules.tar.xz"
 [ -d dist ] || tar xJf "$BUNDLE/dist.tar.xz"
-export PATH="$WORK/node/bin:$PATH" npm_config_nodedir="$WORK/node" CVRL_FFMPEG_PREFIX="$WORK/ffmpeg"
+TOOLS=$(cd "$TOOLS" && pwd)
+export PATH="$TOOLS/node/bin:$PATH" npm_config_nodedir="$TOOLS/node" CVRL_FFMPEG_PREFIX="$TOOLS/ffmpeg"
 fact node "$(node -v)"
 fact unpack_s "$(since "$t0")"
 
@@ -42,12 +48,14 @@ export LIBTORCH=${LIBTORCH-$(python3 -c 'import os, torch; print(os.path.dirname
 fact torch "$(python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)' 2>/dev/null)"
 [ -d "$LIBTORCH/include/gloo" ] || [ -d /usr/local/include/gloo ] || tar xJf "$BUNDLE/gloo.tar.xz" -C /usr/local/include
 
-# Build: as is; without NCCL; without c10d at all (each fallback is reported).
+# Build: as is; then without Gloo (its headers may not match this libtorch), without NCCL, without
+# c10d at all: the first that builds is tested, and the JSON names it.
 t0=$(now)
 build=failed
-for variant in full no-nccl no-c10d; do
+for variant in full no-gloo no-nccl no-c10d; do
   case $variant in
     full) env=() ;;
+    no-gloo) env=(CVRL_GLOO=0) ;;
     no-nccl) env=(CVRL_NCCL=0) ;;
     no-c10d) env=(CVRL_NCCL=0 CVRL_GLOO=0) ;;
   esac
@@ -67,33 +75,46 @@ if [ "$build" != failed ]; then
   for k in pass fail skipped; do fact "tests_$k" "$(grep -E "^# $k " "$LOGS/tests.log" | awk '{print $3}')"; done
   fact tests_s "$(since "$t0")"
 
-  # 20 steps of the demo's recipe on the GPU, then r3d_18 at 16 x 112 x 112 (its data wait shows the loader's share).
+  # 20 steps (GPU_CHECK_STEPS) of the demo's recipe on the GPU, then r3d_18 at 16 x 112 x 112 (its data wait shows the loader's share).
   node bin/cvrl.js synth --out "$WORK/data" --classes 4 --videos-per-class 16 --frames 48 --size 128 > "$LOGS/synth.log" 2>&1
   for run in demo r3d18; do
     case $run in
       demo) args=(--config configs/cpu-demo.yaml) ;;
-      r3d18) args=(--config configs/cpu-demo.yaml --arch r3d_18 --width 1 --frames 16 --size 112 --batch 16) ;;
+      r3d18) args=(--config configs/cpu-demo.yaml --arch r3d_18 --frames 16 --size 112 --batch 16) ;;
     esac
     t0=$(now)
-    timeout 300 node bin/cvrl.js pretrain "${args[@]}" --data "$WORK/data" --format ucf101 --annotations "$WORK/data/annotations" \
-      --device cuda --steps 20 --log-every 5 --threads "$(nproc)" --parallelism 8 --out "$WORK/run-$run" > "$LOGS/pretrain-$run.log" 2>&1
+    timeout 240 node bin/cvrl.js pretrain "${args[@]}" --data "$WORK/data" --format ucf101 --annotations "$WORK/data/annotations" \
+      --device "$DEVICE" --steps "$STEPS" --log-every 5 --threads "$(nproc)" --parallelism 8 --out "$WORK/run-$run" > "$LOGS/pretrain-$run.log" 2>&1
     fact "pretrain_${run}_rc" $?
     fact "pretrain_${run}_s" "$(since "$t0")"
     [ -f "$WORK/run-$run/metrics.jsonl" ] && tail -1 "$WORK/run-$run/metrics.jsonl" > "$LOGS/pretrain-$run.last.json"
     [ -f "$WORK/run-$run/config.json" ] && cp "$WORK/run-$run/config.json" "$LOGS/pretrain-$run.config.json"
+    if [ $run = demo ] && [ "$DEVICE" != cpu ]; then
+      # cvrl against PyTorch eager on the same GPU: training steps in fp32 and bf16 (bench/run.ts --device).
+      t0=$(now)
+      CVRL_BENCH_PYTHON=$(command -v python3) timeout 240 node --import tsx bench/run.ts --device cuda:0 --rounds 1 --threads "$(nproc)" --json "$DEST/bench-gpu.json" > "$LOGS/bench.log" 2>&1
+      fact bench_rc $?
+      fact bench_s "$(since "$t0")"
+    fi
   done
 fi
 
-# The summary: every fact, plus the pre-training runs' last metrics.
+grep -h -A12 '^not ok' "$LOGS/tests.log" 2>/dev/null | head -80 > "$LOGS/tests-failed.txt"
+# The summary: every fact, the pre-training runs' last metrics, build errors and failed tests.
 node -e '
-const fs = require("fs"), dir = process.argv[1];
-const facts = Object.fromEntries(fs.readFileSync(dir + "/facts.txt", "utf8").trim().split("\n").map((l) => l.split("\t")));
+const fs = require("fs"), [dir, dest] = process.argv.slice(1);
+const facts = Object.fromEntries(fs.readFileSync(dest + "/facts.txt", "utf8").trim().split("\n").map((l) => l.split("\t")));
 for (const run of ["demo", "r3d18"]) {
   try { facts[`pretrain_${run}_last`] = JSON.parse(fs.readFileSync(`${dir}/pretrain-${run}.last.json`, "utf8")); } catch {}
   try { facts[`pretrain_${run}_resolved`] = JSON.parse(fs.readFileSync(`${dir}/pretrain-${run}.config.json`, "utf8")).resolved; } catch {}
 }
+for (const f of fs.readdirSync(dir).filter((n) => n.endsWith("errors.txt") || n === "tests-failed.txt")) {
+  const text = fs.readFileSync(`${dir}/${f}`, "utf8").trim();
+  if (text) facts[f] = text.split("\n");
+}
 const s = JSON.stringify(facts, null, 2);
-fs.writeFileSync(dir + "/gpu-check.json", s + "\n");
+fs.writeFileSync(dest + "/gpu-check.json", s + "\n");
 console.log(s);
-' "$LOGS" 2>/dev/null || cat "$FACTS"
+' "$LOGS" "$DEST" || cat "$FACTS"
+tar czf "$DEST/gpu-check-logs.tar.gz" -C "$WORK" logs
 rm -rf "$WORK"

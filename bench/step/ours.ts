@@ -16,6 +16,7 @@ import { resolveConfig } from '../../src/train/config.js';
 import { buildTraining } from '../../src/train/pretrain-setup.js';
 import { contrastiveLoss } from '../../src/ssl/contrastive-step.js';
 import { Rng } from '../../src/video/rng.js';
+import { synchronize } from '../../src/torch/device.js';
 
 export interface StepSpec {
   mode: 'train' | 'infer' | 'ntxent' | 'recipe';
@@ -26,6 +27,8 @@ export interface StepSpec {
   frames: number;
   size: number;
   precision: 'fp32' | 'bf16';
+  /** cpu (default) or cuda:N. */
+  device?: string;
   threads: number;
   warmup: number;
   reps: number;
@@ -42,16 +45,17 @@ function peakRssMb(): number {
 }
 
 const s = JSON.parse(process.argv[2]) as StepSpec;
+const device = s.device ?? 'cpu';
 setNumThreads(s.threads);
 manualSeed(0);
 const cast = <T>(f: () => T): T => (s.precision === 'bf16' ? autocast(f) : f());
 let params = 0;
 let run: () => void | Promise<void>;
 if (s.mode === 'recipe') {
-  const c = resolveConfig({ data: '-', format: 'folder', out: '-', precision: s.precision, threads: s.threads }, s.config);
+  const c = resolveConfig({ data: '-', format: 'folder', out: '-', precision: s.precision, threads: s.threads, device }, s.config);
   const t = buildTraining(c, 1, 100 * c.batch);
   params = t.model.parameters().reduce((a, p) => a + p.numel, 0);
-  const views: Tensor[] = [0, 1].map(() => randn([c.batch, 3, c.frames, c.size, c.size]));
+  const views: Tensor[] = [0, 1].map(() => randn([c.batch, 3, c.frames, c.size, c.size], { device: t.device }));
   const o = { ...c, bf16: s.precision === 'bf16' };
   let b = 0;
   run = async () => {
@@ -62,12 +66,12 @@ if (s.mode === 'recipe') {
     t.opt.zeroGrad();
   };
 } else if (s.mode === 'ntxent') {
-  const z = [0, 1].map(() => randn([s.rows!, s.dim!]).requiresGrad_());
+  const z = [0, 1].map(() => randn([s.rows!, s.dim!], { device }).requiresGrad_());
   run = () => tidy(() => ntXent(z, { temperature: 0.1 }).backward());
 } else {
-  const model = new CvrlModel(createModel(s.arch, { numClasses: 0 }), { hiddenDim: s.head[0], outDim: s.head[1], hiddenLayers: 3 });
+  const model = new CvrlModel(createModel(s.arch, { numClasses: 0 }), { hiddenDim: s.head[0], outDim: s.head[1], hiddenLayers: 3 }).to(device);
   params = model.parameters().reduce((a, p) => a + p.numel, 0);
-  const views: Tensor[] = [0, 1].map(() => randn([s.batch, 3, s.frames, s.size, s.size]));
+  const views: Tensor[] = [0, 1].map(() => randn([s.batch, 3, s.frames, s.size, s.size], { device }));
   if (s.mode === 'infer') {
     model.eval();
     run = () => noGrad(() => tidy(() => void cast(() => model.encoder.forward(views[0])).float().sum().item()));
@@ -82,10 +86,12 @@ if (s.mode === 'recipe') {
   }
 }
 for (let i = 0; i < s.warmup; i++) await run();
+synchronize(device);
 const ms: number[] = [];
 for (let i = 0; i < s.reps; i++) {
   const t0 = performance.now();
   await run();
+  synchronize(device);
   ms.push(performance.now() - t0);
 }
 console.log(JSON.stringify({ ms, params, peak_rss_mb: peakRssMb() }));

@@ -79,22 +79,24 @@ def nt_xent(views, tau=0.1):
     z = F.normalize(torch.cat(views), dim=1)
     n = views[0].shape[0]
     logits = (z @ z.t() / tau).fill_diagonal_(float("-inf"))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     return F.cross_entropy(logits, target)
 
 
 bf16 = spec["precision"] == "bf16"
-cast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+device = spec.get("device", "cpu")
+cast = lambda: torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16)
+sync = torch.cuda.synchronize if device != "cpu" else (lambda: None)
 params = 0
 if spec["mode"] == "ntxent":
-    z = [torch.randn(spec["rows"], spec["dim"], requires_grad=True) for _ in range(2)]
+    z = [torch.randn(spec["rows"], spec["dim"], device=device, requires_grad=True) for _ in range(2)]
     def run():
         nt_xent(z).backward()
 else:
     enc = ResNet3d()
-    model = nn.Sequential(enc, head(enc.dim, *spec["head"]))
+    model = nn.Sequential(enc, head(enc.dim, *spec["head"])).to(device)
     params = sum(p.numel() for p in model.parameters())
-    views = [torch.randn(spec["batch"], 3, spec["frames"], spec["size"], spec["size"]) for _ in range(2)]
+    views = [torch.randn(spec["batch"], 3, spec["frames"], spec["size"], spec["size"], device=device) for _ in range(2)]
     if spec["mode"] == "infer":
         enc.eval()
         def run():
@@ -111,10 +113,12 @@ else:
 
 for _ in range(spec["warmup"]):
     run()
+sync()
 ms = []
 for _ in range(spec["reps"]):
     t0 = time.perf_counter()
     run()
+    sync()
     ms.append((time.perf_counter() - t0) * 1000)
 with open("/proc/self/status") as f:
     rss = next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmHWM"))

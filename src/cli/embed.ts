@@ -21,7 +21,7 @@ async function embedFiles(files: string[], f: Flags): Promise<void> {
   if (given.length) throw new UsageError(`embed takes video FILEs or a dataset (--data), not both; drop ${given.join(', ')}`);
   const r = await runEmbedFiles({
     files,
-    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed },
+    encoder: { checkpoint: f.checkpoint, weights: f.weights, arch: f.arch, width: f.width, randomInit: f.randomInit, seed: f.seed, device: f.device },
     clip: { frames: f.frames, stride: f.stride, size: f.size, decodeShortSide: f.decodeShortSide },
     temporalViews: f.temporalViews, spatialViews: f.spatialViews as 1 | 3 | undefined, threads: f.threads, seed: f.seed, out: f.out,
     // Without --out the features are the output: one JSON line per file, as `cvrl probe --json` does.

@@ -1,6 +1,7 @@
 /** `cvrl info [--json]`: libtorch version, threads, CUDA and build facts. */
 import type { Command } from 'commander';
 import { info, setNumThreads } from '../torch/runtime.js';
+import { native } from '../native/addon.js';
 import { positiveInt } from './parse.js';
 import { packageVersion } from '../util/package-root.js';
 
@@ -11,6 +12,7 @@ export interface InfoReport {
   threads: number;
   interopThreads: number;
   cuda: { available: boolean; deviceCount: number; compiled: boolean };
+  distributed: { gloo: boolean; nccl: boolean };
   build: { mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean; jemalloc: boolean; config: string; parallel: string };
 }
 
@@ -23,6 +25,7 @@ export function infoReport(): InfoReport {
     threads: i.threads,
     interopThreads: i.interopThreads,
     cuda: { available: i.cudaAvailable, deviceCount: i.cudaDeviceCount, compiled: i.cudaCompiled },
+    distributed: { gloo: native.distributedAvailable, nccl: native.ncclAvailable },
     build: {
       mkldnn: i.mkldnn, openmp: i.openmp, mkl: i.mkl, cxx11Abi: i.cxx11Abi,
       jemalloc: (process.env.LD_PRELOAD ?? '').includes('jemalloc'),
@@ -47,6 +50,7 @@ export function registerInfo(program: Command): void {
       console.log(`cvrl ${r.cvrlVersion} on Node ${r.node}`);
       console.log(`libtorch ${r.libtorchVersion}: ${r.threads} intra-op / ${r.interopThreads} inter-op threads`);
       console.log(`CUDA: ${r.cuda.available ? `${r.cuda.deviceCount} device(s)` : r.cuda.compiled ? 'compiled, no device' : 'not available'}`);
+      console.log(`process groups: Gloo ${r.distributed.gloo ? 'yes' : 'no'}, NCCL ${r.distributed.nccl ? 'yes' : 'no'}`);
       console.log(`mkldnn ${r.build.mkldnn}, openmp ${r.build.openmp}, mkl ${r.build.mkl}, jemalloc ${r.build.jemalloc}`);
     });
 }

@@ -52,7 +52,7 @@ export async function embedVideo(path: string, encoder: ResNet3d, o: EmbedVideoO
     encoder.eval();
     feats = tidy(() => {
       const clips = cat(starts.map((_, v) => evalCrops(decoded.frames.select(0, v), size, spatial, o.normalization ?? KINETICS_NORM)), 0);
-      return noGrad(() => encoder.forward(clips)).mean([0]);
+      return noGrad(() => encoder.forward(clips.to(encoder.device))).mean([0]);
     });
   } finally {
     decoded.frames.dispose();

@@ -213,6 +213,7 @@ export interface NativeAddon {
   detach(a: H): H;
   toDtype(a: H, dtype: string): H;
   toDevice(a: H, device: string, nonBlocking?: boolean): H;
+  cudaSynchronize(): void;
   /** A copy in page-locked memory, for non-blocking copies to a GPU (needs CUDA). */
   pinMemory(a: H): H;
   // nn

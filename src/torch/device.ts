@@ -27,6 +27,11 @@ export function resolveDevice(spec: string, localRank = 0): string {
   return `cuda:${index}`;
 }
 
+/** Waits until the GPU has run everything queued so far (a no-op for the CPU): for timings. */
+export function synchronize(device: string): void {
+  if (device !== 'cpu') native.cudaSynchronize();
+}
+
 /** The CUDA device index of a resolved device, or undefined for the CPU. */
 export function cudaIndex(device: string): number | undefined {
   return device.startsWith('cuda:') ? Number(device.slice(5)) : undefined;

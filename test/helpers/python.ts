@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PY = '/usr/bin/python3';
+// CVRL_TEST_PYTHON: another Python with torch (scripts/gpu-check.sh's, on a machine without Debian's).
+const PY = process.env.CVRL_TEST_PYTHON ?? '/usr/bin/python3';
 const HELPERS = dirname(fileURLToPath(import.meta.url));
 
 let available: boolean | undefined;
