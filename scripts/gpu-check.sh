@@ -89,6 +89,7 @@ if [ "$build" != failed ]; then
     fact "pretrain_${run}_s" "$(since "$t0")"
     [ -f "$WORK/run-$run/metrics.jsonl" ] && tail -1 "$WORK/run-$run/metrics.jsonl" > "$LOGS/pretrain-$run.last.json"
     [ -f "$WORK/run-$run/config.json" ] && cp "$WORK/run-$run/config.json" "$LOGS/pretrain-$run.config.json"
+    grep -E '^(cvrl|Error)|error' "$LOGS/pretrain-$run.log" | head -5 > "$LOGS/pretrain-$run.errors.txt"
     if [ $run = demo ] && [ "$DEVICE" != cpu ]; then
       # cvrl against PyTorch eager on the same GPU: training steps in fp32 and bf16 (bench/run.ts --device).
       t0=$(now)
@@ -100,6 +101,16 @@ if [ "$build" != failed ]; then
 fi
 
 grep -h -A12 '^not ok' "$LOGS/tests.log" 2>/dev/null | head -80 > "$LOGS/tests-failed.txt"
+if [ "$build" != failed ] && [ "${GPU_CHECK_CPU_SUITE:-1}" = 1 ]; then
+  # The CPU suites that compare kernels with PyTorch, now against this libtorch and this torch.
+  t0=$(now)
+  CVRL_TEST_PYTHON=$(command -v python3) timeout "${GPU_CHECK_SUITE_S:-150}" node scripts/run-tests.mjs test/torch test/nn test/ssl test/models > "$LOGS/suite.log" 2>&1
+  fact suite_rc $?
+  for k in pass fail skipped; do fact "suite_$k" "$(grep -E "^# $k " "$LOGS/suite.log" | awk '{print $3}')"; done
+  fact suite_s "$(since "$t0")"
+  grep -h -A12 '^not ok' "$LOGS/suite.log" | head -60 > "$LOGS/suite-failed.txt"
+fi
+
 # The summary: every fact, the pre-training runs' last metrics, build errors and failed tests.
 node -e '
 const fs = require("fs"), [dir, dest] = process.argv.slice(1);
@@ -108,7 +119,7 @@ for (const run of ["demo", "r3d18"]) {
   try { facts[`pretrain_${run}_last`] = JSON.parse(fs.readFileSync(`${dir}/pretrain-${run}.last.json`, "utf8")); } catch {}
   try { facts[`pretrain_${run}_resolved`] = JSON.parse(fs.readFileSync(`${dir}/pretrain-${run}.config.json`, "utf8")).resolved; } catch {}
 }
-for (const f of fs.readdirSync(dir).filter((n) => n.endsWith("errors.txt") || n === "tests-failed.txt")) {
+for (const f of fs.readdirSync(dir).filter((n) => n.endsWith("errors.txt") || n.endsWith("-failed.txt"))) {
   const text = fs.readFileSync(`${dir}/${f}`, "utf8").trim();
   if (text) facts[f] = text.split("\n");
 }
