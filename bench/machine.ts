@@ -29,7 +29,7 @@ export function machine(threads: number): Machine {
   const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(text)?.[1] ?? cpus()[0]?.speed ?? 0);
   const perCycle = flags.has('avx512f') ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : 16;
   const fp32 = (threads * mhz * perCycle) / 1000;
-  const py = spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  const py = spawnSync(process.env.CVRL_BENCH_PYTHON ?? '/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
   return {
     cpu: /^model name\s*:\s*(.*)$/m.exec(text)?.[1] ?? 'unknown', cores: cpus().length, mhz, isa, threads,
     native_bf16: cpuHasNativeBf16(text),

@@ -90,7 +90,7 @@ if [ "$build" != failed ]; then
     [ -f "$WORK/run-$run/metrics.jsonl" ] && tail -1 "$WORK/run-$run/metrics.jsonl" > "$LOGS/pretrain-$run.last.json"
     [ -f "$WORK/run-$run/config.json" ] && cp "$WORK/run-$run/config.json" "$LOGS/pretrain-$run.config.json"
     grep -E '^(cvrl|Error)|error' "$LOGS/pretrain-$run.log" | head -5 > "$LOGS/pretrain-$run.errors.txt"
-    if [ $run = demo ] && [ "$DEVICE" != cpu ]; then
+    if [ $run = demo ] && [ "$DEVICE" != cpu ] && [ "${GPU_CHECK_BENCH:-1}" = 1 ]; then
       # cvrl against PyTorch eager on the same GPU: training steps in fp32 and bf16 (bench/run.ts --device).
       t0=$(now)
       CVRL_BENCH_PYTHON=$(command -v python3) timeout 240 node --import tsx bench/run.ts --device cuda:0 --rounds 1 --threads "$(nproc)" --json "$DEST/bench-gpu.json" > "$LOGS/bench.log" 2>&1
