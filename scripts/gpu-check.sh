@@ -111,6 +111,16 @@ if [ "$build" != failed ] && [ "${GPU_CHECK_CPU_SUITE:-1}" = 1 ]; then
   grep -h -A12 '^not ok' "$LOGS/suite.log" | head -60 > "$LOGS/suite-failed.txt"
 fi
 
+# A test file killed by a signal: run it again under a debugger for the native backtrace.
+crashed=$(cat "$LOGS"/tests.log "$LOGS"/suite.log 2>/dev/null | grep -B8 "signal: 'SIG" | grep -oE "^not ok [0-9]+ - \S+\.test\.ts" | head -1 | awk '{print $NF}')
+debugger=$(command -v cuda-gdb || command -v gdb)
+if [ -n "$crashed" ] && [ -n "$debugger" ]; then
+  fact crashed_file "$crashed"
+  CVRL_TEST_PYTHON=$(command -v python3) timeout 240 "$debugger" -q -batch -ex run -ex bt --args node --expose-gc --import tsx "$crashed" 2>&1 \
+    | grep -vE 'New Thread|Thread 0x.* exited|^\[Inferior' | tail -60 > "$LOGS/backtrace.txt"
+  grep -E '^#[0-9]+ ' "$LOGS/backtrace.txt" | head -25 > "$LOGS/backtrace-errors.txt"
+fi
+
 # The summary: every fact, the pre-training runs' last metrics, build errors and failed tests.
 node -e '
 const fs = require("fs"), [dir, dest] = process.argv.slice(1);
