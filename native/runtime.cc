@@ -1,6 +1,9 @@
 // Runtime facts and controls (version, threads, seeds, RNG state) and tensor metadata.
 #include "common.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -63,6 +66,11 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Guard(info, [](Args& a) { return Dispose(a); });
   }, "dispose"));
+  // Ends the process now, without static destructors (src/native/addon.ts says why).
+  exports.Set("quickExit", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    std::fflush(nullptr);
+    std::_Exit(info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0);
+  }, "quickExit"));
   exports.Set("item", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Guard(info, [](Args& a) { return Item(a); });
   }, "item"));

@@ -5,7 +5,9 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
+import { type NativeDistributed } from './distributed-api.js';
 
 /** Opaque handle to one native tensor reference. */
 export interface Handle {
@@ -23,10 +25,7 @@ export interface NativeInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   cudaCompiled: boolean;
-  mkldnn: boolean;
-  openmp: boolean;
-  mkl: boolean;
-  cxx11Abi: boolean;
+  mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean;
   buildConfig: string;
   parallelInfo: string;
 }
@@ -93,12 +92,9 @@ export interface NativeEncodeOptions {
   bframes?: number;
 }
 
-/** Opaque handle to a c10d process group (a TCPStore rendezvous plus a Gloo group). */
-export interface GroupHandle {
-  readonly __nativeProcessGroup: unique symbol;
-}
+export type { GroupHandle } from './distributed-api.js';
 
-export interface NativeAddon {
+export interface NativeAddon extends NativeDistributed {
   // creation
   zeros(shape: Ints, dtype?: string, device?: string): H;
   ones(shape: Ints, dtype?: string, device?: string): H;
@@ -214,8 +210,8 @@ export interface NativeAddon {
   toDtype(a: H, dtype: string): H;
   toDevice(a: H, device: string, nonBlocking?: boolean): H;
   cudaSynchronize(): void;
-  /** A copy in page-locked memory, for non-blocking copies to a GPU (needs CUDA). */
-  pinMemory(a: H): H;
+  quickExit(code: number): never; // at once: C stdio flushed, no static destructors
+  pinMemory(a: H): H; // a copy in page-locked memory, for non-blocking copies to a GPU (needs CUDA)
   // nn
   conv3d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
   conv2d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
@@ -279,16 +275,6 @@ export interface NativeAddon {
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };
-  distributedAvailable: boolean; // c10d Gloo or NCCL below; every collective runs on the group's own thread
-  ncclAvailable: boolean;
-  /** cudaDevice set: NCCL on that GPU; else Gloo on CPU. */
-  initProcessGroup(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, storeFile?: string, cudaDevice?: number): Promise<GroupHandle>;
-  allReduce(g: GroupHandle, ts: H[]): Promise<void>;
-  allReduceSumSync(g: GroupHandle, t: H): H;
-  broadcast(g: GroupHandle, ts: H[], root: number): Promise<void>;
-  allGather(g: GroupHandle, t: H): Promise<H>;
-  barrier(g: GroupHandle): Promise<void>;
-  destroyProcessGroup(g: GroupHandle): void;
 }
 
 /** The addon the package's install script built (or copied, see scripts/build-native.mjs). */
@@ -302,3 +288,11 @@ function findAddon(): string {
 
 /** The loaded addon (one per process or worker thread). */
 export const native: NativeAddon = createRequire(import.meta.url)(findAddon()) as NativeAddon;
+
+// A CUDA libtorch's autograd device threads and cuDNN/cuBLAS handle pools can crash in static
+// destructors at exit, after the CUDA driver has shut down (pytorch#35736, #36408): once JS is done,
+// the main thread ends the process without them. CVRL_FULL_EXIT=1 keeps the normal exit;
+// CVRL_QUICK_EXIT=1 asks for the quick one on any build.
+if (isMainThread && (native.info().cudaCompiled || process.env.CVRL_QUICK_EXIT === '1') && !process.env.CVRL_FULL_EXIT) {
+  process.on('exit', (code) => native.quickExit(code));
+}

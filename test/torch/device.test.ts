@@ -44,3 +44,14 @@ test('`cvrl pretrain --device cuda` on a CPU-only build exits at once with that 
   assert.notEqual(e.status, 0);
   assert.match(e.stderr, /device 'cuda:0': this cvrl addon was built against a libtorch without CUDA/);
 });
+
+test('the quick exit of CUDA builds keeps the exit code and every line written before it', () => {
+  // An exit listener added after the addon loaded runs only on the normal exit: it shows which one ran.
+  const code = "import('./src/torch/index.ts').then(() => { for (let i = 0; i < 2000; i++) console.log('line ' + i); process.on('exit', () => console.log('late')); process.exitCode = 5; })";
+  const run = (quick: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CVRL_QUICK_EXIT: quick } });
+  const quick = run('1');
+  assert.equal(quick.status, 5, quick.stderr);
+  assert.equal(quick.stdout.trim().split('\n').length, 2000);
+  assert.match(quick.stdout, /line 1999\n$/);
+  if (!info().cudaCompiled) assert.match(run('0').stdout, /line 1999\nlate\n$/);
+});
