@@ -46,9 +46,14 @@ async function loadVideo(url) {
 /** Draws frame `index` resized to the short side, returns its centre crop as RGBA. */
 async function frameCrop(video, index, o, ctx) {
   const seeked = once(video, 'seeked', `seeking to frame ${index}`);
+  // 'seeked' can fire before the new frame is presented (seen on a busy machine): also wait for
+  // the frame itself where the browser reports it, or half a second where it reports nothing.
+  const shown = 'requestVideoFrameCallback' in video
+    ? new Promise((resolve) => { video.requestVideoFrameCallback(resolve); setTimeout(resolve, 500); })
+    : Promise.resolve();
   // The middle of the frame's display interval, so that rounding cannot land on its neighbour.
   video.currentTime = (index + 0.5) / o.fps;
-  await seeked;
+  await Promise.all([seeked, shown]);
   const { width, height } = ctx.canvas;
   ctx.drawImage(video, 0, 0, width, height);
   const { left, top } = centreCrop(width, height, o.size);

@@ -100,8 +100,9 @@ test('playlists, URLs and non-video containers are refused without any network a
     for (const name of ['playlist.mp4', 'playlist.m3u8']) {
       const p = join(dir, name);
       writeFileSync(p, playlist);
-      for (const call of [probeVideo(p), decodeClips(p, { starts: [0], frames: 2, stride: 1 })]) {
-        const e = rejected(await within<unknown>(call, 10000), name);
+      // One call at a time: a second promise made up front could reject before anything awaits it.
+      for (const call of [() => probeVideo(p), () => decodeClips(p, { starts: [0], frames: 2, stride: 1 })]) {
+        const e = rejected(await within<unknown>(call(), 10000), name);
         assert.ok(e.message.startsWith(p) && /is a playlist \(#EXTM3U\), not a video file/.test(e.message), e.message);
       }
     }
