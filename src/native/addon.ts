@@ -191,6 +191,7 @@ export interface NativeAddon extends NativeDistributed {
   maskedSelect(a: H, mask: H): H;
   cat(ts: H[], dim: number): H;
   stack(ts: H[], dim: number): H;
+  stackSerial(ts: H[]): H; // CPU, one shape: along a new dim 0 with plain copies on this thread
   split(a: H, size: number, dim: number): H[];
   chunk(a: H, chunks: number, dim: number): H[];
   flip(a: H, dims: Ints): H;

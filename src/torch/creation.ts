@@ -94,5 +94,10 @@ export function tensor(values: Nested, o: TensorOptions = {}): Tensor {
 export function cat(ts: readonly Tensor[], dim = 0): Tensor { return wrap(native.cat(ts.map((t) => t.handle), dim)); }
 /** Stacks along a new dimension. */
 export function stack(ts: readonly Tensor[], dim = 0): Tensor { return wrap(native.stack(ts.map((t) => t.handle), dim)); }
+/**
+ * stack(ts, 0) for CPU tensors of one shape and dtype, copied on this thread rather than by
+ * libtorch's thread pool, whose threads a data loader's decode threads keep off the cores.
+ */
+export function stackCopies(ts: readonly Tensor[]): Tensor { return wrap(native.stackSerial(ts.map((t) => t.handle))); }
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor { return wrap(native.where(cond.handle, a.handle, b.handle)); }
 export function einsum(equation: string, ...ts: Tensor[]): Tensor { return wrap(native.einsum(equation, ts.map((t) => t.handle))); }

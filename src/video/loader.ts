@@ -6,7 +6,7 @@
  * and counted; they never crash the run and never become blank clips.
  */
 import { Tensor } from '../torch/tensor.js';
-import { stack, cat } from '../torch/creation.js';
+import { stackCopies, cat } from '../torch/creation.js';
 import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
 import { BadVideo, readable } from './bad-video.js';
@@ -269,7 +269,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
         ids.forEach((i) => pending.delete(i));
         this.stats.dataWaitMs += performance.now() - t0;
         const viewsPerVideo = o.mode === 'eval' ? samples[0].clips[0].size(0) : 1;
-        const views = samples[0].clips.map((_, v) => stack(samples.map((s) => s.clips[v]), 0));
+        const views = samples[0].clips.map((_, v) => stackCopies(samples.map((s) => s.clips[v])));
         for (const s of samples) s.clips.forEach((c) => c.dispose());
         const batch: Batch = {
           views: o.mode === 'eval' ? [views[0].flatten(0, 1)] : views,

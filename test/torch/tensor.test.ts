@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  zeros, ones, full, arange, randn, rand, randint, tensor, fromTypedArray, linspace, eye, cat, stack, scalar,
+  zeros, ones, full, arange, randn, rand, randint, tensor, fromTypedArray, linspace, eye, cat, stack, stackCopies, scalar,
   tidy, keep, noGrad, isGradEnabled, manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, info,
   liveTensorCount, disposeAll, DTYPES, Tensor, F,
 } from '../../src/torch/index.js';
@@ -190,4 +190,18 @@ test('autocast runs convolutions and matmuls in bfloat16 and restores float32 af
     assert.equal(F.conv3d(x, w).dtype, 'float32');
     assert.equal(autocast(() => randn([4, 4]).matmul(randn([4, 4]))).dtype, 'bfloat16');
   });
+});
+
+test('stackCopies equals stack along dim 0 (any dtype, non-contiguous inputs) and names a mismatched tensor', () => {
+  for (const dtype of ['float32', 'uint8', 'int64', 'bfloat16'] as const) {
+    const parts = [0, 1, 2].map((k) => randn([2, 3, 4]).mul(10).add(k).permute([2, 0, 1]).to(dtype));
+    assert.ok(!parts[0].isContiguous());
+    const ours = stackCopies(parts), ref = stack(parts, 0);
+    assert.deepEqual(ours.shape, [3, 4, 2, 3]);
+    assert.equal(ours.dtype, dtype);
+    assert.deepEqual(ours.toArray(), ref.toArray());
+  }
+  assert.throws(() => stackCopies([zeros([2, 3]), zeros([3, 2])]), /stackSerial: tensor 1 is .*\[3, 2\], tensor 0 .*\[2, 3\]/);
+  assert.throws(() => stackCopies([zeros([2]), zeros([2], { dtype: 'int64' })]), /stackSerial: tensor 1/);
+  assert.throws(() => stackCopies([]), /no tensors/);
 });
