@@ -3,7 +3,8 @@
  * configs/cpu-small.yaml on the demo's synthetic set: decode, augment, pseudo-motion, step) against
  * the same step on clips already in memory (bench/step/ours.ts `recipe`). ratio = end-to-end rate
  * over compute-only rate: 1 means loading costs nothing. No PyTorch reference: this is cvrl's
- * pipeline against itself.
+ * pipeline against itself. Also the world-size case: the same run on 2 processes x 1 thread
+ * against 1 process x 2 threads, with the same global batch.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,29 +20,51 @@ import { median, round } from './stats.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CONFIG = join(here, '..', 'configs', 'cpu-small.yaml');
 
-export async function pretrainCase(o: { quick: boolean; threads: number; precision: 'fp32' | 'bf16'; env: NodeJS.ProcessEnv }): Promise<Record<string, unknown>> {
-  const name = `load: demo pre-training end to end vs compute only, ${o.precision}`;
-  const data = join(tmpdir(), 'cvrl-bench-demo-data');
-  if (!existsSync(join(data, 'annotations'))) await synthesizeDataset({ out: data, format: 'ucf101', seed: 0, ...STUDY_DATASETS.demo });
+const DEMO_DATA = join(tmpdir(), 'cvrl-bench-demo-data');
+const SKIP = 30; // steps before timing: the first epoch (20 steps on this data) also probes every video once
+
+/** Clips per second of `cvrl pretrain` (cpu-small.yaml on the demo set) from step SKIP to the end, or an error. */
+async function timedPretrain(steps: number, flags: string[], env: NodeJS.ProcessEnv): Promise<{ rate: number; waitShare: number } | { error: string }> {
+  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.demo });
   const out = mkdtempSync(join(tmpdir(), 'cvrl-bench-e2e-'));
-  // Timed from step 30: the first epoch (20 steps on this data) also probes every video once.
-  const steps = o.quick ? 60 : 150, skip = 30;
-  const c = resolveConfig({ data, format: 'ucf101', out }, CONFIG);
-  const clipsPerStep = c.clipsPerVideo * c.batch;
   try {
-    const args = [join(here, 'cli.ts'), 'pretrain', '--config', CONFIG, '--data', data, '--format', 'ucf101', '--annotations', join(data, 'annotations'), '--split', '1',
-      '--out', out, '--steps', String(steps), '--precision', o.precision, '--threads', String(o.threads), '--checkpoint-every', String(steps), '--quiet'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env: o.env });
-    if (r.status !== 0) return { name, unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop() };
-    const m = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; time: number; clips_per_s: number; data_wait_share: number });
-    const a = m.find((x) => x.step === skip)!, b = m.at(-1)!;
-    const e2e = ((b.step - a.step) * clipsPerStep) / (b.time - a.time);
-    const spec: StepSpec = { mode: 'recipe', config: CONFIG, arch: c.arch, batch: c.batch, frames: c.frames, size: c.size, precision: o.precision, threads: o.threads, warmup: 2, reps: o.quick ? 6 : 12, head: [c.headHidden, c.headOut] };
-    const r2 = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
-    if (r2.status !== 0) return { name, unit: 'clips/s', error: (r2.stderr || 'failed').trim().split('\n').pop() };
-    const compute = (clipsPerStep * 1000) / median((JSON.parse(r2.stdout.trim().split('\n').pop()!) as { ms: number[] }).ms);
-    return { name, unit: 'clips/s', ours: round(e2e, 1), reference: round(compute, 1), ratio: round(e2e / compute), reference_is: 'cvrl compute-only (clips in memory)', data_wait_share: round(b.data_wait_share, 3), steps };
+    const args = [join(here, 'cli.ts'), 'pretrain', '--config', CONFIG, '--data', DEMO_DATA, '--format', 'ucf101', '--annotations', join(DEMO_DATA, 'annotations'), '--split', '1',
+      '--out', out, '--steps', String(steps), '--checkpoint-every', String(steps), '--quiet', ...flags];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env });
+    if (r.status !== 0) return { error: (r.stderr || 'failed').trim().split('\n').pop()! };
+    const c = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config: { clipsPerVideo: number; batch: number }; resolved: { worldSize: number } };
+    const clipsPerStep = c.config.clipsPerVideo * c.config.batch * c.resolved.worldSize;
+    const m = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; time: number; data_wait_share: number });
+    const a = m.find((x) => x.step === SKIP)!, b = m.at(-1)!;
+    return { rate: ((b.step - a.step) * clipsPerStep) / (b.time - a.time), waitShare: b.data_wait_share };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+export async function pretrainCase(o: { quick: boolean; threads: number; precision: 'fp32' | 'bf16'; env: NodeJS.ProcessEnv }): Promise<Record<string, unknown>> {
+  const name = `load: demo pre-training end to end vs compute only, ${o.precision}`;
+  const steps = o.quick ? 60 : 150;
+  const e2e = await timedPretrain(steps, ['--precision', o.precision, '--threads', String(o.threads)], o.env);
+  if ('error' in e2e) return { name, unit: 'clips/s', error: e2e.error };
+  const c = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG);
+  const clipsPerStep = c.clipsPerVideo * c.batch;
+  const spec: StepSpec = { mode: 'recipe', config: CONFIG, arch: c.arch, batch: c.batch, frames: c.frames, size: c.size, precision: o.precision, threads: o.threads, warmup: 2, reps: o.quick ? 6 : 12, head: [c.headHidden, c.headOut] };
+  const r2 = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
+  if (r2.status !== 0) return { name, unit: 'clips/s', error: (r2.stderr || 'failed').trim().split('\n').pop() };
+  const compute = (clipsPerStep * 1000) / median((JSON.parse(r2.stdout.trim().split('\n').pop()!) as { ms: number[] }).ms);
+  return { name, unit: 'clips/s', ours: round(e2e.rate, 1), reference: round(compute, 1), ratio: round(e2e.rate / compute), reference_is: 'cvrl compute-only (clips in memory)', data_wait_share: round(e2e.waitShare, 3), steps };
+}
+
+export const WORLD_SIZE_CASE = 'train: demo pre-training, 2 processes x 1 thread vs 1 process x 2 threads, fp32';
+
+/** 2 processes x 1 thread (global batch kept) against 1 process x 2 threads, demo pre-training in fp32. */
+export async function worldSizeCase(o: { quick: boolean; env: NodeJS.ProcessEnv }): Promise<Record<string, unknown>> {
+  const name = WORLD_SIZE_CASE;
+  const steps = o.quick ? 60 : 150;
+  const batch = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG).batch;
+  const two = await timedPretrain(steps, ['--precision', 'fp32', '--threads', '2', '--nproc', '2', '--batch', String(batch / 2)], o.env);
+  const one = await timedPretrain(steps, ['--precision', 'fp32', '--threads', '2'], o.env);
+  if ('error' in two || 'error' in one) return { name, unit: 'clips/s', error: 'error' in two ? two.error : (one as { error: string }).error };
+  return { name, unit: 'clips/s', ours: round(two.rate, 1), reference: round(one.rate, 1), ratio: round(two.rate / one.rate), reference_is: 'cvrl, 1 process x 2 threads', steps };
 }

@@ -19,7 +19,8 @@ import { createModel } from '../src/models/index.js';
 import { machine } from './machine.js';
 import { type StepSpec } from './step/ours.js';
 import { decodeCases } from './decode-cases.js';
-import { pretrainCase } from './pretrain-e2e.js';
+import { pretrainCase, worldSizeCase, WORLD_SIZE_CASE } from './pretrain-e2e.js';
+import { allreduceCases } from './allreduce-case.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 import { median, round } from './stats.js';
 
@@ -107,7 +108,18 @@ for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   out.push(row);
   process.stderr.write(`bench: ${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
 }
+if (!gpu && (!a.only || WORLD_SIZE_CASE.includes(a.only))) {
+  const row = await worldSizeCase({ quick: a.quick, env });
+  out.push(row);
+  process.stderr.write(`bench: ${row.name}: ${row.ours} clips/s on 2 x 1, ${row.reference} on 1 x 2, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+}
 if (!gpu) out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
+if (!gpu && (!a.only || 'allreduce SUM, 2 local ranks over Gloo'.includes(a.only))) {
+  for (const row of allreduceCases({ rounds, env })) {
+    out.push(row);
+    process.stderr.write(`bench: ${row.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+  }
+}
 const result = { machine: { ...m, ...(gpu ? { device } : {}) }, rounds, cases: out };
 if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 1));
 console.log(JSON.stringify(result, null, 1));
