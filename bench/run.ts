@@ -38,7 +38,7 @@ const env = jemallocEnv() ?? process.env;
 
 interface Case { name: string; spec: StepSpec }
 const step = (mode: StepSpec['mode'], arch: string, batch: number, frames: number, size: number, precision: StepSpec['precision'], reps: number, head: [number, number] = [256, 64]): Case => ({
-  name: `${mode === 'train' ? 'train step' : 'inference'} ${arch} ${mode === 'train' ? '2x' : ''}${batch} clips ${frames}x${size}x${size} ${precision}`,
+  name: `${mode === 'train' ? 'train step' : mode === 'infer-onnx' ? 'inference (onnxruntime-node)' : 'inference'} ${arch} ${mode === 'train' ? '2x' : ''}${batch} clips ${frames}x${size}x${size} ${precision}`,
   spec: { mode, arch, batch, frames, size, precision, device, threads, warmup: gpu ? 3 : 2, reps, head },
 });
 const cases: Case[] = [];
@@ -55,6 +55,7 @@ for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   cases.push(step('train', 'r3d_18', 4, 8, 112, p, a.quick ? 1 : 3, [2048, 128]));
   if (!a.quick) cases.push(step('train', 'cvrl_r3d50', 2, 8, 112, p, 2, [2048, 128]));
   cases.push(step('infer', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 6 : 12));
+  if (p === 'fp32') cases.push(step('infer-onnx', 'r3d_18_tiny', 32, 8, 48, p, a.quick ? 6 : 12));
   if (!a.quick) cases.push(step('infer', 'r3d_18', 8, 16, 112, p, 3));
 }
 if (!gpu) cases.push({ name: 'ntxent loss 2x1024 x 128 forward+backward fp32', spec: { mode: 'ntxent', arch: '', batch: 0, frames: 0, size: 0, precision: 'fp32', threads, warmup: 3, reps: 20, head: [0, 0], rows: 1024, dim: 128 } });

@@ -1,7 +1,8 @@
 /**
  * cvrl's side of the compute benchmark (bench/run.ts), one case per process: `train` is CVRL's step
  * (encoder + projection head on two views, NT-Xent, backward, SGD with momentum), `infer` the
- * encoder's forward without gradients, `ntxent` the loss alone (forward + backward) on given
+ * encoder's forward without gradients (`infer-onnx`: the same encoder exported to ONNX, run by
+ * onnxruntime-node on as many threads), `ntxent` the loss alone (forward + backward) on given
  * embeddings, `recipe` the full pre-training step of a config file (its model, auxiliary losses
  * and optimiser; the compute-only rate beside bench/pretrain-e2e.ts). Inputs are random and made once. Prints {"ms": [per repetition], "params", "peak_rss_mb"}.
  * bench/step/ref.py is the same work in PyTorch.
@@ -16,10 +17,11 @@ import { resolveConfig } from '../../src/train/config.js';
 import { buildTraining } from '../../src/train/pretrain-setup.js';
 import { contrastiveLoss } from '../../src/ssl/contrastive-step.js';
 import { Rng } from '../../src/video/rng.js';
+import { exportOnnx } from '../../src/models/onnx-export.js';
 import { synchronize } from '../../src/torch/device.js';
 
 export interface StepSpec {
-  mode: 'train' | 'infer' | 'ntxent' | 'recipe';
+  mode: 'train' | 'infer' | 'infer-onnx' | 'ntxent' | 'recipe';
   /** recipe: the config file. */
   config?: string;
   arch: string;
@@ -72,7 +74,12 @@ if (s.mode === 'recipe') {
   const model = new CvrlModel(createModel(s.arch, { numClasses: 0 }), { hiddenDim: s.head[0], outDim: s.head[1], hiddenLayers: 3 }).to(device);
   params = model.parameters().reduce((a, p) => a + p.numel, 0);
   const views: Tensor[] = [0, 1].map(() => randn([s.batch, 3, s.frames, s.size, s.size], { device }));
-  if (s.mode === 'infer') {
+  if (s.mode === 'infer-onnx') {
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(exportOnnx(model.encoder), { intraOpNumThreads: s.threads, interOpNumThreads: 1 });
+    const input = new ort.Tensor('float32', views[0].toTypedArray() as Float32Array, views[0].shape);
+    run = async () => void (await session.run({ clips: input }));
+  } else if (s.mode === 'infer') {
     model.eval();
     run = () => noGrad(() => tidy(() => void cast(() => model.encoder.forward(views[0])).float().sum().item()));
   } else {

@@ -97,7 +97,7 @@ else:
     model = nn.Sequential(enc, head(enc.dim, *spec["head"])).to(device)
     params = sum(p.numel() for p in model.parameters())
     views = [torch.randn(spec["batch"], 3, spec["frames"], spec["size"], spec["size"], device=device) for _ in range(2)]
-    if spec["mode"] == "infer":
+    if spec["mode"] in ("infer", "infer-onnx"):
         enc.eval()
         def run():
             with torch.no_grad(), cast():
