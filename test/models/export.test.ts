@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import * as ort from 'onnxruntime-node';
 import { randn, tidy, noGrad, manualSeed, Tensor } from '../../src/torch/index.js';
 import { loadSafetensors } from '../../src/nn/index.js';
 import { createModel, saveEncoder, loadEncoder, exportModel, section, writeCheckpoint, resolveCheckpoint, LinearClassifier } from '../../src/models/index.js';
@@ -11,16 +10,19 @@ import { FineTuneHead } from '../../src/models/heads.js';
 import { saveSections } from '../../src/models/checkpoint.js';
 import { tempDir, torchAvailable } from '../helpers/python.js';
 import { tinyEncoder, exportTiny, maxAbsDiff } from '../helpers/onnx-models.js';
+import { optionalModule } from '../helpers/optional-module.js';
+
+const { mod: ort, skip: noOrt } = await optionalModule<typeof import('onnxruntime-node')>('onnxruntime-node');
 
 async function runOnnx(file: string, x: Tensor): Promise<Record<string, Float32Array>> {
-  const session = await ort.InferenceSession.create(file);
-  const input = new ort.Tensor('float32', Float32Array.from(x.toTypedArray() as Float32Array), x.shape);
+  const session = await ort!.InferenceSession.create(file);
+  const input = new ort!.Tensor('float32', Float32Array.from(x.toTypedArray() as Float32Array), x.shape);
   const out = await session.run({ clips: input });
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
 for (const arch of ['cvrl_r3d50', 'r2plus1d_18', 'mc3_18']) {
-  test(`ONNX export of ${arch} runs in onnxruntime-node with outputs matching ours`, async (t) => {
+  test(`ONNX export of ${arch} runs in onnxruntime-node with outputs matching ours`, { skip: noOrt }, async (t) => {
     manualSeed(1);
     const dir = tempDir();
     const enc = tinyEncoder(arch);
@@ -55,7 +57,7 @@ for (const arch of ['cvrl_r3d50', 'r2plus1d_18', 'mc3_18']) {
   });
 }
 
-test("ONNX export of an encoder with input 'diff' computes the frame differences in the graph, matching our forward", async (t) => {
+test("ONNX export of an encoder with input 'diff' computes the frame differences in the graph, matching our forward", { skip: noOrt }, async (t) => {
   manualSeed(4);
   const dir = tempDir();
   for (const arch of ['r3d_18', 'r2plus1d_18']) {
@@ -77,7 +79,7 @@ test("ONNX export of an encoder with input 'diff' computes the frame differences
   }
 });
 
-test('ONNX export folds the probe / fine-tuning head (L2 norm, BatchNorm without affine, fc) and matches it', async () => {
+test('ONNX export folds the probe / fine-tuning head (L2 norm, BatchNorm without affine, fc) and matches it', { skip: noOrt }, async () => {
   manualSeed(2);
   const dir = tempDir();
   const enc = tinyEncoder('r3d_18');
