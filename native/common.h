@@ -4,24 +4,15 @@
 #include <napi.h>
 #include <ATen/ATen.h>
 
-#include <atomic>
 #include <string>
 #include <vector>
 
 namespace cvrl {
 
 // Per-environment state (the addon may be loaded in several worker threads).
-// Set by a cleanup hook when the JS environment starts tearing down. Tensors that JS still holds
-// then are leaked instead of freed: with a CUDA libtorch, freeing them that late crashed the
-// process at exit. Never deleted, so that finalizers running after the hook can read it.
-struct EnvLifetime {
-  std::atomic<bool> tearingDown{false};
-};
-
 struct AddonData {
   Napi::FunctionReference tensorCtor;
   int64_t liveTensors = 0;
-  EnvLifetime* lifetime = nullptr;
 };
 
 // A JS handle that owns one reference to an at::Tensor until dispose() or garbage collection.
@@ -37,7 +28,6 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
  private:
   int64_t reportedBytes_ = 0;
   AddonData* data_ = nullptr;
-  EnvLifetime* lifetime_ = nullptr;
 };
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t);

@@ -42,14 +42,8 @@ static Napi::Value ToBuffer(Args& a) {
   t = t.contiguous();
   size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
   if (bytes == 0) return Napi::ArrayBuffer::New(a.env(), 0);
-  struct Hold {
-    at::Tensor t;
-    EnvLifetime* lifetime;
-  };
-  auto* hold = new Hold{t, a.env().GetInstanceData<AddonData>()->lifetime};
-  return Napi::ArrayBuffer::New(a.env(), t.data_ptr(), bytes, [](Napi::Env, void*, Hold* h) {
-    if (!h->lifetime->tearingDown) delete h;  // else leaked, as TensorWrap does (common.h)
-  }, hold);
+  auto* hold = new at::Tensor(t);
+  return Napi::ArrayBuffer::New(a.env(), t.data_ptr(), bytes, [](Napi::Env, void*, at::Tensor* h) { delete h; }, hold);
 }
 
 void RegisterCreationOps(Napi::Env env, Napi::Object exports) {

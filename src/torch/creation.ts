@@ -82,12 +82,7 @@ export function tensor(values: Nested, o: TensorOptions = {}): Tensor {
     t = f.to(dtype);
     f.dispose();
   }
-  if (o.device && o.device !== 'cpu') {
-    const moved = t.to(o.device);
-    t.dispose();
-    return moved;
-  }
-  return t;
+  return onDevice(t, o.device);
 }
 
 /** Concatenates along an existing dimension. */
