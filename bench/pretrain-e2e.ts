@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { synthesizeDataset } from '../src/video/synth.js';
 import { STUDY_DATASETS } from '../src/apps/study.js';
 import { resolveConfig } from '../src/train/config.js';
@@ -20,12 +21,13 @@ import { median, round } from './stats.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CONFIG = join(here, '..', 'configs', 'cpu-small.yaml');
 
-const DEMO_DATA = join(tmpdir(), 'cvrl-bench-demo-data');
-const SKIP = 30; // steps before timing: the first epoch (20 steps on this data) also probes every video once
+// Named by its rendering settings, so a cache of an earlier demo set is not reused.
+const DEMO_DATA = join(tmpdir(), `cvrl-bench-demo-${createHash('sha256').update(JSON.stringify(STUDY_DATASETS.hard)).digest('hex').slice(0, 8)}`);
+const SKIP = 30; // steps before timing: the first epochs also probe every video once
 
 /** Clips per second of `cvrl pretrain` (cpu-small.yaml on the demo set) from step SKIP to the end, or an error. */
 async function timedPretrain(steps: number, flags: string[], env: NodeJS.ProcessEnv): Promise<{ rate: number; waitShare: number } | { error: string }> {
-  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.demo });
+  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.hard });
   const out = mkdtempSync(join(tmpdir(), 'cvrl-bench-e2e-'));
   try {
     const args = [join(here, 'cli.ts'), 'pretrain', '--config', CONFIG, '--data', DEMO_DATA, '--format', 'ucf101', '--annotations', join(DEMO_DATA, 'annotations'), '--split', '1',

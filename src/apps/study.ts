@@ -14,10 +14,12 @@ import { pretrain } from '../train/pretrain.js';
 import { runBaselines, type BaselineScores } from './baselines.js';
 
 export const STUDY_DATASETS = {
-  /** The demo's data: 8 motion classes that survive flips, 4 shared looks, 5 groups. */
-  demo: { scene: 'simple', classes: 8, videosPerClass: 100, frames: 40, size: 64 },
-  /** The group-split benchmark: mirror-pair classes, one look per group, test looks unseen. */
+  /** The group-split benchmark and the demo's data: mirror-pair classes, one look per group, test looks unseen. */
   hard: { scene: 'hard' },
+  /** Group-split scenes of flip-invariant motions (Translate, Blink, Vibrate, ...), a second benchmark. */
+  undirected: { scene: 'hard', motions: 'undirected' },
+  /** The demo's data before the group split: one object on 4 looks shared by every video, 5 groups. */
+  simple: { scene: 'simple', classes: 8, videosPerClass: 100, frames: 40, size: 64 },
 } as const;
 export type StudyDataset = keyof typeof STUDY_DATASETS;
 
@@ -90,11 +92,13 @@ export function studyTable(r: StudyResult): string {
 }
 
 async function dataFor(o: StudyOptions, seed: number, log: (l: string) => void): Promise<string> {
-  const custom = o.synth && Object.keys(o.synth).length > 0 ? `-${createHash('sha256').update(JSON.stringify(o.synth)).digest('hex').slice(0, 8)}` : '';
-  const dir = join(resolve(o.dataCache ?? join(o.out, 'data')), `${o.dataset}${custom}-seed${seed}`);
+  // The name carries the rendering settings, so a cache never serves data of another definition.
+  const synth = { ...STUDY_DATASETS[o.dataset], ...o.synth };
+  const key = createHash('sha256').update(JSON.stringify(synth)).digest('hex').slice(0, 8);
+  const dir = join(resolve(o.dataCache ?? join(o.out, 'data')), `${o.dataset}-${key}-seed${seed}`);
   if (!existsSync(join(dir, 'annotations', 'classInd.txt'))) {
     log(`study: rendering the ${o.dataset} dataset for seed ${seed} in ${dir}`);
-    await synthesizeDataset({ out: dir, format: 'ucf101', seed, ...STUDY_DATASETS[o.dataset], ...o.synth });
+    await synthesizeDataset({ out: dir, format: 'ucf101', seed, ...synth });
   }
   return dir;
 }

@@ -1,7 +1,7 @@
 /**
  * One contrastive forward pass of pre-training: rho augmented clips per video -> optional
- * background erasing -> encoder + head -> NT-Xent over the (global) batch, with optional static
- * and time-reversed clips of each video as extra negatives, and optional auxiliary losses. The caller runs backward and the optimiser.
+ * background erasing -> encoder + head -> NT-Xent over the (global) batch, with optional static,
+ * time-reversed and frame-shuffled clips of each video as extra negatives, and optional auxiliary losses. The caller runs backward and the optimiser.
  */
 import { Tensor } from '../torch/tensor.js';
 import { tidy, keep } from '../torch/scope.js';
@@ -30,10 +30,24 @@ export interface ContrastiveOptions {
    * 2018): features must then tell a motion from its reverse (left from right, opening from closing).
    */
   reverseNegatives: boolean;
+  /**
+   * Each video's first clip with its frames in shuffled order as an extra negative: the same
+   * content and clutter without coherent motion, so only how things move tells it from a positive.
+   */
+  shuffleNegatives: boolean;
   /** Weight of the decorrelation loss on the encoder's features (0: off). */
   decorrelation: number;
   /** Weight of the pseudo-motion classification loss on one pseudo-motion clip per video (0: off). */
   pseudoMotion: number;
+}
+
+/** A random order of 0..t-1 that moves at least half of the frames (never the identity). */
+export function shuffledOrder(t: number, rng: Rng): number[] {
+  if (t < 2) throw new RangeError(`shuffled negatives need clips of at least 2 frames, got ${t}`);
+  for (;;) {
+    const order = rng.shuffle(Array.from({ length: t }, (_, i) => i));
+    if (order.filter((f, i) => f !== i).length * 2 >= t) return order;
+  }
 }
 
 /** Cross-entropy of the motion head on pseudo-motion clips made from one still frame of each clip, times its weight. */
@@ -88,6 +102,12 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
       const reversed = clips[0].flip([2]);
       negatives.push(project(reversed));
       reversed.dispose();
+    }
+    if (o.shuffleNegatives) {
+      const order = fromTypedArray(Int32Array.from(shuffledOrder(t, rng)), undefined, { device: clips[0].device });
+      const shuffled = clips[0].indexSelect(2, order);
+      negatives.push(project(shuffled));
+      [order, shuffled].forEach((v) => v.dispose());
     }
     z.push(...negatives);
     if (o.pseudoMotion > 0) {

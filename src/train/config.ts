@@ -52,6 +52,8 @@ export const PretrainConfigSchema = z.object({
   staticNegatives: z.boolean().default(false),
   /** Each video's first clip played backwards as an extra negative (motion direction matters). */
   reverseNegatives: z.boolean().default(false),
+  /** Each video's first clip with shuffled frames as an extra negative (coherent motion matters). */
+  shuffleNegatives: z.boolean().default(false),
   /** Weight of a variance + covariance penalty on the encoder's features against dimensional collapse (0: off). */
   decorrelation: z.number().min(0).default(0),
   /** Weight of a pseudo-motion classification loss (pan, tilt, rotation, zoom of a still frame; MoSI) on the encoder (0: off). */

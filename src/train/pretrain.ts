@@ -91,7 +91,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   if (group) await startTogether(group, model, runFacts(c, dataset, pos.step));
   if (group && c.syncBn) useSyncBatchNorm(model, group);
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
-  const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives)) * c.batch * worldSize;
+  const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives) + Number(c.shuffleNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();

@@ -102,17 +102,57 @@ function pose(cls: string, t: number, p: Record<string, number>, aspect: number)
       const d = Math.sin(2 * Math.PI * p.cycles * t * 1.5 + p.phase) * p.amp;
       return { ...base, x: base.x + d * Math.cos(p.axis), y: base.y + d * Math.sin(p.axis) };
     }
+    default: return undirectedPose(cls, t, p, base);
+  }
+}
+
+/**
+ * Flip-invariant motions for scenes: directions are drawn per video, so a flip keeps the class, and
+ * each class shows within a fraction of the video (a training clip sees about a quarter of it).
+ */
+export const UNDIRECTED_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Blink', 'Vibrate'] as const;
+
+function undirectedPose(cls: string, t: number, p: Record<string, number>, base: Pose): Pose {
+  switch (cls) {
+    case 'Still': return base;
+    case 'Translate': return { ...base, x: base.x + Math.cos(p.heading) * p.dist * (t - 0.5), y: base.y + Math.sin(p.heading) * p.dist * (t - 0.5) };
+    case 'Rotate': return { ...base, angle: p.a0 + p.dir * p.spin * t * Math.PI * 2 };
+    case 'Orbit': {
+      const a = p.phase + p.dir * 2 * Math.PI * p.cycles * t;
+      return { ...base, x: base.x + p.radius * Math.cos(a), y: base.y + p.radius * Math.sin(a) };
+    }
+    // Off for about a third of each cycle.
+    case 'Blink': return Math.sin(2 * Math.PI * p.blinks * t + p.phase) < -0.5 ? { ...base, scale: 0 } : base;
+    case 'Vibrate': {
+      const d = Math.sin(2 * Math.PI * p.shakes * t + p.phase) * p.jitter;
+      return { ...base, x: base.x + d * Math.cos(p.heading), y: base.y + d * Math.sin(p.heading) };
+    }
     default: throw new Error(`unknown motion class ${cls}`);
   }
 }
 
-function motionParams(look: GroupLook, rng: Rng): Record<string, number> {
-  return {
+/** Rotation of a disc is invisible: scenes of undirected motions draw a cross instead. */
+export function undirectedLook(look: GroupLook): GroupLook {
+  return look.shape === 'disc' ? { ...look, shape: 'cross' } : look;
+}
+
+function motionParams(cls: string, look: GroupLook, rng: Rng): Record<string, number> {
+  const p: Record<string, number> = {
     x0: rng.uniform(0.4, 0.6), y0: rng.uniform(0.35, 0.65), a0: rng.uniform(0, Math.PI), s0: look.scale * rng.uniform(0.85, 1.15),
     dist: rng.uniform(0.5, 0.7), slope: rng.uniform(-0.4, 0.4),
     spin: rng.uniform(0.6, 1.2), cycles: rng.uniform(0.8, 1.5), phase: rng.uniform(0, 2 * Math.PI),
     radius: rng.uniform(0.15, 0.25), amp: rng.uniform(0.15, 0.25), axis: rng.uniform(0, Math.PI),
   };
+  // Drawn only for the undirected classes, so the mirror-pair set renders as before for every seed.
+  if (!(DIRECTIONAL_CLASSES as readonly string[]).includes(cls)) {
+    p.dir = rng.bernoulli(0.5) ? 1 : -1;
+    p.heading = rng.uniform(0, 2 * Math.PI);
+    p.dist = rng.uniform(0.45, 0.6);
+    p.blinks = rng.uniform(3, 4);
+    p.shakes = rng.uniform(6, 9);
+    p.jitter = rng.uniform(0.03, 0.05);
+  }
+  return p;
 }
 
 interface Distractor { shape: Shape; color: RGB; x: number; y: number; vx: number; vy: number; scale: number }
@@ -121,7 +161,7 @@ interface Distractor { shape: Shape; color: RGB; x: number; y: number; vx: numbe
 export function renderScene(cls: string, look: GroupLook, o: SceneOptions, rng: Rng): Uint8Array {
   const { width: W, height: H, frames: T } = o;
   const aspect = W / H;
-  const p = motionParams(look, rng);
+  const p = motionParams(cls, look, rng);
   const distractors: Distractor[] = Array.from({ length: o.distractors }, () => ({
     shape: SHAPES[rng.int(SHAPES.length)], color: hsv(rng.next(), rng.uniform(0.2, 0.9), rng.uniform(0.35, 0.8)),
     x: rng.uniform(0.1, 0.9) * aspect, y: rng.uniform(0.1, 0.9), vx: rng.uniform(-0.15, 0.15), vy: rng.uniform(-0.15, 0.15),
@@ -145,7 +185,7 @@ export function renderScene(cls: string, look: GroupLook, o: SceneOptions, rng: 
       for (let xx = 0; xx < W; xx++) {
         const u = (xx + 0.5) / H + ox, v = (yy + 0.5) / H + oy;
         const dx = (u - q.x) / q.scale, dy = (v - q.y) / q.scale;
-        if (inside(look.shape, ca * dx + sa * dy, -sa * dx + ca * dy)) {
+        if (q.scale > 0 && inside(look.shape, ca * dx + sa * dy, -sa * dx + ca * dy)) {
           px[0] = look.fg[0]; px[1] = look.fg[1]; px[2] = look.fg[2];
         } else {
           let hit = false;

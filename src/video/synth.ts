@@ -10,10 +10,13 @@ import { join } from 'node:path';
 import { fromTypedArray } from '../torch/creation.js';
 import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
-import { DIRECTIONAL_CLASSES, groupLook, renderScene, inside, type Shape } from './synth-scene.js';
+import { DIRECTIONAL_CLASSES, UNDIRECTED_CLASSES, groupLook, undirectedLook, renderScene, inside, type Shape } from './synth-scene.js';
 import { namingOptions } from '../util/option-error.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
+
+export const SCENE_MOTIONS = { mirror: DIRECTIONAL_CLASSES, undirected: UNDIRECTED_CLASSES } as const;
+export type SceneMotions = keyof typeof SCENE_MOTIONS;
 
 export interface SynthOptions {
   out: string;
@@ -33,11 +36,16 @@ export interface SynthOptions {
    */
   appearances?: number;
   /**
-   * 'hard': the group-split benchmark of synth-scene.ts (mirror-pair classes, one look per group,
-   * 25 groups with UCF-101's split rule, distractors, shake, noise, width x height frames whose
-   * length varies from `frames` to 1.5 x `frames`). Default 'simple', the demo's data.
+   * 'hard': the group-split scenes of synth-scene.ts (one look per group, 25 groups with UCF-101's
+   * split rule, distractors, shake, noise, width x height frames whose length varies from `frames`
+   * to 1.5 x `frames`). Default 'simple': one object on few shared looks.
    */
   scene?: 'simple' | 'hard';
+  /**
+   * hard: the class set. 'mirror' (default): mirror pairs, so a flip changes the label.
+   * 'undirected': UNDIRECTED_CLASSES, directions drawn per video (the demo's data).
+   */
+  motions?: SceneMotions;
   /** hard: frame width and height (default 160 x 120). */
   width?: number;
   height?: number;
@@ -165,7 +173,10 @@ export function renderVideo(cls: string, frames: number, size: number, rng: Rng,
 /** Writes a synthetic dataset in the given layout with its annotation files; returns the class names. */
 export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: string[]; videos: number; annotations: string }> {
   const hard = o.scene === 'hard';
-  const allClasses: readonly string[] = hard ? DIRECTIONAL_CLASSES : MOTION_CLASSES;
+  if (o.motions !== undefined && !(hard && Object.hasOwn(SCENE_MOTIONS, o.motions))) {
+    throw namingOptions(new RangeError(`motions must be ${Object.keys(SCENE_MOTIONS).join(' or ')} with the hard scene, got ${o.motions} with ${o.scene ?? 'simple'}`), 'motions');
+  }
+  const allClasses: readonly string[] = hard ? SCENE_MOTIONS[o.motions ?? 'mirror'] : MOTION_CLASSES;
   const nClasses = o.classes ?? (hard ? allClasses.length : 6), per = o.videosPerClass ?? (hard ? 50 : 12);
   const frames = o.frames ?? (hard ? 50 : 40), size = o.size ?? 64;
   const fps = o.fps ?? 25, seed = o.seed ?? 0;
@@ -185,9 +196,12 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
   const ext = o.format === 'kinetics' ? 'mp4' : codec === 'vp9' ? 'webm' : codec === 'mpeg4' || codec === 'mjpeg' ? 'avi' : 'mp4';
   const classes = allClasses.slice(0, nClasses) as string[];
   mkdirSync(o.out, { recursive: true });
-  // UCF-style groups; splits hold out whole groups. Hard: 25 groups, split s tests on 7 of them.
-  const groups = hard ? 25 : 5;
-  const isTest = (g: number, split: number) => (hard ? g > 7 * (split - 1) && g <= 7 * split : g === split);
+  // UCF-style groups; splits hold out whole groups. Hard: 25 groups (fewer when there are fewer
+  // videos per class), split s tests on the s-th 7/25 of them.
+  const groups = hard ? Math.min(25, per) : 5;
+  const held = hard ? Math.max(1, Math.round((groups * 7) / 25)) : 1;
+  const isTest = (g: number, split: number) => g > held * (split - 1) && g <= held * split;
+  const sceneLook = (g: number) => (o.motions === 'undirected' ? undirectedLook(groupLook(seed, g)) : groupLook(seed, g));
   const made: { cls: number; group: number; rel: string; name: string }[] = [];
   let done = 0;
   const total = nClasses * per;
@@ -201,7 +215,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
       const rng = Rng.from(seed, c, k);
       const T = hard ? frames + rng.int(Math.floor(frames / 2) + 1) : frames;
       const [H, W] = hard ? [scene.height, scene.width] : [size, size];
-      const rgb = hard ? renderScene(classes[c], groupLook(seed, group), { ...scene, frames: T }, rng) : renderVideo(classes[c], frames, size, rng, pool);
+      const rgb = hard ? renderScene(classes[c], sceneLook(group), { ...scene, frames: T }, rng) : renderVideo(classes[c], frames, size, rng, pool);
       const t = fromTypedArray(rgb, [T, H, W, 3]);
       try {
         await writeVideo(join(o.out, dir, file), t, { fps, codec, gop: 12 });

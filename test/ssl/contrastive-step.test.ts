@@ -4,7 +4,7 @@ import { randn, tidy, manualSeed, noGrad, cat, type Tensor } from '../../src/tor
 import { createModel } from '../../src/models/index.js';
 import { CvrlModel } from '../../src/ssl/cvrl-model.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
-import { contrastiveLoss, type ContrastiveOptions } from '../../src/ssl/contrastive-step.js';
+import { contrastiveLoss, shuffledOrder, type ContrastiveOptions } from '../../src/ssl/contrastive-step.js';
 import { staticClips } from '../../src/video/static-frames.js';
 import { decorrelationLoss } from '../../src/ssl/decorrelation.js';
 import { Rng } from '../../src/video/rng.js';
@@ -12,7 +12,7 @@ import { drawPseudoMotion, pseudoMotionClips, PSEUDO_MOTIONS } from '../../src/v
 import { crossEntropy } from '../../src/torch/functional.js';
 import { fromTypedArray } from '../../src/torch/creation.js';
 
-const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false, reverseNegatives: false, decorrelation: 0, pseudoMotion: 0 };
+const plain: ContrastiveOptions = { temperature: 0.1, bf16: false, bgEraseProb: 0, bgEraseMax: 0.5, bgEraseMix: false, staticNegatives: false, reverseNegatives: false, shuffleNegatives: false, decorrelation: 0, pseudoMotion: 0 };
 
 function setup(): { model: CvrlModel; clips: Tensor[] } {
   manualSeed(0);
@@ -66,6 +66,27 @@ test('contrastive step: time-reversed clips and static clips together enter the 
   assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
   l.dispose();
   clips.forEach((c) => c.dispose());
+});
+
+test('contrastive step: frame-shuffled clips enter the loss as negatives; the order is never the identity', async () => {
+  const { model, clips } = setup();
+  const views = clips.slice(0, 2);
+  const l = await contrastiveLoss(model, views, { ...plain, shuffleNegatives: true }, Rng.from(9));
+  const order = shuffledOrder(4, Rng.from(9));
+  const want = noGrad(() => tidy(() => {
+    const negatives = model.forward(views[0].indexSelect(2, fromTypedArray(Int32Array.from(order))));
+    return ntXent(views.map((x) => model.forward(x)), { negatives }).item();
+  }));
+  assert.ok(Math.abs(l.item() - want) < 1e-4, `${l.item()} vs ${want}`);
+  l.dispose();
+  clips.forEach((c) => c.dispose());
+  const rng = Rng.from(3);
+  for (let k = 0; k < 200; k++) {
+    const o = shuffledOrder(2 + (k % 7), rng);
+    assert.deepEqual([...o].sort((a, b) => a - b), o.map((_, i) => i));
+    assert.ok(o.filter((f, i) => f !== i).length * 2 >= o.length, `${o} moves too few frames`);
+  }
+  assert.throws(() => shuffledOrder(1, rng), /at least 2 frames/);
 });
 
 test('contrastive step: the decorrelation penalty on the encoder features joins the loss with its weight', async () => {

@@ -131,7 +131,7 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
     assert.equal(encoder.config.input, 'diff', 'the monitored encoder is the trained one');
     return { knn_top1: 42 };
   };
-  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, decorrelation: 0.5, sceneBatches: 2, pseudoMotion: 0.5, knnEvery: 2 });
+  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, shuffleNegatives: true, decorrelation: 0.5, sceneBatches: 2, pseudoMotion: 0.5, knnEvery: 2 });
   const r = await pretrain({ config: cfg, quiet: true, monitor });
   assert.equal(r.steps, 4);
   assert.equal(calls.length, 2);
