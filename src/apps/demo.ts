@@ -1,8 +1,9 @@
 /**
  * The end-to-end demo: synthesise the group-split motion benchmark (test videos show looks never
- * seen in training), pre-train a small encoder with CVRL, then evaluate it with the evaluation commands against a random encoder of the same architecture
- * and a supervised model trained from scratch, and render an HTML report. Sized for a 2-core CPU
- * (see configs/cpu-small.yaml for the recipe and why).
+ * seen in training), pre-train a small encoder with CVRL, then evaluate it with the evaluation
+ * commands against a random encoder of the same architecture and a supervised model trained from
+ * scratch, and render an HTML report. Sized for a 2-core CPU (see configs/cpu-small.yaml for the
+ * recipe and why).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
