@@ -11,6 +11,9 @@ import { median, round } from './stats.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = [1, 8, 33]; // million floats: a small head, r3d_18 x0.25 x8, r3d_18 (33.2 M parameters)
 
+/** The cases' common name, before the size. */
+export const ALLREDUCE_CASE = 'allreduce SUM, 2 local ranks over Gloo';
+
 interface Run { results: { megafloats: number; ms: number }[] }
 
 function side(which: 'ours' | 'ref', env: NodeJS.ProcessEnv): Run | string {
@@ -35,6 +38,6 @@ export function allreduceCases(o: { rounds: number; env: NodeJS.ProcessEnv }): R
   }
   return SIZES.map((mf, k) => {
     const a = median(ours.map((r) => r.results[k].ms)), b = median(ref.map((r) => r.results[k].ms));
-    return { name: `allreduce SUM, 2 local ranks over Gloo, ${mf}M floats`, unit: 'ms', ours: round(a), reference: round(b), ratio: round(b / a), ...(error ? { error } : {}) };
+    return { name: `${ALLREDUCE_CASE}, ${mf}M floats`, unit: 'ms', ours: round(a), reference: round(b), ratio: round(b / a), ...(error ? { error } : {}) };
   });
 }

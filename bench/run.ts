@@ -20,7 +20,7 @@ import { machine } from './machine.js';
 import { type StepSpec } from './step/ours.js';
 import { decodeCases } from './decode-cases.js';
 import { pretrainCase, worldSizeCase, WORLD_SIZE_CASE } from './pretrain-e2e.js';
-import { allreduceCases } from './allreduce-case.js';
+import { allreduceCases, ALLREDUCE_CASE } from './allreduce-case.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 import { median, round } from './stats.js';
 
@@ -115,7 +115,7 @@ if (!gpu && (!a.only || WORLD_SIZE_CASE.includes(a.only))) {
   process.stderr.write(`bench: ${row.name}: ${row.ours} clips/s on 2 x 1, ${row.reference} on 1 x 2, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
 }
 if (!gpu) out.push(...decodeCases({ quick: a.quick, only: a.only, env }));
-if (!gpu && (!a.only || 'allreduce SUM, 2 local ranks over Gloo'.includes(a.only))) {
+if (!gpu && (!a.only || ALLREDUCE_CASE.includes(a.only))) {
   for (const row of allreduceCases({ rounds, env })) {
     out.push(row);
     process.stderr.write(`bench: ${row.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);

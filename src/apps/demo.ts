@@ -87,7 +87,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const settings = { ...synth, config: readFileSync(configFile, 'utf8') };
   checkOutDir(out, settings);
   if (!existsSync(join(ann, 'classInd.txt'))) {
-    log(`demo: rendering the group-split motion benchmark (${synth.classes ?? 8} classes) in ${data}`);
+    log(`demo: rendering the group-split motion benchmark in ${data}`);
     await synthesizeDataset({ out: data, ...synth });
   }
   writeFileSync(join(out, SETTINGS_FILE), JSON.stringify(settings, null, 1));

@@ -1,4 +1,4 @@
-// A shrunken demo end to end (the real one runs about 7-12 minutes): data, pre-training, probe table.
+// A shrunken demo end to end: data, pre-training, probe table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
