@@ -137,6 +137,7 @@ export interface OnnxExportOptions {
 
 /** Serialises an encoder (and optional linear classifier) to ONNX bytes. */
 export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Array {
+  if (model.config.input === 'aligned-diff') throw new Error("ONNX export does not support input 'aligned-diff' (its shift search runs outside the graph); export an encoder trained with input 'rgb' or 'diff'");
   const g = new GraphBuilder();
   const stemInput = model.config.input === 'diff' ? frameDifferences(g, 'clips') : 'clips';
   let y = sequential(g, stemInput, model.stem, 'stem');

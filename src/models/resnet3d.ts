@@ -18,6 +18,10 @@ import { BatchNorm3d } from '../nn/batchnorm.js';
 import { Linear, ReLU } from '../nn/linear.js';
 import { MaxPool3d } from '../nn/pool.js';
 import * as init from '../nn/init.js';
+import { alignedFrameDifferences } from './aligned-differences.js';
+
+export const ENCODER_INPUTS = ['rgb', 'diff', 'aligned-diff'] as const;
+export type EncoderInput = (typeof ENCODER_INPUTS)[number];
 import { BasicBlock, Bottleneck, type ConvKind, type ClipShape, type Cost, type Triple, sequentialCost } from './blocks.js';
 
 export interface StemConfig {
@@ -53,9 +57,10 @@ export interface ResNet3dConfig {
   /**
    * 'diff': the stem sees temporal differences of consecutive frames (residual frames, Tao et al.
    * 2020), the last one zero so that T is kept. Static content (background, a still look) reaches
-   * the network only through what moves. Default 'rgb'.
+   * the network only through what moves. 'aligned-diff': the same after removing each frame pair's
+   * global translation (camera shake and pans; see aligned-differences.ts). Default 'rgb'.
    */
-  input?: 'rgb' | 'diff';
+  input?: EncoderInput;
 }
 
 export class ResNet3d extends Module {
@@ -99,7 +104,8 @@ export class ResNet3d extends Module {
   forwardFeatures(x: Tensor): Tensor {
     if (x.ndim !== 5 || x.size(1) !== 3) throw new RangeError(`expected clips [B, 3, T, H, W], got [${x.shape.join(', ')}]`);
     return tidy(() => {
-      const stem = this.stem.forward(this.config.input === 'diff' ? frameDifferences(x) : x);
+      const input = this.config.input === 'diff' ? frameDifferences(x) : this.config.input === 'aligned-diff' ? alignedFrameDifferences(x) : x;
+      const stem = this.stem.forward(input);
       return this.stages.reduce((y, s) => s.forward(y), stem);
     });
   }
@@ -192,6 +198,6 @@ function validate(c: ResNet3dConfig): void {
     if (Array.isArray(tk) && tk.length !== c.layers[i]) bad(`temporalKernels[${i}] lists ${tk.length} blocks but stage ${i + 1} has ${c.layers[i]}`);
     if (ks.some((k) => !Number.isInteger(k) || k < 1 || k % 2 === 0)) bad(`temporal kernels must be odd positive integers, got ${JSON.stringify(tk)}`);
   });
-  if (c.input !== undefined && c.input !== 'rgb' && c.input !== 'diff') bad(`input must be 'rgb' or 'diff', got ${JSON.stringify(c.input)}`);
+  if (c.input !== undefined && !ENCODER_INPUTS.includes(c.input)) bad(`input must be one of ${ENCODER_INPUTS.join(', ')}, got ${JSON.stringify(c.input)}`);
   if (!Number.isInteger(c.numClasses) || c.numClasses < 0) bad(`numClasses must be a non-negative integer, got ${c.numClasses}`);
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DATASET_FORMATS } from '../video/dataset.js';
 import { GAP_LAWS } from '../video/samplers.js';
 import { PRECISIONS } from '../torch/precision.js';
+import { ENCODER_INPUTS } from '../models/resnet3d.js';
 
 const int = (min: number) => z.number().int().min(min);
 const prob = z.number().min(0).max(1);
@@ -21,8 +22,8 @@ export const PretrainConfigSchema = z.object({
   out: z.string().min(1),
   arch: z.string().default('r3d_18_tiny'),
   width: z.number().positive().optional(),
-  /** Encoder input: 'rgb' frames, or 'diff' (consecutive-frame differences; see ResNet3dConfig.input). */
-  input: z.enum(['rgb', 'diff']).default('rgb'),
+  /** Encoder input: 'rgb' frames, 'diff' (consecutive-frame differences) or 'aligned-diff' (camera motion removed first); see ResNet3dConfig.input. */
+  input: z.enum(ENCODER_INPUTS).default('rgb'),
   frames: int(1).default(8),
   stride: int(1).default(2),
   size: int(8).default(64),

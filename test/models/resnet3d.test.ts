@@ -124,6 +124,6 @@ test("input 'diff': frame differences as the stem input; a still clip's content 
       // A moving clip differs from a still one.
       assert.ok(m.forward(randn([1, 3, 4, 32, 32])).sub(a).abs().amax().item() > 1e-3);
     });
-    assert.throws(() => createModel('r3d_18_tiny', { input: 'flow' as 'diff' }), /input must be 'rgb' or 'diff'/);
+    assert.throws(() => createModel('r3d_18_tiny', { input: 'flow' as 'diff' }), /input must be one of rgb, diff, aligned-diff/);
   });
 });
