@@ -40,7 +40,7 @@ export function shiftedDifferences(x: Tensor, shifts: Float32Array): Tensor {
   if (shifts.length !== pairs * 2) throw new RangeError(`need ${pairs} shifts (x, y), got ${shifts.length / 2}`);
   return tidy(() => {
     const frames = (start: number) => x.narrow(2, start, t - 1).permute([0, 2, 1, 3, 4]).reshape([pairs, c, h, w]);
-    const grid = fromTypedArray(shiftGrid(shifts, pairs, h, w), [pairs, h, w, 2], { device: x.device }).to(x.dtype);
+    const grid = shiftGrid(shifts, pairs, h, w, x.device).to(x.dtype);
     const moved = F.gridSample(frames(0), grid, { paddingMode: 'border' });
     const diff = frames(1).sub(moved).reshape([b, t - 1, c, h, w]).permute([0, 2, 1, 3, 4]);
     return F.pad(diff, [0, 0, 0, 0, 0, 1]);
@@ -94,19 +94,14 @@ function parabolaVertex(a: number, b: number, c: number): number {
 }
 
 /** grid_sample's grid [pairs, H, W, 2] (align_corners false) reading each pixel at p + shift. */
-function shiftGrid(shifts: Float32Array, pairs: number, h: number, w: number): Float32Array {
-  const grid = new Float32Array(pairs * h * w * 2);
-  for (let p = 0; p < pairs; p++) {
-    const dx = shifts[p * 2], dy = shifts[p * 2 + 1];
-    for (let yy = 0; yy < h; yy++) {
-      const gy = ((yy + 0.5 + dy) / h) * 2 - 1;
-      let o = (p * h + yy) * w * 2;
-      for (let xx = 0; xx < w; xx++, o += 2) {
-        grid[o] = ((xx + 0.5 + dx) / w) * 2 - 1;
-        grid[o + 1] = gy;
-      }
+function shiftGrid(shifts: Float32Array, pairs: number, h: number, w: number, device: string): Tensor {
+  const base = new Float32Array(h * w * 2);
+  for (let yy = 0; yy < h; yy++) {
+    for (let xx = 0; xx < w; xx++) {
+      base[(yy * w + xx) * 2] = ((xx + 0.5) / w) * 2 - 1;
+      base[(yy * w + xx) * 2 + 1] = ((yy + 0.5) / h) * 2 - 1;
     }
   }
-  return grid;
+  const scale = Float32Array.from({ length: pairs * 2 }, (_, i) => (shifts[i] * 2) / (i % 2 === 0 ? w : h));
+  return tidy(() => fromTypedArray(base, [1, h, w, 2], { device }).add(fromTypedArray(scale, [pairs, 1, 1, 2], { device })));
 }
-
