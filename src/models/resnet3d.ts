@@ -19,10 +19,10 @@ import { Linear, ReLU } from '../nn/linear.js';
 import { MaxPool3d } from '../nn/pool.js';
 import * as init from '../nn/init.js';
 import { alignedFrameDifferences } from './aligned-differences.js';
+import { BasicBlock, Bottleneck, type ConvKind, type ClipShape, type Cost, type Triple, sequentialCost } from './blocks.js';
 
 export const ENCODER_INPUTS = ['rgb', 'diff', 'aligned-diff'] as const;
 export type EncoderInput = (typeof ENCODER_INPUTS)[number];
-import { BasicBlock, Bottleneck, type ConvKind, type ClipShape, type Cost, type Triple, sequentialCost } from './blocks.js';
 
 export interface StemConfig {
   /** 'conv': one kt x kh x kw conv; '2plus1d': torchvision's R(2+1)D stem (1x7x7 to 45 channels, then 3x1x1). */
@@ -58,7 +58,7 @@ export interface ResNet3dConfig {
    * 'diff': the stem sees temporal differences of consecutive frames (residual frames, Tao et al.
    * 2020), the last one zero so that T is kept. Static content (background, a still look) reaches
    * the network only through what moves. 'aligned-diff': the same after removing each frame pair's
-   * global translation (camera shake and pans; see aligned-differences.ts). Default 'rgb'.
+   * dominant translation (a shaking or panning camera; see aligned-differences.ts). Default 'rgb'.
    */
   input?: EncoderInput;
 }
