@@ -42,8 +42,8 @@ export interface SynthOptions {
    */
   scene?: 'simple' | 'hard';
   /**
-   * hard: the class set. 'mirror' (default): mirror pairs, so a flip changes the label.
-   * 'undirected': UNDIRECTED_CLASSES, directions drawn per video (the demo's data).
+   * hard: the class set. 'mirror' (default, the demo's data): mirror pairs, so a flip changes the
+   * label. 'undirected': UNDIRECTED_CLASSES, directions drawn per video.
    */
   motions?: SceneMotions;
   /** hard: frame width and height (default 160 x 120). */
