@@ -20,6 +20,8 @@ export interface BaselineOptions {
   /** Flip probability of the training clips (0 when classes depend on left vs right). */
   flipProb: number;
   epochs?: { linear: number; finetune: number; supervised: number };
+  /** Scores of the rows that do not depend on pre-training, from an earlier run on the same data and settings: not run again. */
+  reuse?: RandomInitScores;
   log?: (line: string) => void;
 }
 
@@ -35,6 +37,9 @@ export interface BaselineScores {
   linearCvrlTop5: number;
   linearRandomTop5: number;
 }
+
+/** The rows from random weights: the same for every recipe with the same data, architecture, clips and evaluation settings. */
+export type RandomInitScores = Pick<BaselineScores, 'linearRandom' | 'finetuneScratch' | 'supervised' | 'linearRandomTrain' | 'linearRandomTop5'>;
 
 export const BASELINE_DIRS = ['linear-cvrl', 'linear-random', 'finetune10-cvrl', 'finetune10-scratch', 'supervised'] as const;
 
@@ -53,21 +58,21 @@ export async function runBaselines(o: BaselineOptions): Promise<{ scores: Baseli
   const linear = { epochs: epochs.linear, batchSize: 64, augment: false, trainViews: 4 };
   // Gentle crops: small objects, and a tight crop can cut the motion out of the clip.
   const tune = { batchSize: 8, lr: 0.01, cropAreaMin: 0.6, flipProb: o.flipProb };
-  log('linear probe of the pre-trained encoder and of a random encoder of the same architecture');
+  log(`linear probe of the pre-trained encoder${o.reuse ? '' : ' and of a random encoder of the same architecture'}`);
   const linCvrl = await runLinearEval({ ...job(BASELINE_DIRS[0], cvrl), linear });
-  const linRandom = await runLinearEval({ ...job(BASELINE_DIRS[1], random), linear });
-  log('fine-tuning on 10% of the labels, from the pre-trained and from random weights');
+  const linRandom = o.reuse ? undefined : await runLinearEval({ ...job(BASELINE_DIRS[1], random), linear });
+  log(`fine-tuning on 10% of the labels, from the pre-trained${o.reuse ? '' : ' and from random'} weights`);
   // Pre-trained weights learn at a tenth of the head's rate (at one rate, a few labelled videos
   // wreck the features); random weights have nothing to preserve.
   const ftCvrl = await runFinetune({ ...job(BASELINE_DIRS[2], cvrl), labelFraction: 0.1, finetune: { ...tune, backboneLrMult: 0.1, epochs: epochs.finetune } });
-  const ftRandom = await runFinetune({ ...job(BASELINE_DIRS[3], random), labelFraction: 0.1, finetune: { ...tune, epochs: epochs.finetune } });
-  log('supervised training from scratch on all labels');
-  const supervised = await runFinetune({ ...job(BASELINE_DIRS[4], random), labelFraction: 1, finetune: { ...tune, epochs: epochs.supervised } });
+  const ftRandom = o.reuse ? undefined : await runFinetune({ ...job(BASELINE_DIRS[3], random), labelFraction: 0.1, finetune: { ...tune, epochs: epochs.finetune } });
+  if (!o.reuse) log('supervised training from scratch on all labels');
+  const supervised = o.reuse ? undefined : await runFinetune({ ...job(BASELINE_DIRS[4], random), labelFraction: 1, finetune: { ...tune, epochs: epochs.supervised } });
+  const randomRows: RandomInitScores = o.reuse ?? {
+    linearRandom: linRandom!.top1, finetuneScratch: ftRandom!.top1, supervised: supervised!.top1, linearRandomTrain: linRandom!.trainTop1, linearRandomTop5: linRandom!.top5,
+  };
   return {
-    scores: {
-      linearCvrl: linCvrl.top1, linearRandom: linRandom.top1, finetuneCvrl: ftCvrl.top1, finetuneScratch: ftRandom.top1, supervised: supervised.top1,
-      linearCvrlTrain: linCvrl.trainTop1, linearRandomTrain: linRandom.trainTop1, linearCvrlTop5: linCvrl.top5, linearRandomTop5: linRandom.top5,
-    },
-    metrics: [linCvrl, linRandom, ftCvrl, ftRandom, supervised],
+    scores: { linearCvrl: linCvrl.top1, finetuneCvrl: ftCvrl.top1, linearCvrlTrain: linCvrl.trainTop1, linearCvrlTop5: linCvrl.top5, ...randomRows },
+    metrics: [linCvrl, ...(o.reuse ? [ftCvrl] : [linRandom!, ftCvrl, ftRandom!, supervised!])],
   };
 }

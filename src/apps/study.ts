@@ -6,12 +6,12 @@
  * initialisation. Finished seeds are reused when the study is rerun with the same settings.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { synthesizeDataset, type SynthOptions } from '../video/synth.js';
-import { resolveConfig } from '../train/config.js';
+import { resolveConfig, type PretrainConfig } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
-import { runBaselines, type BaselineScores } from './baselines.js';
+import { runBaselines, type BaselineScores, type RandomInitScores } from './baselines.js';
 
 export const STUDY_DATASETS = {
   /** The group-split benchmark and the demo's data: mirror-pair classes, one look per group, test looks unseen. */
@@ -103,6 +103,17 @@ async function dataFor(o: StudyOptions, seed: number, log: (l: string) => void):
   return dir;
 }
 
+/**
+ * Where the random-init rows of one seed are kept for other recipes: they depend only on the data,
+ * the encoder's architecture and input, the clips and the evaluation settings (the random encoder is
+ * seeded), so a second recipe on the same data reruns only the pre-trained rows.
+ */
+function randomRowsFile(o: StudyOptions, data: string, c: PretrainConfig): string {
+  const on = { arch: c.arch, width: c.width, input: c.input, frames: c.frames, stride: c.stride, size: c.size, flipProb: c.flipProb, threads: c.threads, parallelism: c.parallelism, device: c.device, seed: c.seed, epochs: o.evalEpochs ?? STUDY_EPOCHS };
+  const key = createHash('sha256').update(JSON.stringify(on)).digest('hex').slice(0, 12);
+  return join(data, '..', 'random-init-rows', `${basename(data)}-${key}.json`);
+}
+
 export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const log = o.log ?? ((l: string) => console.error(l));
   const out = resolve(o.out);
@@ -131,10 +142,18 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     const t0 = performance.now();
     const pre = await pretrain({ config: c, resume: existsSync(join(dir, 'pretrain', 'checkpoints')), quiet: o.quiet });
     const pretrainSeconds = (performance.now() - t0) / 1000;
+    const rowsFile = randomRowsFile(o, data, c);
+    const reuse = existsSync(rowsFile) ? (JSON.parse(readFileSync(rowsFile, 'utf8')) as RandomInitScores) : undefined;
+    if (reuse) log(`study: seed ${seed}: random-init rows from ${rowsFile}`);
     const { scores } = await runBaselines({
-      out: dir, runDir: join(dir, 'pretrain'), data: { data, format: 'ucf101', annotations: ann, split: 1 }, seed,
+      out: dir, runDir: join(dir, 'pretrain'), data: { data, format: 'ucf101', annotations: ann, split: 1 }, seed, reuse,
       threads: c.threads, parallelism: c.parallelism, flipProb: c.flipProb, epochs: o.evalEpochs ?? STUDY_EPOCHS, log: o.quiet ? undefined : log,
     });
+    if (!reuse) {
+      mkdirSync(dirname(rowsFile), { recursive: true });
+      const { linearRandom, finetuneScratch, supervised, linearRandomTrain, linearRandomTop5 } = scores;
+      writeFileSync(rowsFile, JSON.stringify({ linearRandom, finetuneScratch, supervised, linearRandomTrain, linearRandomTop5 }));
+    }
     const result: SeedResult = { seed, ...scores, pretrainSeconds, finalLoss: pre.finalLoss, clipsPerSec: pre.clipsPerSec };
     writeFileSync(done, JSON.stringify({ settings, result }, null, 1));
     log(`study: seed ${seed}: linear ${scores.linearCvrl.toFixed(1)} vs random ${scores.linearRandom.toFixed(1)}, 10% fine-tune ${scores.finetuneCvrl.toFixed(1)} vs ${scores.finetuneScratch.toFixed(1)}, supervised ${scores.supervised.toFixed(1)}`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { meanSd, summarise, studyTable, runStudy, type SeedResult, type StudyResult } from '../../src/apps/study.js';
 import { tempDir } from '../helpers/python.js';
@@ -41,7 +41,7 @@ test('a shrunken study runs two seeds end to end, reuses finished seeds and refu
   assert.equal(r.rows['linear CVRL'].values.length, 2);
   assert.ok(existsSync(join(out, 'study.json')) && existsSync(join(out, 'study.md')));
   // The two seeds trained on different renderings of the benchmark.
-  const dirs = readdirSync(join(out, 'data')).sort();
+  const dirs = readdirSync(join(out, 'data')).filter((d) => d.includes('-seed')).sort();
   assert.equal(dirs.length, 2);
   assert.match(dirs[0], /^hard-[0-9a-f]{8}-seed0$/);
   const video = (d: string) => readFileSync(join(out, 'data', d, 'MoveLeft', 'v_MoveLeft_g01_c01.avi'));
@@ -49,4 +49,22 @@ test('a shrunken study runs two seeds end to end, reuses finished seeds and refu
   const again = await runStudy(o);
   assert.deepEqual(again.seeds, r.seeds, 'finished seeds are reused');
   await assert.rejects(runStudy({ ...o, overrides: { temperature: 0.2 } }), /other settings; choose another --out/);
+});
+
+test('a second recipe on the same data reuses the random-init rows, which equal a fresh run of them', async () => {
+  const root = tempDir('cvrl-study-reuse-');
+  const cfg = join(root, 'tiny.yaml');
+  const recipe = parseYaml(readFileSync('configs/cpu-small.yaml', 'utf8')) as Record<string, unknown>;
+  writeFileSync(cfg, stringifyYaml({ ...recipe, steps: 2, batch: 8, size: 32, frames: 4, headHidden: 32, headOut: 16 }));
+  const o = { config: cfg, dataset: 'hard' as const, seeds: [0], dataCache: join(root, 'data'), evalEpochs: { linear: 2, finetune: 1, supervised: 1 }, synth: { classes: 2, videosPerClass: 25, frames: 12, width: 48, height: 36 }, quiet: true, log: () => undefined };
+  const random = (r: StudyResult) => ['linear random init', '10% fine-tune scratch', 'supervised scratch (100%)'].map((k) => r.rows[k].values[0]);
+  const a = await runStudy({ ...o, out: join(root, 'a') });
+  const b = await runStudy({ ...o, out: join(root, 'b'), overrides: { temperature: 0.5, pseudoMotion: 1 } });
+  assert.deepEqual(random(b), random(a));
+  assert.ok(existsSync(join(root, 'a', 'seed-0', 'supervised')) && !existsSync(join(root, 'b', 'seed-0', 'supervised')), 'b did not rerun them');
+  // Computed afresh for the second recipe, they are the same numbers: nothing of the recipe reaches them.
+  rmSync(join(root, 'data', 'random-init-rows'), { recursive: true });
+  const c = await runStudy({ ...o, out: join(root, 'c'), overrides: { temperature: 0.5, pseudoMotion: 1 } });
+  assert.deepEqual(random(c), random(a));
+  assert.equal(readdirSync(join(root, 'data', 'random-init-rows')).length, 1);
 });

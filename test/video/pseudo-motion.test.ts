@@ -74,6 +74,7 @@ test('pseudo-motion: draws are seeded, cover every class, and bad input is refus
   assert.ok(a.every((d) => d.frame >= 0 && d.frame < T && (!d.box || (d.box[0] >= 0 && d.box[2] <= 1 && d.box[0] < d.box[2]))));
   const boxed = a.filter((d) => d.box).length;
   assert.ok(boxed > 120 && boxed < 280, `${boxed} of 400 boxed at probability 0.5`);
+  assert.ok(drawPseudoMotion(50, T, Rng.from(5), 1).every((d) => d.box) && drawPseudoMotion(50, T, Rng.from(5), 0).every((d) => !d.box));
   const x = zeros([2, 3, T, 8, 8]);
   assert.throws(() => pseudoMotionClips(x, a.slice(0, 1)), /need 2 pseudo-motion draws/);
   assert.throws(() => pseudoMotionClips(x, [{ ...a[0], frame: T }, a[1]]), /frame 6 is not in 0..5/);
