@@ -45,6 +45,7 @@ export const BASELINE_DIRS = ['linear-cvrl', 'linear-random', 'finetune10-cvrl',
 
 const DEFAULT_EPOCHS = { linear: 100, finetune: 30, supervised: 8 };
 
+/** The scores, and the metrics of each evaluation run, in BASELINE_DIRS order (with `reuse`, the pre-trained encoder's two only). */
 export async function runBaselines(o: BaselineOptions): Promise<{ scores: BaselineScores; metrics: ClassificationMetrics[] }> {
   const log = o.log ?? (() => undefined);
   const epochs = o.epochs ?? DEFAULT_EPOCHS;
