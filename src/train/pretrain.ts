@@ -117,7 +117,8 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         const tc = performance.now();
         // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
         const parts: Record<string, number> = {};
-        const loss = await backwardStep(model, toDeviceBatch(batch.views, t.device), stepOptions, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
+        const options = { ...stepOptions, pseudoMotion: pseudoMotionWeight(c, pos.step, totalSteps) };
+        const loss = await backwardStep(model, toDeviceBatch(batch.views, t.device), options, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
         for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
         b++;
         if (!Number.isFinite(loss)) {
@@ -173,6 +174,13 @@ async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, d
     augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed, groups,
     parallelism: c.parallelism, prefetch: c.prefetch, rank, worldSize, onBadVideo,
   };
+}
+
+/** The pseudo-motion loss's weight at optimiser step `step` (0-based) of `total`. */
+export function pseudoMotionWeight(c: Pick<PretrainConfig, 'pseudoMotion' | 'pseudoMotionSchedule' | 'pseudoMotionUntil'>, step: number, total: number): number {
+  const end = c.pseudoMotionUntil * total;
+  if (step >= end) return 0;
+  return c.pseudoMotionSchedule === 'linear' ? c.pseudoMotion * (1 - step / end) : c.pseudoMotion;
 }
 
 /** Gradients summed over ranks, then one optimiser step at the schedule's rate. */

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { synthesizeDataset } from '../../src/video/index.js';
 import { resolvePrecision } from '../../src/torch/precision.js';
 import { resolveConfig } from '../../src/train/config.js';
-import { pretrain } from '../../src/train/pretrain.js';
+import { pretrain, pseudoMotionWeight } from '../../src/train/pretrain.js';
 import { loadTrainCheckpoint } from '../../src/train/run-checkpoint.js';
 import { tempDir } from '../helpers/python.js';
 
@@ -131,7 +131,7 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
     assert.equal(encoder.config.input, 'diff', 'the monitored encoder is the trained one');
     return { knn_top1: 42 };
   };
-  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, shuffleNegatives: true, decorrelation: 0.5, sceneBatches: 2, pseudoMotion: 0.5, knnEvery: 2 });
+  const cfg = resolveConfig({ ...base, steps: 4, out: join(root, 'motion'), input: 'diff', clipsPerVideo: 3, bgEraseProb: 0.5, bgEraseMix: true, staticNegatives: true, reverseNegatives: true, shuffleNegatives: true, decorrelation: 0.5, sceneBatches: 2, pseudoMotion: 0.5, pseudoMotionSchedule: 'linear', knnEvery: 2 });
   const r = await pretrain({ config: cfg, quiet: true, monitor });
   assert.equal(r.steps, 4);
   assert.equal(calls.length, 2);
@@ -139,8 +139,9 @@ test('motion options and online kNN: rho 3 clips, diff input, erasing, hard nega
   const lines = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
   assert.deepEqual(lines.filter((l) => l.knn_top1 === 42).map((l) => l.step), [2, 4]);
   assert.ok(lines.every((l) => Number.isFinite(l.loss)));
-  // The total is NT-Xent plus the weighted terms; each term is logged unweighted.
-  for (const l of lines) assert.ok(Math.abs(l.loss - (l.loss_ntxent + 0.5 * l.loss_decorrelation + 0.5 * l.loss_pseudo_motion)) < 1e-3, JSON.stringify(l));
+  // The total is NT-Xent plus the weighted terms; each term is logged unweighted. The linear
+  // schedule weighs the pseudo-motion term 0.5 x (1 - s / 4) at step s (0-based; the line's step is s + 1).
+  for (const l of lines) assert.ok(Math.abs(l.loss - (l.loss_ntxent + 0.5 * l.loss_decorrelation + 0.5 * (1 - (l.step - 1) / 4) * l.loss_pseudo_motion)) < 1e-3, JSON.stringify(l));
   const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { input: string } };
   assert.equal(meta.config.input, 'diff');
   // Scene batches: groups of batch / sceneBatches similar-looking videos, listed for inspection.
@@ -160,4 +161,12 @@ test('a pseudoMotion run resumes with its motion head: the step after the resume
   assert.equal(losses(runDir).get(3), losses(whole.runDir).get(3));
   // A run trained without the head cannot gain one on resume.
   await assert.rejects(pretrain({ config: resolveConfig({ ...base, steps: 9, pseudoMotion: 1, out: join(root, 'a') }), resume: true, quiet: true }), /trained without pseudoMotion; it cannot be resumed with it/);
+});
+
+test('pseudo-motion schedules: constant, or falling linearly to 0 at the given share of the run, and 0 after it', () => {
+  const w = (schedule: 'constant' | 'linear', until: number) => [0, 100, 199, 200, 399].map((s) => Number(pseudoMotionWeight({ pseudoMotion: 4, pseudoMotionSchedule: schedule, pseudoMotionUntil: until }, s, 400).toFixed(9)));
+  assert.deepEqual(w('constant', 1), [4, 4, 4, 4, 4]);
+  assert.deepEqual(w('constant', 0.5), [4, 4, 4, 0, 0]);
+  assert.deepEqual(w('linear', 1), [4, 3, 2.01, 2, 0.01]);
+  assert.deepEqual(w('linear', 0.5), [4, 2, 0.02, 0, 0]);
 });
