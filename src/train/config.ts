@@ -59,10 +59,8 @@ export const PretrainConfigSchema = z.object({
   decorrelation: z.number().min(0).default(0),
   /** Weight of a pseudo-motion classification loss (pan, tilt, rotation, zoom of a still frame; MoSI) on the encoder (0: off). */
   pseudoMotion: z.number().min(0).default(0),
-  /** 'linear': the pseudo-motion weight falls from its value to 0 at `pseudoMotionUntil`, leaving the rest to the contrastive loss. */
+  /** 'linear': the pseudo-motion weight falls from its value to 0 over the run, leaving the later steps to the contrastive loss. */
   pseudoMotionSchedule: z.enum(['constant', 'linear']).default('constant'),
-  /** Share of the run's steps that have the pseudo-motion task (its weight is 0 after). */
-  pseudoMotionUntil: z.number().gt(0).max(1).default(1),
   /** Draw each batch from this many groups of similar-looking videos (hard negatives without labels; 0: plain shuffle). */
   sceneBatches: int(0).default(0),
   gapLaw: z.enum(GAP_LAWS).default('cvrl'),

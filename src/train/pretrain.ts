@@ -177,10 +177,8 @@ async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, d
 }
 
 /** The pseudo-motion loss's weight at optimiser step `step` (0-based) of `total`. */
-export function pseudoMotionWeight(c: Pick<PretrainConfig, 'pseudoMotion' | 'pseudoMotionSchedule' | 'pseudoMotionUntil'>, step: number, total: number): number {
-  const end = c.pseudoMotionUntil * total;
-  if (step >= end) return 0;
-  return c.pseudoMotionSchedule === 'linear' ? c.pseudoMotion * (1 - step / end) : c.pseudoMotion;
+export function pseudoMotionWeight(c: Pick<PretrainConfig, 'pseudoMotion' | 'pseudoMotionSchedule'>, step: number, total: number): number {
+  return c.pseudoMotionSchedule === 'linear' ? c.pseudoMotion * (1 - step / total) : c.pseudoMotion;
 }
 
 /** Gradients summed over ranks, then one optimiser step at the schedule's rate. */

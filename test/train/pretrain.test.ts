@@ -163,10 +163,8 @@ test('a pseudoMotion run resumes with its motion head: the step after the resume
   await assert.rejects(pretrain({ config: resolveConfig({ ...base, steps: 9, pseudoMotion: 1, out: join(root, 'a') }), resume: true, quiet: true }), /trained without pseudoMotion; it cannot be resumed with it/);
 });
 
-test('pseudo-motion schedules: constant, or falling linearly to 0 at the given share of the run, and 0 after it', () => {
-  const w = (schedule: 'constant' | 'linear', until: number) => [0, 100, 199, 200, 399].map((s) => Number(pseudoMotionWeight({ pseudoMotion: 4, pseudoMotionSchedule: schedule, pseudoMotionUntil: until }, s, 400).toFixed(9)));
-  assert.deepEqual(w('constant', 1), [4, 4, 4, 4, 4]);
-  assert.deepEqual(w('constant', 0.5), [4, 4, 4, 0, 0]);
-  assert.deepEqual(w('linear', 1), [4, 3, 2.01, 2, 0.01]);
-  assert.deepEqual(w('linear', 0.5), [4, 2, 0.02, 0, 0]);
+test('pseudo-motion schedules: constant, or falling linearly to 0 over the run', () => {
+  const w = (schedule: 'constant' | 'linear') => [0, 100, 200, 399].map((s) => Number(pseudoMotionWeight({ pseudoMotion: 4, pseudoMotionSchedule: schedule }, s, 400).toFixed(9)));
+  assert.deepEqual(w('constant'), [4, 4, 4, 4]);
+  assert.deepEqual(w('linear'), [4, 3, 2, 0.01]);
 });
