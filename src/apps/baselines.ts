@@ -45,8 +45,11 @@ export const BASELINE_DIRS = ['linear-cvrl', 'linear-random', 'finetune10-cvrl',
 
 const DEFAULT_EPOCHS = { linear: 100, finetune: 30, supervised: 8 };
 
-/** The scores, and the metrics of each evaluation run, in BASELINE_DIRS order (with `reuse`, the pre-trained encoder's two only). */
-export async function runBaselines(o: BaselineOptions): Promise<{ scores: BaselineScores; metrics: ClassificationMetrics[] }> {
+/**
+ * The scores, the random-init rows among them (to keep for `reuse`), and the metrics of each
+ * evaluation run, in BASELINE_DIRS order (with `reuse`, the pre-trained encoder's two only).
+ */
+export async function runBaselines(o: BaselineOptions): Promise<{ scores: BaselineScores; randomRows: RandomInitScores; metrics: ClassificationMetrics[] }> {
   const log = o.log ?? (() => undefined);
   const epochs = o.epochs ?? DEFAULT_EPOCHS;
   const job = (name: string, encoder: EvalJobOptions['encoder']): EvalJobOptions => ({
@@ -74,6 +77,7 @@ export async function runBaselines(o: BaselineOptions): Promise<{ scores: Baseli
   };
   return {
     scores: { linearCvrl: linCvrl.top1, finetuneCvrl: ftCvrl.top1, linearCvrlTrain: linCvrl.trainTop1, linearCvrlTop5: linCvrl.top5, ...randomRows },
+    randomRows,
     metrics: [linCvrl, ...(o.reuse ? [ftCvrl] : [linRandom!, ftCvrl, ftRandom!, supervised!])],
   };
 }

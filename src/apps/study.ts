@@ -145,14 +145,13 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     const rowsFile = randomRowsFile(o, data, c);
     const reuse = existsSync(rowsFile) ? (JSON.parse(readFileSync(rowsFile, 'utf8')) as RandomInitScores) : undefined;
     if (reuse) log(`study: seed ${seed}: random-init rows from ${rowsFile}`);
-    const { scores } = await runBaselines({
+    const { scores, randomRows } = await runBaselines({
       out: dir, runDir: join(dir, 'pretrain'), data: { data, format: 'ucf101', annotations: ann, split: 1 }, seed, reuse,
       threads: c.threads, parallelism: c.parallelism, flipProb: c.flipProb, epochs: o.evalEpochs ?? STUDY_EPOCHS, log: o.quiet ? undefined : log,
     });
     if (!reuse) {
       mkdirSync(dirname(rowsFile), { recursive: true });
-      const { linearRandom, finetuneScratch, supervised, linearRandomTrain, linearRandomTop5 } = scores;
-      writeFileSync(rowsFile, JSON.stringify({ linearRandom, finetuneScratch, supervised, linearRandomTrain, linearRandomTop5 }));
+      writeFileSync(rowsFile, JSON.stringify(randomRows));
     }
     const result: SeedResult = { seed, ...scores, pretrainSeconds, finalLoss: pre.finalLoss, clipsPerSec: pre.clipsPerSec };
     writeFileSync(done, JSON.stringify({ settings, result }, null, 1));
