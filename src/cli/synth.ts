@@ -14,11 +14,11 @@ interface SynthFlags {
 export function registerSynth(program: Command): void {
   program
     .command('synth')
-    .description(`render a dataset whose classes differ only in motion (simple: ${MOTION_CLASSES.join(', ')}; hard --motions mirror: ${SCENE_MOTIONS.mirror.join(', ')}; hard --motions undirected: ${SCENE_MOTIONS.undirected.join(', ')})`)
+    .description(`render a dataset whose classes differ only in motion (simple: ${MOTION_CLASSES.join(', ')}; hard --motions mirror: ${SCENE_MOTIONS.mirror.join(', ')}; hard --motions undirected: ${SCENE_MOTIONS.undirected.join(', ')}; hard --motions vertical: ${SCENE_MOTIONS.vertical.join(', ')})`)
     .requiredOption('--out <dir>', 'output folder (the data root)')
     .option('--format <fmt>', `layout and annotation files: ${DATASET_FORMATS.join('|')}, or ava (person action detection: ${AVA_SYNTH_ACTIONS.join(', ')})`, 'ucf101')
     .option('--scene <s>', 'simple (one object, few shared looks) or hard (one look per group of videos with test groups held out, distractors, camera shake, noise)', 'simple')
-    .option('--motions <set>', 'hard: mirror (mirror-pair classes, so flips change labels; default, the demo\'s data) or undirected (flip-invariant classes, directions drawn per video)')
+    .option('--motions <set>', 'hard: mirror (mirror-pair classes, so flips change labels; default, the demo\'s data) undirected (flip-invariant classes, directions drawn per video) or vertical (up vs down, approaching vs receding, motion profiles; a held-out benchmark)')
     .option('--classes <n>', 'number of motion classes (simple: 2-8, default 6; hard: 2-8, default 8)', positiveInt('--classes'))
     .option('--videos-per-class <n>', 'videos per class (default: simple 12, hard 50)', positiveInt('--videos-per-class'))
     .option('--frames <n>', 'frames per video (default: simple 40; hard 50, each video 1-1.5x that)', positiveInt('--frames'))
@@ -35,7 +35,7 @@ export function registerSynth(program: Command): void {
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .action(async (o: SynthFlags) => {
       if (o.scene !== 'simple' && o.scene !== 'hard') throw new UsageError(`--scene must be simple or hard, got '${o.scene}'`);
-      if (o.motions !== undefined && !(o.scene === 'hard' && Object.hasOwn(SCENE_MOTIONS, o.motions))) throw new UsageError(`--motions must be mirror or undirected, with --scene hard; got '${o.motions}' with --scene ${o.scene}`);
+      if (o.motions !== undefined && !(o.scene === 'hard' && Object.hasOwn(SCENE_MOTIONS, o.motions))) throw new UsageError(`--motions must be ${Object.keys(SCENE_MOTIONS).join(', ')}, with --scene hard; got '${o.motions}' with --scene ${o.scene}`);
       if (o.format !== 'ava' && !DATASET_FORMATS.includes(o.format as DatasetFormat)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')} or ava, got '${o.format}'`);
       if (o.codec && !['h264', 'mpeg4', 'mjpeg', 'vp9'].includes(o.codec)) throw new UsageError(`--codec must be h264, mpeg4, mjpeg or vp9, got '${o.codec}'`);
       const tty = process.stderr.isTTY;

@@ -7,6 +7,7 @@
  * shakes, pixels carry noise, and frames are wider than tall and larger than a training crop.
  */
 import { Rng } from './rng.js';
+import { VERTICAL_CLASSES, verticalParams, verticalPose, type Pose } from './synth-motions-vertical.js';
 
 export const DIRECTIONAL_CLASSES = ['MoveLeft', 'MoveRight', 'RotateCW', 'RotateCCW', 'OrbitCW', 'OrbitCCW', 'Pulse', 'Oscillate'] as const;
 
@@ -73,13 +74,6 @@ export function groupLook(seed: number, group: number): GroupLook {
   };
 }
 
-interface Pose {
-  x: number;
-  y: number;
-  angle: number;
-  scale: number;
-}
-
 /** Main object pose at time t in [0, 1] (x, y in units of the frame height, so paths keep their shape). */
 function pose(cls: string, t: number, p: Record<string, number>, aspect: number): Pose {
   const base: Pose = { x: p.x0 * aspect, y: p.y0, angle: p.a0, scale: p.s0 };
@@ -102,7 +96,7 @@ function pose(cls: string, t: number, p: Record<string, number>, aspect: number)
       const d = Math.sin(2 * Math.PI * p.cycles * t * 1.5 + p.phase) * p.amp;
       return { ...base, x: base.x + d * Math.cos(p.axis), y: base.y + d * Math.sin(p.axis) };
     }
-    default: return undirectedPose(cls, t, p, base);
+    default: return (VERTICAL_CLASSES as readonly string[]).includes(cls) ? verticalPose(cls, t, p, base) : undirectedPose(cls, t, p, base);
   }
 }
 
@@ -131,7 +125,7 @@ function undirectedPose(cls: string, t: number, p: Record<string, number>, base:
   }
 }
 
-/** Rotation of a disc is invisible: scenes of undirected motions draw a cross instead. */
+/** Rotation of a disc is invisible: scenes of undirected and vertical motions draw a cross instead. */
 export function undirectedLook(look: GroupLook): GroupLook {
   return look.shape === 'disc' ? { ...look, shape: 'cross' } : look;
 }
@@ -143,7 +137,8 @@ function motionParams(cls: string, look: GroupLook, rng: Rng): Record<string, nu
     spin: rng.uniform(0.6, 1.2), cycles: rng.uniform(0.8, 1.5), phase: rng.uniform(0, 2 * Math.PI),
     radius: rng.uniform(0.15, 0.25), amp: rng.uniform(0.15, 0.25), axis: rng.uniform(0, Math.PI),
   };
-  // Drawn only for the undirected classes, so the mirror-pair set renders as before for every seed.
+  // Drawn only for the other sets, so each set renders as before for every seed.
+  if ((VERTICAL_CLASSES as readonly string[]).includes(cls)) return { ...p, ...verticalParams(rng) };
   if (!(DIRECTIONAL_CLASSES as readonly string[]).includes(cls)) {
     p.dir = rng.bernoulli(0.5) ? 1 : -1;
     p.heading = rng.uniform(0, 2 * Math.PI);

@@ -11,11 +11,12 @@ import { fromTypedArray } from '../torch/creation.js';
 import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
 import { DIRECTIONAL_CLASSES, UNDIRECTED_CLASSES, groupLook, undirectedLook, renderScene, inside, type Shape } from './synth-scene.js';
+import { VERTICAL_CLASSES } from './synth-motions-vertical.js';
 import { namingOptions } from '../util/option-error.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
 
-export const SCENE_MOTIONS = { mirror: DIRECTIONAL_CLASSES, undirected: UNDIRECTED_CLASSES } as const;
+export const SCENE_MOTIONS = { mirror: DIRECTIONAL_CLASSES, undirected: UNDIRECTED_CLASSES, vertical: VERTICAL_CLASSES } as const;
 export type SceneMotions = keyof typeof SCENE_MOTIONS;
 
 export interface SynthOptions {
@@ -43,7 +44,8 @@ export interface SynthOptions {
   scene?: 'simple' | 'hard';
   /**
    * hard: the class set. 'mirror' (default, the demo's data): mirror pairs, so a flip changes the
-   * label. 'undirected': UNDIRECTED_CLASSES, directions drawn per video.
+   * label. 'undirected': UNDIRECTED_CLASSES, directions drawn per video. 'vertical':
+   * VERTICAL_CLASSES (up vs down, approaching vs receding, motion profiles), a held-out benchmark.
    */
   motions?: SceneMotions;
   /** hard: frame width and height (default 160 x 120). */
@@ -174,7 +176,7 @@ export function renderVideo(cls: string, frames: number, size: number, rng: Rng,
 export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: string[]; videos: number; annotations: string }> {
   const hard = o.scene === 'hard';
   if (o.motions !== undefined && !(hard && Object.hasOwn(SCENE_MOTIONS, o.motions))) {
-    throw namingOptions(new RangeError(`motions must be ${Object.keys(SCENE_MOTIONS).join(' or ')} with the hard scene, got ${o.motions} with ${o.scene ?? 'simple'}`), 'motions');
+    throw namingOptions(new RangeError(`motions must be ${Object.keys(SCENE_MOTIONS).join(', ')} with the hard scene, got ${o.motions} with ${o.scene ?? 'simple'}`), 'motions');
   }
   const allClasses: readonly string[] = hard ? SCENE_MOTIONS[o.motions ?? 'mirror'] : MOTION_CLASSES;
   const nClasses = o.classes ?? (hard ? allClasses.length : 6), per = o.videosPerClass ?? (hard ? 50 : 12);
@@ -201,7 +203,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
   const groups = hard ? Math.min(25, per) : 5;
   const held = hard ? Math.max(1, Math.round((groups * 7) / 25)) : 1;
   const isTest = (g: number, split: number) => g > held * (split - 1) && g <= held * split;
-  const sceneLook = (g: number) => (o.motions === 'undirected' ? undirectedLook(groupLook(seed, g)) : groupLook(seed, g));
+  const sceneLook = (g: number) => (o.motions === 'undirected' || o.motions === 'vertical' ? undirectedLook(groupLook(seed, g)) : groupLook(seed, g));
   const made: { cls: number; group: number; rel: string; name: string }[] = [];
   let done = 0;
   const total = nClasses * per;

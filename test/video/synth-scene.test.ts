@@ -8,20 +8,7 @@ import { DIRECTIONAL_CLASSES, UNDIRECTED_CLASSES, groupLook, renderScene, undire
 import { Rng } from '../../src/video/rng.js';
 import { probeVideo } from '../../src/video/io.js';
 import { tempDir } from '../helpers/python.js';
-
-/** Mean x and y of the pixels that have the object's colour, per frame. */
-function centroids(rgb: Uint8Array, T: number, H: number, W: number, fg: number[]): [number, number][] {
-  return Array.from({ length: T }, (_, f) => {
-    let sx = 0, sy = 0, n = 0;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = ((f * H + y) * W + x) * 3;
-        if (rgb[i] === fg[0] && rgb[i + 1] === fg[1] && rgb[i + 2] === fg[2]) { sx += x; sy += y; n++; }
-      }
-    }
-    return [sx / n, sy / n] as [number, number];
-  });
-}
+import { centroids } from '../helpers/scene.js';
 
 test('hard scenes: MoveLeft and MoveRight go opposite ways; a clean scene shows only the look; noise and shake change pixels', () => {
   const look = groupLook(0, 3);
@@ -103,6 +90,6 @@ test('undirected motions in scenes: Translate moves, Still stays, Blink vanishes
   assert.deepEqual(r.classes, UNDIRECTED_CLASSES.slice(0, 3));
   // Fewer videos per class than 25 groups: one group per video index, split s tests on group s.
   assert.deepEqual(readFileSync(join(out, 'annotations', 'testlist02.txt'), 'utf8').trim().split('\n').map((l) => /_g(\d\d)_/.exec(l)![1]), ['02', '02', '02']);
-  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', motions: 'undirected' }), /motions must be mirror or undirected with the hard scene, got undirected with simple/);
+  await assert.rejects(synthesizeDataset({ out, format: 'ucf101', motions: 'undirected' }), /motions must be mirror, undirected, vertical with the hard scene, got undirected with simple/);
   await assert.rejects(synthesizeDataset({ out, format: 'ucf101', scene: 'hard', motions: 'toString' as 'mirror' }), /motions must be/);
 });
