@@ -18,9 +18,9 @@ import * as F from '../torch/functional.js';
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
 
-/** The shift search's frame side after pooling, and its radius there. */
-const SEARCH_SIDE = 24;
-const SEARCH_RADIUS = 2;
+/** The shift search's frame side after pooling, and its radius there (the ONNX export builds the same search). */
+export const SEARCH_SIDE = 24;
+export const SEARCH_RADIUS = 2;
 
 /**
  * x [B, C, T, H, W] -> [B, C, T, H, W]: frame t+1 minus frame t shifted onto it, the last frame

@@ -2,10 +2,10 @@
  * ONNX export written from our own module graph (opset 17): each Conv3d followed by a BatchNorm3d
  * becomes one Conv with the normalisation folded in (eval-mode semantics), then Relu, MaxPool, Add,
  * GlobalAveragePool, Flatten and an optional Gemm classifier. Encoders with input 'diff' start with
- * the frame differences (Slice, Sub, Pad). Batch, frames, height and width are
- * symbolic, so one file embeds clips of any size (onnxruntime-node, onnxruntime-web).
+ * the frame differences (Slice, Sub, Pad), those with 'aligned-diff' with the shift search and
+ * resampling of onnx-aligned-diff.ts. Batch, frames, height and width are symbolic, so one file
+ * embeds clips of any size (onnxruntime-node, onnxruntime-web).
  */
-import onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
 import { Tensor } from '../torch/tensor.js';
 import { noGrad } from '../torch/autograd.js';
@@ -20,41 +20,10 @@ import { MaxPool3d } from '../nn/pool.js';
 import { ResNet3d } from './resnet3d.js';
 import { BasicBlock, Bottleneck, asTriple } from './blocks.js';
 import { packageVersion } from '../util/package-root.js';
+import { GraphBuilder, onnx, FLOAT, TO_END, ints, int, padLastFrame } from './onnx-graph.js';
+import { alignedFrameDifferencesGraph } from './onnx-aligned-diff.js';
 
-// onnx-proto is CommonJS: take the namespace from its default export.
-const { onnx } = onnxProto;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
 const OPSET = 17;
-
-class GraphBuilder {
-  readonly nodes: O.INodeProto[] = [];
-  readonly initializers: O.ITensorProto[] = [];
-  #n = 0;
-
-  name(prefix: string): string {
-    return `${prefix}_${this.#n++}`;
-  }
-  constant(name: string, t: Tensor): string {
-    const f = t.to('float32').contiguous();
-    const bytes = f.toTypedArray() as Float32Array;
-    this.initializers.push({ name, dims: f.shape, dataType: FLOAT, rawData: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice() });
-    f.dispose();
-    return name;
-  }
-  int64s(name: string, values: number[]): string {
-    const bytes = BigInt64Array.from(values, BigInt);
-    this.initializers.push({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(bytes.buffer) });
-    return name;
-  }
-  node(opType: string, inputs: string[], attrs: O.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
-    this.nodes.push({ opType, input: inputs, output: [output], name: output, attribute: attrs });
-    return output;
-  }
-}
-
-const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, ints: v, type: onnx.AttributeProto.AttributeType.INTS });
-const int = (name: string, v: number): O.IAttributeProto => ({ name, i: v, type: onnx.AttributeProto.AttributeType.INT });
 
 /** Conv (+ folded BatchNorm): w' = w * g / sqrt(v + eps), b' = beta + (b - mean) * g / sqrt(v + eps). */
 function conv(g: GraphBuilder, x: string, c: Conv3d, bn: BatchNorm3d | null, path: string): string {
@@ -89,11 +58,8 @@ function leaves(seq: Sequential, path: string): [Module<never[], unknown>, strin
  * empty and Pad supplies it).
  */
 function frameDifferences(g: GraphBuilder, x: string): string {
-  const axis = g.int64s('diff.axes', [2]);
-  const next = g.node('Slice', [x, g.int64s('diff.next_starts', [1]), g.int64s('diff.next_ends', [Number.MAX_SAFE_INTEGER]), axis]);
-  const prev = g.node('Slice', [x, g.int64s('diff.prev_starts', [0]), g.int64s('diff.prev_ends', [-1]), axis]);
-  // Pads are [begin of each of the 5 axes, end of each]: one frame at the end of axis 2.
-  return g.node('Pad', [g.node('Sub', [next, prev]), g.int64s('diff.pads', [0, 0, 0, 0, 0, 0, 0, 1, 0, 0])], [{ name: 'mode', s: new TextEncoder().encode('constant'), type: onnx.AttributeProto.AttributeType.STRING }]);
+  const next = g.slice(x, [1], [TO_END], [2]), prev = g.slice(x, [0], [-1], [2]);
+  return padLastFrame(g, g.node('Sub', [next, prev]));
 }
 
 function sequential(g: GraphBuilder, x: string, seq: Sequential, path: string): string {
@@ -137,9 +103,9 @@ export interface OnnxExportOptions {
 
 /** Serialises an encoder (and optional linear classifier) to ONNX bytes. */
 export function exportOnnx(model: ResNet3d, o: OnnxExportOptions = {}): Uint8Array {
-  if (model.config.input === 'aligned-diff') throw new Error("ONNX export does not support input 'aligned-diff' (its shift search runs outside the graph); export an encoder trained with input 'rgb' or 'diff'");
   const g = new GraphBuilder();
-  const stemInput = model.config.input === 'diff' ? frameDifferences(g, 'clips') : 'clips';
+  const input = model.config.input;
+  const stemInput = input === 'diff' ? frameDifferences(g, 'clips') : input === 'aligned-diff' ? alignedFrameDifferencesGraph(g, 'clips') : 'clips';
   let y = sequential(g, stemInput, model.stem, 'stem');
   model.stages.forEach((stage, i) => {
     stage.layers.forEach((b, j) => { y = block(g, y, b as BasicBlock | Bottleneck, `layer${i + 1}.${j}`); });

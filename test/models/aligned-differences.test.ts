@@ -4,8 +4,12 @@ import { F, Tensor, fromTypedArray, randn, stack, manualSeed, tidy, noGrad } fro
 import { alignedFrameDifferences, estimateShifts, shiftedDifferences } from '../../src/models/aligned-differences.js';
 import { frameDifferences } from '../../src/models/resnet3d.js';
 import { createModel } from '../../src/models/index.js';
-import { exportOnnx } from '../../src/models/onnx-export.js';
 import { gradcheck } from '../helpers/gradcheck.js';
+import { tempDir } from '../helpers/python.js';
+import { tinyEncoder, exportTiny, maxAbsDiff } from '../helpers/onnx-models.js';
+import { optionalModule } from '../helpers/optional-module.js';
+
+const { mod: ort, skip: noOrt } = await optionalModule<typeof import('onnxruntime-node')>('onnxruntime-node');
 
 /** A smooth random texture [1, 3, H, W]. */
 function texture(h: number, w: number): Tensor {
@@ -86,7 +90,7 @@ test('shiftedDifferences: gradient check at fractional shifts; the last frame is
   });
 });
 
-test("input 'aligned-diff': the encoder runs on it; ONNX export refuses it by name", () => {
+test("input 'aligned-diff': the encoder runs on it", () => {
   manualSeed(14);
   tidy(() => {
     const m = createModel('r3d_18_tiny', { input: 'aligned-diff' });
@@ -94,6 +98,32 @@ test("input 'aligned-diff': the encoder runs on it; ONNX export refuses it by na
     const y = noGrad(() => m.forward(randn([2, 3, 4, 32, 32])));
     assert.deepEqual(y.shape, [2, m.featureDim]);
     assert.ok(Number.isFinite(y.sum().item()));
-    assert.throws(() => exportOnnx(m), /ONNX export does not support input 'aligned-diff'/);
   });
+});
+
+test("ONNX export of an 'aligned-diff' encoder searches and applies the shifts in the graph, matching our forward", { skip: noOrt }, async (t) => {
+  manualSeed(15);
+  const dir = tempDir();
+  const enc = tinyEncoder('r3d_18', { input: 'aligned-diff' });
+  const file = exportTiny(dir, 'r3d_18', enc, { input: 'aligned-diff' }, 'aligned.onnx');
+  const session = await ort!.InferenceSession.create(file);
+  // The same weights on plain differences: what the graph would give if it skipped the alignment.
+  const plain = tinyEncoder('r3d_18', { input: 'diff' });
+  plain.loadStateDict(enc.stateDict());
+  // Pooling 1, 2 and 4 (the search runs on about 24 pixels), textured pans with sub-pixel steps, noise, and a two-frame clip.
+  const clips: [string, Tensor][] = [
+    ['pan 48x48', panned(texture(48, 48), [[0, 0], [1.3, -0.7], [-1.1, 1.5], [-0.6, 1.75], [0.4, 0.2], [2, 0], [2.6, -1.2], [1, 1]])],
+    ['pan 120x96', panned(texture(96, 120), [[0, 0], [5.2, -3.4], [2.0, 0.5], [-3.5, 4.0]])],
+    ['noise 2x32x40', randn([2, 3, 4, 32, 40])],
+    ['two frames 40x30', panned(texture(30, 40), [[0, 0], [0.5, -1.5]])],
+  ];
+  for (const [name, x] of clips) {
+    const ours = noGrad(() => enc.forward(x));
+    const out = await session.run({ clips: new ort!.Tensor('float32', Float32Array.from(x.toTypedArray() as Float32Array), x.shape) });
+    const d = maxAbsDiff(out.features.data as Float32Array, ours);
+    assert.ok(d < 1e-4, `${name}: features max abs diff ${d}`);
+    const unaligned = maxAbsDiff(out.features.data as Float32Array, noGrad(() => plain.forward(x)));
+    assert.ok(unaligned > 100 * d, `${name}: ${unaligned} from plain differences`);
+    t.diagnostic(`${name} [${x.shape.join(', ')}]: max abs diff ${d.toExponential(2)}`);
+  }
 });

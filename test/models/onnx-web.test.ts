@@ -18,9 +18,9 @@ if (ort) {
   ort.env.wasm.wasmPaths = `${dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'))}/`;
 }
 
-for (const input of ['rgb', 'diff'] as const) {
+for (const input of ['rgb', 'diff', 'aligned-diff'] as const) {
   test(`the exported encoder (input '${input}') runs in onnxruntime-web's wasm backend with features matching ours within 1e-4`, { skip: noOrt }, async (t) => {
-    manualSeed(input === 'rgb' ? 5 : 6);
+    manualSeed({ rgb: 5, diff: 6, 'aligned-diff': 7 }[input]);
     const dir = tempDir();
     const enc = tinyEncoder('r3d_18', { input });
     const file = exportTiny(dir, 'r3d_18', enc, { input }, `${input}.onnx`);
