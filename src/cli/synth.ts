@@ -18,7 +18,7 @@ export function registerSynth(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (the data root)')
     .option('--format <fmt>', `layout and annotation files: ${DATASET_FORMATS.join('|')}, or ava (person action detection: ${AVA_SYNTH_ACTIONS.join(', ')})`, 'ucf101')
     .option('--scene <s>', 'simple (one object, few shared looks) or hard (one look per group of videos with test groups held out, distractors, camera shake, noise)', 'simple')
-    .option('--motions <set>', 'hard: mirror (mirror-pair classes, so flips change labels; default, the demo\'s data) undirected (flip-invariant classes, directions drawn per video) or vertical (up vs down, approaching vs receding, motion profiles; a held-out benchmark)')
+    .option('--motions <set>', 'hard: mirror (mirror-pair classes, so flips change labels; default, the demo\'s data), undirected (flip-invariant classes, directions drawn per video) or vertical (up vs down, approaching vs receding, motion profiles; a held-out benchmark)')
     .option('--classes <n>', 'number of motion classes (simple: 2-8, default 6; hard: 2-8, default 8)', positiveInt('--classes'))
     .option('--videos-per-class <n>', 'videos per class (default: simple 12, hard 50)', positiveInt('--videos-per-class'))
     .option('--frames <n>', 'frames per video (default: simple 40; hard 50, each video 1-1.5x that)', positiveInt('--frames'))
