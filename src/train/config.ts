@@ -61,8 +61,6 @@ export const PretrainConfigSchema = z.object({
   pseudoMotion: z.number().min(0).default(0),
   /** 'linear': the pseudo-motion weight falls from its value to 0 over the run, leaving the later steps to the contrastive loss. */
   pseudoMotionSchedule: z.enum(['constant', 'linear']).default('constant'),
-  /** Decay of an exponential moving average of the encoder (weights and BatchNorm statistics) that checkpoints store as the encoder (0: off). */
-  encoderEma: z.number().min(0).lt(1).default(0),
   /** Draw each batch from this many groups of similar-looking videos (hard negatives without labels; 0: plain shuffle). */
   sceneBatches: int(0).default(0),
   gapLaw: z.enum(GAP_LAWS).default('cvrl'),

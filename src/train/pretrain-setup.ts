@@ -24,7 +24,6 @@ import { loadTrainCheckpoint, type TrainState } from './run-checkpoint.js';
 import { completeCheckpoints, removeStaleTemporaries } from './run-files.js';
 import { type Progress } from './progress.js';
 import { type RankFact } from './distributed.js';
-import { EncoderEma } from './encoder-ema.js';
 
 export interface Training {
   spec: ModelSpec;
@@ -40,8 +39,6 @@ export interface Training {
   precision: 'fp32' | 'bf16';
   /** Where the model runs: 'cpu' or 'cuda:N'. */
   device: string;
-  /** The encoder's moving average (config encoderEma), or null. */
-  ema: EncoderEma | null;
 }
 
 export function buildTraining(c: PretrainConfig, worldSize: number, videos: number, localRank = 0): Training {
@@ -62,8 +59,7 @@ export function buildTraining(c: PretrainConfig, worldSize: number, videos: numb
   if (stepsPerEpoch < 1) throw new Error(`dataset has ${videos} videos: fewer than one step of batch ${c.batch} x accumulate ${c.accumulate}${worldSize > 1 ? ` x ${worldSize} ranks` : ''}`);
   const totalSteps = Math.min(c.steps ?? Infinity, c.epochs * stepsPerEpoch);
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round(c.warmupEpochs * stepsPerEpoch)), totalSteps });
-  const ema = c.encoderEma > 0 ? new EncoderEma(model.encoder, spec, c.encoderEma) : null;
-  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps, precision: resolvePrecision(c.precision, undefined, device), device, ema };
+  return { spec, model, opt, schedule, lr, effectiveBatch, stepsPerEpoch, totalSteps, precision: resolvePrecision(c.precision, undefined, device), device };
 }
 
 /** Keys whose change makes a checkpoint's data position meaningless (other data, order or batching). */
@@ -101,12 +97,7 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
   }
   if (!complete) throw new Error(`${o.runDir}: nothing to resume: checkpoints/ holds no complete checkpoint (the run stopped before its first one); start it afresh without --resume`);
   const ck = loadTrainCheckpoint(o.runDir);
-  if (Boolean(t.ema) !== ck.onlineEncoder.size > 0) {
-    throw new Error(`${ck.file}: the run was trained ${t.ema ? 'without' : 'with'} encoderEma; it cannot be resumed ${t.ema ? 'with' : 'without'} it`);
-  }
-  // With an average, 'encoder' holds the average and 'onlineEncoder' the trained weights.
-  t.model.encoder.loadStateDict(t.ema ? ck.onlineEncoder : ck.encoder);
-  if (t.ema) t.ema.average.loadStateDict(ck.encoder);
+  t.model.encoder.loadStateDict(ck.encoder);
   t.model.head.loadStateDict(ck.head);
   if (t.model.motionHead) {
     if (ck.motionHead.size === 0) throw new Error(`${ck.file}: the run was trained without pseudoMotion; it cannot be resumed with it`);

@@ -127,10 +127,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
         lossSum += loss;
         lossCount++;
         const stepEnds = b % c.accumulate === 0;
-        if (stepEnds) {
-          await optimizerStep(t, group);
-          t.ema?.update(pos.step + 1);
-        }
+        if (stepEnds) await optimizerStep(t, group);
         log.computed(performance.now() - tc, c.clipsPerVideo * c.batch * worldSize);
         if (stepEnds) {
           pos = { ...pos, step: pos.step + 1, epoch, batchInEpoch: b, scheduleStep: schedule.currentStep, lastLoss: lossSum / lossCount };
@@ -138,7 +135,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
           lossSum = lossCount = 0;
           partSums = {};
           const monitorNow = main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps);
-          const extra = monitorNow ? await o.monitor!(t.ema?.average ?? model.encoder) : undefined;
+          const extra = monitorNow ? await o.monitor!(model.encoder) : undefined;
           log.step({ step: pos.step, epoch, loss: pos.lastLoss, parts: lossParts, lr: schedule.lr, badVideos: badVideos + loader.stats.badVideos, extra });
           // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
           const stopNow = await anyRank(signals.requested, group) || (o.stopAfter !== undefined && pos.step - stepsAtStart >= o.stopAfter);
@@ -216,7 +213,7 @@ class Checkpointer {
       this.last = join(this.runDir, 'checkpoints', checkpointName(s.step));
       return;
     }
-    const file = this.log.disk.attempt('checkpoint', () => saveTrainCheckpoint(this.runDir, this.t.spec, this.t.model, this.t.opt, s, this.keep, this.t.ema?.average),
+    const file = this.log.disk.attempt('checkpoint', () => saveTrainCheckpoint(this.runDir, this.t.spec, this.t.model, this.t.opt, s, this.keep),
       `checkpoint at step ${s.step} not written; training continues and retries at the next checkpoint step; the last good checkpoint (${this.last || 'none yet'}) is kept`);
     if (file !== undefined) {
       this.#savedStep = s.step;

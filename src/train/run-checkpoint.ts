@@ -9,7 +9,6 @@ import { Tensor } from '../torch/tensor.js';
 import { getRngState } from '../torch/runtime.js';
 import { section, sectionOf, writeCheckpoint, readCheckpoint, type ModelSpec } from '../models/checkpoint.js';
 import { CvrlModel } from '../ssl/cvrl-model.js';
-import { type ResNet3d } from '../models/resnet3d.js';
 import { Optimizer, type OptimizerState } from '../optim/optimizer.js';
 import { trainStateProblems } from './train-state-check.js';
 import { completeCheckpoints } from './run-files.js';
@@ -35,12 +34,10 @@ export function checkpointName(step: number): string {
   return `step-${String(step).padStart(8, '0')}.safetensors`;
 }
 
-/** `average`: the encoder's moving average, stored as the encoder (the trained weights go to 'onlineEncoder'). */
-export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: CvrlModel, opt: Optimizer<{ lr: number }>, state: TrainState, keep: number, average?: ResNet3d): string {
+export function saveTrainCheckpoint(runDir: string, spec: ModelSpec, model: CvrlModel, opt: Optimizer<{ lr: number }>, state: TrainState, keep: number): string {
   const dir = join(runDir, 'checkpoints');
   mkdirSync(dir, { recursive: true });
-  const tensors = section('encoder', average ?? model.encoder);
-  if (average) section('onlineEncoder', model.encoder, tensors);
+  const tensors = section('encoder', model.encoder);
   section('head', model.head, tensors);
   if (model.motionHead) section('motionHead', model.motionHead, tensors);
   const os = opt.stateDict();
@@ -78,8 +75,6 @@ export interface LoadedTrainState {
   state: TrainState;
   spec: ModelSpec;
   encoder: Map<string, Tensor>;
-  /** The trained encoder of a run with encoderEma (then `encoder` is its average); empty otherwise. */
-  onlineEncoder: Map<string, Tensor>;
   head: Map<string, Tensor>;
   /** The pseudo-motion head (empty when the run had none). */
   motionHead: Map<string, Tensor>;
@@ -99,7 +94,6 @@ export function loadTrainCheckpoint(path: string): LoadedTrainState {
     state: train,
     spec: ck.meta.model,
     encoder: sectionOf(ck.tensors, 'encoder'),
-    onlineEncoder: sectionOf(ck.tensors, 'onlineEncoder'),
     head: sectionOf(ck.tensors, 'head'),
     motionHead: sectionOf(ck.tensors, 'motionHead'),
     optimizer: { tensors: sectionOf(ck.tensors, 'optimizer'), meta: train.optimizer },
