@@ -18,6 +18,7 @@ export function alignedFrameDifferencesGraph(g: GraphBuilder, x: string): string
   const op = (type: string, ...inputs: string[]) => g.node(type, inputs);
   const toFloat = (v: string) => g.node('Cast', [v], [int('to', 1)]);
   const cat = (inputs: string[], axis = 0) => g.node('Concat', inputs, [int('axis', axis)]);
+  const unsq = (v: string, axes: number[]) => op('Unsqueeze', v, g.int64s(g.name('axes'), axes));
   const shape = op('Shape', x);
   const dim = (i: number) => g.slice(shape, [i], [i + 1], [0]);
   const [B, C, T, H, W] = [0, 1, 2, 3, 4].map(dim);
@@ -40,7 +41,7 @@ export function alignedFrameDifferencesGraph(g: GraphBuilder, x: string): string
     for (let dx = -R; dx <= R; dx++) {
       const diff = op('Sub', inner, g.slice(prev, [R + dy, R + dx], [endAt(dy), endAt(dx)], [2, 3]));
       const mse = g.node('ReduceMean', [op('Mul', diff, diff)], [ints('axes', [2, 3]), int('keepdims', 0)]);
-      costs.push(op('Unsqueeze', mse, g.int64s(g.name('axes'), [2])));
+      costs.push(unsq(mse, [2]));
     }
   }
   const cost = cat(costs, 2);
@@ -64,7 +65,6 @@ export function alignedFrameDifferencesGraph(g: GraphBuilder, x: string): string
   // The sampling grid [pairs, H, W, 2] (align_corners 0): pixel centres, moved by the shifts.
   const centres = (n: string) => op('Sub', op('Mul', op('Div', op('Add', toFloat(op('Range', i64(0), n, i64(1))), f32(0.5)), toFloat(n)), f32(2)), f32(1));
   const hw = cat([H, W]);
-  const unsq = (v: string, axes: number[]) => op('Unsqueeze', v, g.int64s(g.name('axes'), axes));
   const gx = op('Expand', unsq(centres(W), [0]), hw), gy = op('Expand', unsq(centres(H), [1]), hw);
   const base = unsq(cat([unsq(gx, [2]), unsq(gy, [2])], 2), [0]);
   const perPixel = cat([op('Div', f32(2), toFloat(W)), op('Div', f32(2), toFloat(H))]);
