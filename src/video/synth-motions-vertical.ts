@@ -6,15 +6,9 @@
  * spiralling out, rocking, moving in bursts). Directions that do not name the class are drawn per video.
  */
 import { type Rng } from './rng.js';
+import { type Pose } from './synth-pose.js';
 
 export const VERTICAL_CLASSES = ['Rise', 'Fall', 'Approach', 'Recede', 'Bounce', 'Spiral', 'Wobble', 'StopGo'] as const;
-
-export interface Pose {
-  x: number;
-  y: number;
-  angle: number;
-  scale: number;
-}
 
 /** Parameters of one video of this set, drawn after the shared ones (so other sets render as before). */
 export function verticalParams(rng: Rng): Record<string, number> {

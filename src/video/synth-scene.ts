@@ -7,7 +7,8 @@
  * shakes, pixels carry noise, and frames are wider than tall and larger than a training crop.
  */
 import { Rng } from './rng.js';
-import { VERTICAL_CLASSES, verticalParams, verticalPose, type Pose } from './synth-motions-vertical.js';
+import { VERTICAL_CLASSES, verticalParams, verticalPose } from './synth-motions-vertical.js';
+import { type Pose } from './synth-pose.js';
 
 export const DIRECTIONAL_CLASSES = ['MoveLeft', 'MoveRight', 'RotateCW', 'RotateCCW', 'OrbitCW', 'OrbitCCW', 'Pulse', 'Oscillate'] as const;
 

@@ -12,6 +12,7 @@ import { Rng } from './rng.js';
 import { writeVideo, type VideoCodec } from './io.js';
 import { DIRECTIONAL_CLASSES, UNDIRECTED_CLASSES, groupLook, undirectedLook, renderScene, inside, type Shape } from './synth-scene.js';
 import { VERTICAL_CLASSES } from './synth-motions-vertical.js';
+import { type Pose } from './synth-pose.js';
 import { namingOptions } from '../util/option-error.js';
 
 export const MOTION_CLASSES = ['Translate', 'Rotate', 'Pulse', 'Orbit', 'Oscillate', 'Still', 'Accelerate', 'Spiral'] as const;
@@ -64,13 +65,6 @@ const SIMPLE_BAR_HALF_HEIGHT = 0.3;
 const PALETTE: [number, number, number][] = [
   [230, 60, 50], [50, 170, 70], [60, 90, 220], [240, 200, 40], [200, 70, 200], [40, 200, 210], [250, 140, 30], [240, 240, 240],
 ];
-
-interface Pose {
-  x: number;
-  y: number;
-  angle: number;
-  scale: number;
-}
 
 /** Object pose at time t in [0, 1] for a motion class; p holds the per-video random parameters. */
 function pose(cls: string, t: number, p: Record<string, number>): Pose {
@@ -203,7 +197,8 @@ export async function synthesizeDataset(o: SynthOptions): Promise<{ classes: str
   const groups = hard ? Math.min(25, per) : 5;
   const held = hard ? Math.max(1, Math.round((groups * 7) / 25)) : 1;
   const isTest = (g: number, split: number) => g > held * (split - 1) && g <= held * split;
-  const sceneLook = (g: number) => (o.motions === 'undirected' || o.motions === 'vertical' ? undirectedLook(groupLook(seed, g)) : groupLook(seed, g));
+  // Discs become crosses in every set but the mirror one, whose renderings predate the others.
+  const sceneLook = (g: number) => ((o.motions ?? 'mirror') !== 'mirror' ? undirectedLook(groupLook(seed, g)) : groupLook(seed, g));
   const made: { cls: number; group: number; rel: string; name: string }[] = [];
   let done = 0;
   const total = nClasses * per;
