@@ -23,8 +23,16 @@ static bool SetAutocast(bool enabled, at::ScalarType dtype) {
   at::autocast::set_autocast_gpu_dtype(dtype);
   at::autocast::set_enabled(enabled);
 #endif
-  if (!enabled) at::autocast::clear_cache();
   return prev;
+}
+
+// torch.autocast's count of open regions (enabled or not): the cache of weights cast to the lower
+// precision lives until the outermost region ends, so that forwards in one region cast them once.
+static int64_t AutocastNesting(bool enter) {
+  if (enter) return at::autocast::increment_nesting();
+  int open = at::autocast::decrement_nesting();
+  if (open == 0) at::autocast::clear_cache();
+  return open;
 }
 
 static at::Tensor SetGrad(at::Tensor& t, const c10::optional<at::Tensor>& g) {
@@ -47,6 +55,7 @@ void RegisterAutogradOps(Napi::Env env, Napi::Object exports) {
   }());
   CVRL_OP("isGradEnabled", c10::GradMode::is_enabled());
   CVRL_OP("setAutocast", SetAutocast(a.b(0), ParseDtype(a.has(1) ? a.s(1) : std::string("bfloat16"))));
+  CVRL_OP("autocastNesting", AutocastNesting(a.b(0)));
 }
 
 }  // namespace cvrl

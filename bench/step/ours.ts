@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randn, manualSeed, setNumThreads, tidy, noGrad, autocast, type Tensor } from '../../src/torch/index.js';
+import { sharedAutocastCasts } from '../../src/torch/autograd.js';
 import { createModel } from '../../src/models/index.js';
 import { CvrlModel } from '../../src/ssl/cvrl-model.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
@@ -86,7 +87,8 @@ if (s.mode === 'recipe') {
     model.train();
     const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-6 });
     run = () => {
-      tidy(() => ntXent(views.map((x) => cast(() => model.forward(x)).float()), { temperature: 0.1 }).backward());
+      // Both views in one autocast region, as the reference: weights are cast to bf16 once per step.
+      tidy(() => ntXent(sharedAutocastCasts(() => views.map((x) => cast(() => model.forward(x)).float())), { temperature: 0.1 }).backward());
       opt.step();
       opt.zeroGrad();
     };

@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../torch/tensor.js';
 import { Module } from '../nn/module.js';
-import { Sequential } from '../nn/sequential.js';
+import { Sequential, applyInTurn } from '../nn/sequential.js';
 import { Conv3d } from '../nn/conv.js';
 import { BatchNorm3d } from '../nn/batchnorm.js';
 import { ReLU } from '../nn/linear.js';
@@ -96,8 +96,13 @@ abstract class ResBlock extends Module {
     ));
   }
   /** The block's output from its main path's last feature map: ReLU(y + shortcut(x)). */
+  /** In place, as torchvision's `out += identity`: y is a BatchNorm output, which its backward does not need. */
   protected addShortcut(y: Tensor, x: Tensor): Tensor {
-    return y.add(this.downsample ? this.downsample.forward(x) : x).relu_();
+    if (!this.downsample) return y.add_(x).relu_();
+    const shortcut = this.downsample.forward(x);
+    y.add_(shortcut).relu_();
+    shortcut.dispose();
+    return y;
   }
   protected shortcutCost(input: ClipShape): number {
     return this.downsample ? sequentialCost(this.downsample, input).macs : 0;
@@ -121,7 +126,7 @@ export class BasicBlock extends ResBlock {
     this.makeDownsample(inC, planes, s);
   }
   forward(x: Tensor): Tensor {
-    return this.addShortcut(this.conv2.forward(this.conv1.forward(x)), x);
+    return this.addShortcut(applyInTurn(x, [this.conv1, this.conv2]), x);
   }
   cost(input: ClipShape): Cost {
     const a = sequentialCost(this.conv1, input);
@@ -150,7 +155,7 @@ export class Bottleneck extends ResBlock {
     this.makeDownsample(inC, out, s);
   }
   forward(x: Tensor): Tensor {
-    return this.addShortcut(this.conv3.forward(this.conv2.forward(this.conv1.forward(x))), x);
+    return this.addShortcut(applyInTurn(x, [this.conv1, this.conv2, this.conv3]), x);
   }
   cost(input: ClipShape): Cost {
     const a = sequentialCost(this.conv1, input);

@@ -12,7 +12,7 @@ import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
 import { zerosLike } from '../torch/creation.js';
 import { Module } from '../nn/module.js';
-import { Sequential } from '../nn/sequential.js';
+import { Sequential, applyInTurn } from '../nn/sequential.js';
 import { Conv3d } from '../nn/conv.js';
 import { BatchNorm3d } from '../nn/batchnorm.js';
 import { Linear, ReLU } from '../nn/linear.js';
@@ -105,8 +105,7 @@ export class ResNet3d extends Module {
     if (x.ndim !== 5 || x.size(1) !== 3) throw new RangeError(`expected clips [B, 3, T, H, W], got [${x.shape.join(', ')}]`);
     return tidy(() => {
       const input = this.config.input === 'diff' ? frameDifferences(x) : this.config.input === 'aligned-diff' ? alignedFrameDifferences(x) : x;
-      const stem = this.stem.forward(input);
-      return this.stages.reduce((y, s) => s.forward(y), stem);
+      return applyInTurn(input, [this.stem, ...this.stages]);
     });
   }
 

@@ -253,6 +253,8 @@ export interface NativeAddon extends NativeDistributed {
   setGradEnabled(v: boolean): boolean;
   isGradEnabled(): boolean;
   setAutocast(enabled: boolean, dtype?: string): boolean;
+  /** Opens (true) or closes (false) an autocast region; returns how many stay open. */
+  autocastNesting(enter: boolean): number;
   // runtime
   info(): NativeInfo;
   dispose(a: H): void;

@@ -2,6 +2,21 @@
 import { Tensor } from '../torch/tensor.js';
 import { Module } from './module.js';
 
+/**
+ * Feeds x through each module in turn, freeing each intermediate result (never x) once the next
+ * module has used it: autograd keeps what backward needs, and the rest (a block's first half, a
+ * BatchNorm's input at inference) would otherwise live until the enclosing tidy() ends.
+ */
+export function applyInTurn(x: Tensor, modules: readonly Module[]): Tensor {
+  let h = x;
+  for (const m of modules) {
+    const next = (m as Module<[Tensor], Tensor>).forward(h);
+    if (h !== x && next !== h) h.dispose();
+    h = next;
+  }
+  return h;
+}
+
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {
@@ -10,7 +25,7 @@ export class Sequential extends Module {
     layers.forEach((m, i) => this.registerModule(String(i), m as unknown as Module<never[], unknown>));
   }
   forward(x: Tensor): Tensor {
-    const y = this.layers.reduce((h, m) => m.forward(h), x);
+    const y = applyInTurn(x, this.layers);
     return y === x ? x.reshape(x.shape) : y; // a new handle, so callers may dispose it like any output
   }
   get length(): number {

@@ -8,7 +8,7 @@ import { tidy, keep } from '../torch/scope.js';
 import { decorrelationLoss } from './decorrelation.js';
 import { cat, fromTypedArray } from '../torch/creation.js';
 import { crossEntropy } from '../torch/functional.js';
-import { autocast, withoutAutocast } from '../torch/autograd.js';
+import { autocast, withoutAutocast, sharedAutocastCasts } from '../torch/autograd.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import { Rng } from '../video/rng.js';
 import { drawPseudoMotion, pseudoMotionClips } from '../video/pseudo-motion.js';
@@ -82,38 +82,41 @@ export async function contrastiveLoss(model: CvrlModel, clips: readonly Tensor[]
   };
   const project = (x: Tensor) => tidy(() => (o.bf16 ? autocast(() => forward(x)) : forward(x)).float());
   const z: Tensor[] = [];
+  const negatives: Tensor[] = [];
   try {
-    for (const x of clips) {
-      if (o.bgEraseProb > 0) {
-        const erased = blendStaticFrame(x, drawStaticBlend(n, t, { prob: o.bgEraseProb, maxAlpha: o.bgEraseMax, mix: o.bgEraseMix }, rng));
-        z.push(project(erased));
-        erased.dispose();
-      } else {
-        z.push(project(x));
+    // One region for every forward of the step: each weight is cast to bfloat16 once, not per forward.
+    sharedAutocastCasts(() => {
+      for (const x of clips) {
+        if (o.bgEraseProb > 0) {
+          const erased = blendStaticFrame(x, drawStaticBlend(n, t, { prob: o.bgEraseProb, maxAlpha: o.bgEraseMax, mix: o.bgEraseMix }, rng));
+          z.push(project(erased));
+          erased.dispose();
+        } else {
+          z.push(project(x));
+        }
       }
-    }
-    const negatives: Tensor[] = [];
-    if (o.staticNegatives) {
-      const still = staticClips(clips[0], Array.from({ length: n }, () => rng.int(t)));
-      negatives.push(project(still));
-      still.dispose();
-    }
-    if (o.reverseNegatives) {
-      const reversed = clips[0].flip([2]);
-      negatives.push(project(reversed));
-      reversed.dispose();
-    }
-    if (o.shuffleNegatives) {
-      const order = fromTypedArray(Int32Array.from(shuffledOrder(t, rng)), undefined, { device: clips[0].device });
-      const shuffled = clips[0].indexSelect(2, order);
-      negatives.push(project(shuffled));
-      [order, shuffled].forEach((v) => v.dispose());
-    }
-    z.push(...negatives);
-    if (o.pseudoMotion > 0) {
-      aux.push(keep(pseudoMotionLoss(model, clips[0], o, rng)));
-      if (parts) parts.pseudo_motion = aux[0].item() / o.pseudoMotion;
-    }
+      if (o.staticNegatives) {
+        const still = staticClips(clips[0], Array.from({ length: n }, () => rng.int(t)));
+        negatives.push(project(still));
+        still.dispose();
+      }
+      if (o.reverseNegatives) {
+        const reversed = clips[0].flip([2]);
+        negatives.push(project(reversed));
+        reversed.dispose();
+      }
+      if (o.shuffleNegatives) {
+        const order = fromTypedArray(Int32Array.from(shuffledOrder(t, rng)), undefined, { device: clips[0].device });
+        const shuffled = clips[0].indexSelect(2, order);
+        negatives.push(project(shuffled));
+        [order, shuffled].forEach((v) => v.dispose());
+      }
+      z.push(...negatives);
+      if (o.pseudoMotion > 0) {
+        aux.push(keep(pseudoMotionLoss(model, clips[0], o, rng)));
+        if (parts) parts.pseudo_motion = aux[0].item() / o.pseudoMotion;
+      }
+    });
     const extra = negatives.length > 1 ? cat(negatives, 0) : negatives[0];
     try {
       const loss = await globalNtXent(z.slice(0, clips.length), group, { temperature: o.temperature, negatives: extra });

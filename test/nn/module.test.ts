@@ -153,3 +153,26 @@ test('ReLU(true) after BatchNorm: the same output and gradients as ReLU(), compu
   const [wa, wb] = [a.parameters()[0].grad!, b.parameters()[0].grad!];
   assert.ok(wa.sub(wb).abs().amax().item() < 1e-6);
 });
+
+test('Sequential frees each intermediate once the next layer used it, never its input, and keeps in-place results', () => {
+  const seen: Tensor[] = [];
+  class Record extends Module {
+    forward(x: Tensor): Tensor {
+      seen.push(x);
+      return x.mul(2);
+    }
+  }
+  tidy(() => {
+    const x = randn([3, 4]);
+    const y = new Sequential(new Record(), new ReLU(true), new Record(), new Record()).forward(x);
+    assert.equal(seen.length, 3);
+    assert.equal(seen[0], x);
+    assert.ok(!x.isDisposed, 'the input stays');
+    assert.ok(seen[1].isDisposed && seen[2].isDisposed, 'intermediates are freed');
+    assert.deepEqual(y.toArray(), x.relu().mul(8).toArray());
+    // With autograd the freed handles change nothing: backward still finds what it saved.
+    const w = randn([4]).requiresGrad_();
+    new Sequential(new Record(), new ReLU(true), new Record()).forward(x.mul(w)).sum().backward();
+    assert.deepEqual(w.grad!.toArray(), x.mul(4).mul(x.mul(w).gt(0)).sum(0).toArray());
+  });
+});

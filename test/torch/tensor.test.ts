@@ -192,6 +192,26 @@ test('autocast runs convolutions and matmuls in bfloat16 and restores float32 af
   });
 });
 
+test('sharedAutocastCasts: autocast calls inside it cast a weight once; the cast is dropped when it ends', async () => {
+  const { autocast, withoutAutocast, sharedAutocastCasts, noGrad } = await import('../../src/torch/autograd.js');
+  tidy(() => {
+    const w = randn([4, 4]).requiresGrad_(); // a leaf needing grad: the casts autocast caches
+    const x = randn([2, 4]);
+    const [a, b] = sharedAutocastCasts(() => {
+      const first = autocast(() => x.matmul(w)).float();
+      noGrad(() => w.mul_(2));
+      withoutAutocast(() => undefined); // a region inside does not drop the cache either
+      return [first, autocast(() => x.matmul(w)).float()];
+    });
+    assert.deepEqual(b.toArray(), a.toArray(), 'the second forward reused the first cast');
+    const after = autocast(() => x.matmul(w)).float();
+    assert.ok(after.sub(a.mul(2)).abs().amax().item() < 1e-6 * (1 + a.abs().amax().item()), 'cast afresh once the region ended');
+    noGrad(() => w.mul_(2));
+    const separate = autocast(() => x.matmul(w)).float();
+    assert.ok(separate.sub(after.mul(2)).abs().amax().item() < 1e-6 * (1 + after.abs().amax().item()), 'separate autocast calls cast anew');
+  });
+});
+
 test('stackCopies equals stack along dim 0 (any dtype, non-contiguous inputs) and names a mismatched tensor', () => {
   for (const dtype of ['float32', 'uint8', 'int64', 'bfloat16'] as const) {
     const parts = [0, 1, 2].map((k) => randn([2, 3, 4]).mul(10).add(k).permute([2, 0, 1]).to(dtype));
