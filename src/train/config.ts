@@ -79,6 +79,8 @@ export const PretrainConfigSchema = z.object({
   threads: int(1).default(2),
   parallelism: int(1).default(4),
   prefetch: int(0).default(2),
+  /** MiB of whole decoded videos kept across epochs (0: decode every sample); videos beyond it are decoded per sample. */
+  frameCacheMb: int(0).default(1024),
   logEvery: int(1).default(10),
   /** Online kNN top-1 on labelled train/test subsets every K steps (0: off); needs a labelled split. */
   knnEvery: int(0).default(0),

@@ -129,7 +129,7 @@ export async function sceneBatchGroups(dataset: VideoDataset, size: number, para
 }
 
 /** Config keys that may differ between ranks: where each rank writes, reads from, and how many threads it uses. */
-const PER_RANK_KEYS = new Set(['out', 'data', 'annotations', 'threads', 'parallelism', 'prefetch']);
+const PER_RANK_KEYS = new Set(['out', 'data', 'annotations', 'threads', 'parallelism', 'prefetch', 'frameCacheMb']);
 
 /** What every rank of one run must share (sameOnAllRanks): the recipe, the data (by content, not by path) and the start. */
 export function runFacts(c: PretrainConfig, dataset: VideoDataset, step: number): RankFact[] {

@@ -95,7 +95,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
-  const cache = new VideoCache();
+  const cache = new VideoCache(c.frameCacheMb * 2 ** 20);
   const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
   const stepOptions = { ...c, bf16: t.precision === 'bf16' };

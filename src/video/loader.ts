@@ -10,6 +10,9 @@ import { stackCopies, cat } from '../torch/creation.js';
 import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
 import { BadVideo, readable } from './bad-video.js';
+import { VideoCache } from './video-cache.js';
+
+export { VideoCache };
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
@@ -94,12 +97,6 @@ function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: 
   return starts;
 }
 
-/** Frame counts and unreadable files, shared across epochs of one loader configuration. */
-export class VideoCache {
-  readonly frames = new Map<string, number>();
-  readonly bad = new Map<string, string>();
-}
-
 export class VideoLoader implements AsyncIterable<Batch> {
   readonly o: Required<Omit<LoaderOptions, 'augment' | 'onBadVideo' | 'gapPower' | 'groups' | 'timeoutMs'>> & Pick<LoaderOptions, 'gapPower' | 'groups' | 'timeoutMs'>;
   readonly views: AugmentConfig[];
@@ -170,6 +167,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const info = await readable(probeVideo(path, { timeoutMs: this.o.timeoutMs }), this.o.timeoutMs);
     if (info.frames < 1) throw new BadVideo('no decodable frames');
     this.#cache.frames.set(path, info.frames);
+    this.#cache.sizes.set(path, [info.width, info.height]);
     return info.frames;
   }
 
@@ -181,7 +179,10 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const starts = o.mode === 'pretrain' ? pretrainStarts(L, clip, o, rng)
       : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
         : uniformClipStarts(L, clip, o.temporalViews);
-    const decoded = await readable(decodeClips(item.path, { starts, ...clip, size: { shortSide: o.decodeShortSide }, timeoutMs: o.timeoutMs }), o.timeoutMs, (late) => late.frames.dispose());
+    const decode = (d: { starts: number[]; frames: number; stride: number }) => readable(decodeClips(item.path, { ...d, size: { shortSide: o.decodeShortSide }, timeoutMs: o.timeoutMs }), o.timeoutMs, (late) => late.frames.dispose());
+    const cached = o.mode === 'eval' ? null : await this.#cache.decoded.clips(item.path, { starts, ...clip, frameCount: L, size: this.#cache.sizes.get(item.path), shortSide: o.decodeShortSide },
+      async () => (await decode({ starts: [0], frames: L, stride: 1 })).frames);
+    const decoded = cached ? { frames: cached, retried: false } : await decode({ starts, ...clip });
     if (decoded.retried) this.stats.retriedDecodes++;
     try {
       const [, T, H, W] = decoded.frames.shape;

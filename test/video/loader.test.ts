@@ -93,3 +93,20 @@ test('loader: missing, zero-byte, truncated and non-video files are skipped, log
   const doomed = new VideoLoader({ dataset: allBad, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, onBadVideo: () => undefined });
   await assert.rejects(async () => { for await (const b of doomed) b.views.forEach((v) => v.dispose()); }, /gave up after .* unreadable videos/);
 });
+
+test('loader: the frame cache gives the same batches as decoding every sample, within its budget', async () => {
+  const plain = await collect({ parallelism: 2 });
+  const cache = new VideoCache(64 * 2 ** 20);
+  for (const epoch of [0, 1]) {
+    // The first epoch decodes whole videos into the cache; the second reads only from it.
+    const cached = await collect({ parallelism: 2, epoch }, cache);
+    assert.deepEqual(cached.batches, epoch === 0 ? plain.batches : (await collect({ parallelism: 2, epoch })).batches);
+  }
+  const perVideo = cache.decoded.usedBytes / ds.items.length;
+  assert.ok(perVideo > 0 && cache.decoded.usedBytes <= cache.decoded.budgetBytes, `${cache.decoded.usedBytes} bytes cached`);
+  // A budget for two videos: those two come from the cache, the rest are decoded per sample, same result.
+  const small = new VideoCache(Math.ceil(2.5 * perVideo));
+  assert.deepEqual((await collect({ parallelism: 2 }, small)).batches, plain.batches);
+  assert.ok(small.decoded.usedBytes > 0 && small.decoded.usedBytes <= small.decoded.budgetBytes, `${small.decoded.usedBytes} of ${small.decoded.budgetBytes}`);
+  assert.throws(() => new VideoCache(-1), /frame cache budget must be >= 0 bytes/);
+});

@@ -1,0 +1,102 @@
+/**
+ * What a loader learns about its videos, kept across epochs: frame counts, sizes, unreadable files,
+ * and (FrameCache) whole decoded videos.
+ *
+ * Whole decoded videos kept in memory across epochs. A small dataset (the CPU preset's: 400 videos,
+ * 600 steps) has each video decoded dozens of times, and on a few cores decoding takes its CPU time
+ * from the training step. Admission only: once the budget is spent, further videos are decoded per
+ * sample as before (evicting would decode whole videos only to throw them away).
+ */
+import { Tensor } from '../torch/tensor.js';
+import { fromTypedArray } from '../torch/creation.js';
+
+export interface CachedClipsRequest {
+  starts: number[];
+  frames: number;
+  stride: number;
+  /** Frames in the video (probe) and its displayed [width, height], for the size check before decoding it whole. */
+  frameCount: number;
+  size?: [number, number];
+  shortSide: number;
+}
+
+export class FrameCache {
+  #used = 0;
+  readonly #videos = new Map<string, Promise<Tensor | null>>();
+
+  /** budgetBytes: 0 turns the cache off. */
+  constructor(readonly budgetBytes: number) {
+    if (!Number.isFinite(budgetBytes) || budgetBytes < 0) throw new RangeError(`frame cache budget must be >= 0 bytes, got ${budgetBytes}`);
+  }
+
+  get usedBytes(): number {
+    return this.#used;
+  }
+
+  /**
+   * uint8 clips [clips, T, H, W, 3] cut from the cached video (frames past the end wrap to the start,
+   * as decodeClips does), decoding it whole through `decodeWhole` on first use if it fits the budget;
+   * null when it does not fit or could not be decoded whole (the caller decodes the clips itself).
+   * `decodeWhole` returns the whole video as one clip, uint8 [1, L, H, W, 3].
+   */
+  async clips(path: string, r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
+    let video = this.#videos.get(path);
+    if (video === undefined) {
+      if (!this.#fits(r)) return null;
+      video = this.#admit(r, decodeWhole);
+      this.#videos.set(path, video);
+    }
+    const frames = await video;
+    if (frames === null) return null;
+    const n = frames.size(0), [, H, W, C] = frames.shape;
+    const index = fromTypedArray(Int32Array.from(r.starts.flatMap((s) => Array.from({ length: r.frames }, (_, t) => (s + t * r.stride) % n))));
+    try {
+      const picked = frames.indexSelect(0, index);
+      const out = picked.reshape([r.starts.length, r.frames, H, W, C]);
+      picked.dispose();
+      return out;
+    } finally {
+      index.dispose();
+    }
+  }
+
+  /** Whether the video's decoded size (estimated from its displayed size) fits what is left. */
+  #fits(r: CachedClipsRequest): boolean {
+    const [w, h] = r.size ?? [0, 0];
+    if (this.budgetBytes === 0 || w < 1 || h < 1) return false;
+    const short = Math.min(w, h), long = Math.max(w, h);
+    const bytes = r.frameCount * r.shortSide * Math.round((long * r.shortSide) / short) * 3;
+    return this.#used + bytes <= this.budgetBytes;
+  }
+
+  async #admit(r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
+    let frames: Tensor;
+    try {
+      const clip = await decodeWhole();
+      frames = clip.select(0, 0);
+      clip.dispose();
+    } catch {
+      return null; // the per-sample decode reports the file if it is really unreadable
+    }
+    const bytes = frames.numel;
+    if (this.#used + bytes > this.budgetBytes) {
+      frames.dispose();
+      return null;
+    }
+    this.#used += bytes;
+    return frames;
+  }
+}
+
+/** Frame counts and unreadable files, shared across epochs of one loader configuration. */
+export class VideoCache {
+  readonly frames = new Map<string, number>();
+  /** Displayed width and height from the probe. */
+  readonly sizes = new Map<string, [number, number]>();
+  readonly bad = new Map<string, string>();
+  /** Whole decoded videos for training samples (budget in bytes; 0: none). */
+  readonly decoded: FrameCache;
+  constructor(frameCacheBytes = 0) {
+    this.decoded = new FrameCache(frameCacheBytes);
+  }
+}
