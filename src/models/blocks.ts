@@ -95,8 +95,10 @@ abstract class ResBlock extends Module {
       new BatchNorm3d(outC),
     ));
   }
-  /** The block's output from its main path's last feature map: ReLU(y + shortcut(x)). */
-  /** In place, as torchvision's `out += identity`: y is a BatchNorm output, which its backward does not need. */
+  /**
+   * The block's output from its main path's last feature map: ReLU(y + shortcut(x)), in place as
+   * torchvision's `out += identity` (y is a BatchNorm output, which its backward does not need).
+   */
   protected addShortcut(y: Tensor, x: Tensor): Tensor {
     if (!this.downsample) return y.add_(x).relu_();
     const shortcut = this.downsample.forward(x);

@@ -11,13 +11,13 @@ import { type VideoDataset } from './dataset.js';
 import { probeVideo, decodeClips } from './io.js';
 import { BadVideo, readable } from './bad-video.js';
 import { VideoCache } from './video-cache.js';
-
-export { VideoCache };
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
 import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
+
+export { VideoCache };
 
 export type LoaderMode = 'pretrain' | 'train' | 'eval';
 

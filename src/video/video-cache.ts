@@ -1,11 +1,9 @@
 /**
  * What a loader learns about its videos, kept across epochs: frame counts, sizes, unreadable files,
- * and (FrameCache) whole decoded videos.
- *
- * Whole decoded videos kept in memory across epochs. A small dataset (the CPU preset's: 400 videos,
- * 600 steps) has each video decoded dozens of times, and on a few cores decoding takes its CPU time
- * from the training step. Admission only: once the budget is spent, further videos are decoded per
- * sample as before (evicting would decode whole videos only to throw them away).
+ * and whole decoded videos (FrameCache). A small dataset (the CPU preset's: 400 videos, 600 steps)
+ * has each video decoded dozens of times, and on a few cores decoding takes its CPU time from the
+ * training step. Admission only: once the budget is spent, further videos are decoded per sample as
+ * before (evicting would decode whole videos only to throw them away).
  */
 import { Tensor } from '../torch/tensor.js';
 import { fromTypedArray } from '../torch/creation.js';
@@ -42,8 +40,10 @@ export class FrameCache {
   async clips(path: string, r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
     let video = this.#videos.get(path);
     if (video === undefined) {
-      if (!this.#fits(r)) return null;
-      video = this.#admit(r, decodeWhole);
+      const estimate = this.#estimate(r);
+      if (estimate === 0 || this.#used + estimate > this.budgetBytes) return null;
+      this.#used += estimate; // reserved now, so that videos decoding meanwhile see it
+      video = this.#admit(estimate, decodeWhole);
       this.#videos.set(path, video);
     }
     const frames = await video;
@@ -60,30 +60,30 @@ export class FrameCache {
     }
   }
 
-  /** Whether the video's decoded size (estimated from its displayed size) fits what is left. */
-  #fits(r: CachedClipsRequest): boolean {
+  /** Bytes of the video decoded whole, from its displayed size (0: unknown, or the cache is off). */
+  #estimate(r: CachedClipsRequest): number {
     const [w, h] = r.size ?? [0, 0];
-    if (this.budgetBytes === 0 || w < 1 || h < 1) return false;
+    if (this.budgetBytes === 0 || w < 1 || h < 1) return 0;
     const short = Math.min(w, h), long = Math.max(w, h);
-    const bytes = r.frameCount * r.shortSide * Math.round((long * r.shortSide) / short) * 3;
-    return this.#used + bytes <= this.budgetBytes;
+    return r.frameCount * r.shortSide * Math.round((long * r.shortSide) / short) * 3;
   }
 
-  async #admit(r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
+  async #admit(estimate: number, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
     let frames: Tensor;
     try {
       const clip = await decodeWhole();
       frames = clip.select(0, 0);
       clip.dispose();
     } catch {
+      this.#used -= estimate;
       return null; // the per-sample decode reports the file if it is really unreadable
     }
-    const bytes = frames.numel;
-    if (this.#used + bytes > this.budgetBytes) {
+    this.#used += frames.numel - estimate;
+    if (this.#used > this.budgetBytes) {
+      this.#used -= frames.numel;
       frames.dispose();
       return null;
     }
-    this.#used += bytes;
     return frames;
   }
 }
