@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMathOps(env, exports);
   RegisterShapeOps(env, exports);
   RegisterNnOps(env, exports);
+  RegisterAlignOps(env, exports);
   RegisterLossOps(env, exports);
   RegisterAutogradOps(env, exports);
   RegisterRuntime(env, exports);

@@ -131,6 +131,7 @@ void RegisterCreationOps(Napi::Env env, Napi::Object exports);
 void RegisterMathOps(Napi::Env env, Napi::Object exports);
 void RegisterShapeOps(Napi::Env env, Napi::Object exports);
 void RegisterNnOps(Napi::Env env, Napi::Object exports);
+void RegisterAlignOps(Napi::Env env, Napi::Object exports);
 void RegisterLossOps(Napi::Env env, Napi::Object exports);
 void RegisterAutogradOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);

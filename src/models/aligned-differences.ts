@@ -12,7 +12,8 @@
  * full resolution by bilinear sampling with edge pixels repeated. Only translation is compensated:
  * a camera's rotation or zoom stays in the differences.
  */
-import { Tensor } from '../torch/tensor.js';
+import { Tensor, wrap } from '../torch/tensor.js';
+import { native } from '../native/addon.js';
 import { fromTypedArray, stack, zerosLike } from '../torch/creation.js';
 import * as F from '../torch/functional.js';
 import { noGrad } from '../torch/autograd.js';
@@ -38,6 +39,10 @@ export function shiftedDifferences(x: Tensor, shifts: Float32Array): Tensor {
   const [b, c, t, h, w] = x.shape;
   const pairs = b * (t - 1);
   if (shifts.length !== pairs * 2) throw new RangeError(`need ${pairs} shifts (x, y), got ${shifts.length / 2}`);
+  if (!x.requiresGrad && x.device === 'cpu' && x.dtype === 'float32') {
+    // Training clips need no gradient: one native pass instead of the copies and grid below.
+    return tidy(() => wrap(native.shiftedDifferences(x.handle, fromTypedArray(shifts).handle)));
+  }
   return tidy(() => {
     const frames = (start: number) => x.narrow(2, start, t - 1).permute([0, 2, 1, 3, 4]).reshape([pairs, c, h, w]);
     const grid = shiftGrid(shifts, pairs, h, w, x.device).to(x.dtype);

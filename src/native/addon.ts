@@ -236,6 +236,8 @@ export interface NativeAddon extends NativeDistributed {
   logSoftmax(x: H, dim: number): H;
   interpolate(x: H, size: Ints, mode: string, alignCorners: boolean): H;
   gridSample(x: H, grid: H, mode: string, padding: string, alignCorners: boolean): H;
+  /** Aligned frame differences of float32 CPU clips that need no gradient (shifts: float [pairs * 2]). */
+  shiftedDifferences(x: H, shifts: H): H;
   roiAlign(x: H, boxes: H, outputSize: Ints, spatialScale: number, samplingRatio: number, aligned: boolean): H;
   crossEntropy(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number, labelSmoothing: number): H;
   nllLoss(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number): H;

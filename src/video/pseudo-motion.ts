@@ -81,13 +81,13 @@ export function pseudoMotionClips(x: Tensor, draws: readonly PseudoMotionDraw[])
       source[i * t + f] = BigInt(i * t + d.frame);
       const moving = pseudoMotionAffine(d.motion, d.amount, f, t);
       for (let yy = 0; yy < h; yy++) {
-        const py = (yy + 0.5) / h, y = py * 2 - 1;
+        const py = (yy + 0.5) / h, y = py * 2 - 1, rowInBox = py >= y0 && py <= y1;
         for (let xx = 0; xx < w; xx++) {
           const px = (xx + 0.5) / w, xn = px * 2 - 1;
-          const [a, bb, tx, cc, dd, ty] = px >= x0 && px <= x1 && py >= y0 && py <= y1 ? moving : still;
+          const m = rowInBox && px >= x0 && px <= x1 ? moving : still; // indexed, not destructured: this loop is per pixel
           const o = (((i * t + f) * h + yy) * w + xx) * 2;
-          grid[o] = a * xn + bb * y + tx;
-          grid[o + 1] = cc * xn + dd * y + ty;
+          grid[o] = m[0] * xn + m[1] * y + m[2];
+          grid[o + 1] = m[3] * xn + m[4] * y + m[5];
         }
       }
     }

@@ -90,6 +90,22 @@ test('shiftedDifferences: gradient check at fractional shifts; the last frame is
   });
 });
 
+test('shiftedDifferences: the native pass for clips without gradient equals the differentiable version', () => {
+  manualSeed(14);
+  tidy(() => {
+    // Shifts inside the frame, across its edge (clamped), integer and fractional, on odd sizes.
+    const shifts = Float32Array.from([0.3, -1.6, 2.25, 0.5, -0.7, 0.1, 0, 1.4, 9.5, -12, -3, 3, 0.999, -0.001]);
+    const x = randn([2, 3, 4, 9, 11]).mul(50);
+    const fast = shiftedDifferences(x, shifts.subarray(0, 12));
+    const reference = shiftedDifferences(x.clone().requiresGrad_(), shifts.subarray(0, 12)).detach();
+    const diff = fast.sub(reference).abs().amax().item();
+    assert.ok(diff < 1e-3, `max abs diff ${diff} on values of about 50`);
+    assert.equal(fast.select(2, 3).abs().amax().item(), 0);
+    const one = randn([1, 1, 2, 48, 48]);
+    assert.ok(shiftedDifferences(one, shifts.subarray(12)).sub(shiftedDifferences(one.clone().requiresGrad_(), shifts.subarray(12)).detach()).abs().amax().item() < 1e-5);
+  });
+});
+
 test("input 'aligned-diff': the encoder runs on it", () => {
   manualSeed(14);
   tidy(() => {
