@@ -9,7 +9,7 @@
         "native/ops_math.cc",
         "native/ops_shape.cc",
         "native/ops_nn.cc",
-        "native/shifted_differences.cc",
+        "native/aligned_differences.cc",
         "native/ops_loss.cc",
         "native/ops_autograd.cc",
         "native/runtime.cc",

@@ -65,18 +65,7 @@ export function estimateShifts(x: Tensor): Float32Array {
   const r = Math.min(SEARCH_RADIUS, Math.floor((Math.min(h, w) - 1) / 4));
   if (r <= 0 || t < 2) return out;
   const side = 2 * r + 1;
-  const costs = tidy(() => {
-    const mono = x.float().mean(1); // [B, T, H, W]
-    const gray = pool > 1 ? F.avgPool2d(mono, pool) : mono;
-    const prev = gray.narrow(1, 0, t - 1), next = gray.narrow(1, 1, t - 1);
-    const inner = next.narrow(2, r, h - 2 * r).narrow(3, r, w - 2 * r);
-    const all: Tensor[] = [];
-    for (let dy = -r; dy <= r; dy++) {
-      const rows = prev.narrow(2, r + dy, h - 2 * r);
-      for (let dx = -r; dx <= r; dx++) all.push(inner.sub(rows.narrow(3, r + dx, w - 2 * r)).square().mean([2, 3]));
-    }
-    return stack(all, 2).reshape([pairs, side * side]).contiguous(); // shift index (dy + r) * side + (dx + r)
-  });
+  const costs = x.device === 'cpu' ? wrap(native.shiftCosts(x.handle, pool, r)) : shiftCostsByOps(x, pool, r);
   const cost = costs.toTypedArray() as Float32Array;
   costs.dispose();
   for (let p = 0; p < pairs; p++) {
@@ -89,6 +78,24 @@ export function estimateShifts(x: Tensor): Float32Array {
     out[p * 2 + 1] = pool * (iy - r + (iy > 0 && iy < side - 1 ? parabolaVertex(at(ix, iy - 1), at(ix, iy), at(ix, iy + 1)) : 0));
   }
   return out;
+}
+
+/** The shift search's costs [pairs, (2r + 1)^2] by tensor ops (any device; on CPU the native shiftCosts computes the same). */
+export function shiftCostsByOps(x: Tensor, pool: number, r: number): Tensor {
+  const [, , t, fullH, fullW] = x.shape;
+  const h = Math.floor(fullH / pool), w = Math.floor(fullW / pool), side = 2 * r + 1, pairs = x.size(0) * (t - 1);
+  return tidy(() => {
+    const mono = x.float().mean(1); // [B, T, H, W]
+    const gray = pool > 1 ? F.avgPool2d(mono, pool) : mono;
+    const prev = gray.narrow(1, 0, t - 1), next = gray.narrow(1, 1, t - 1);
+    const inner = next.narrow(2, r, h - 2 * r).narrow(3, r, w - 2 * r);
+    const all: Tensor[] = [];
+    for (let dy = -r; dy <= r; dy++) {
+      const rows = prev.narrow(2, r + dy, h - 2 * r);
+      for (let dx = -r; dx <= r; dx++) all.push(inner.sub(rows.narrow(3, r + dx, w - 2 * r)).square().mean([2, 3]));
+    }
+    return stack(all, 2).reshape([pairs, side * side]).contiguous(); // shift index (dy + r) * side + (dx + r)
+  });
 }
 
 /** The offset in [-0.5, 0.5] of the minimum of the parabola through (-1, a), (0, b), (1, c). */

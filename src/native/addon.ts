@@ -238,6 +238,8 @@ export interface NativeAddon extends NativeDistributed {
   gridSample(x: H, grid: H, mode: string, padding: string, alignCorners: boolean): H;
   /** Aligned frame differences of float32 CPU clips that need no gradient (shifts: float [pairs * 2]). */
   shiftedDifferences(x: H, shifts: H): H;
+  /** The shift search's costs [pairs, (2r + 1)^2] on CPU clips, pooled by `pool`. */
+  shiftCosts(x: H, pool: number, radius: number): H;
   roiAlign(x: H, boxes: H, outputSize: Ints, spatialScale: number, samplingRatio: number, aligned: boolean): H;
   crossEntropy(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number, labelSmoothing: number): H;
   nllLoss(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number): H;

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, Tensor, fromTypedArray, randn, stack, manualSeed, tidy, noGrad } from '../../src/torch/index.js';
-import { alignedFrameDifferences, estimateShifts, shiftedDifferences } from '../../src/models/aligned-differences.js';
+import { alignedFrameDifferences, estimateShifts, shiftedDifferences, shiftCostsByOps } from '../../src/models/aligned-differences.js';
+import { native } from '../../src/native/addon.js';
+import { wrap } from '../../src/torch/tensor.js';
 import { frameDifferences } from '../../src/models/resnet3d.js';
 import { createModel } from '../../src/models/index.js';
 import { gradcheck } from '../helpers/gradcheck.js';
@@ -103,6 +105,21 @@ test('shiftedDifferences: the native pass for clips without gradient equals the 
     assert.equal(fast.select(2, 3).abs().amax().item(), 0);
     const one = randn([1, 1, 2, 48, 48]);
     assert.ok(shiftedDifferences(one, shifts.subarray(12)).sub(shiftedDifferences(one.clone().requiresGrad_(), shifts.subarray(12)).detach()).abs().amax().item() < 1e-5);
+  });
+});
+
+test('the native shift-search costs equal the tensor ops version; bad arguments are refused', () => {
+  manualSeed(15);
+  tidy(() => {
+    for (const [shape, pool, r] of [[[2, 3, 5, 48, 40], 2, 2], [[1, 3, 3, 21, 17], 1, 2], [[1, 1, 2, 30, 30], 3, 1]] as const) {
+      const x = randn([...shape]).mul(3);
+      const ours = wrap(native.shiftCosts(x.handle, pool, r)), ref = shiftCostsByOps(x, pool, r);
+      assert.deepEqual(ours.shape, ref.shape);
+      const rel = ours.sub(ref).abs().amax().item() / ref.abs().amax().item();
+      assert.ok(rel < 1e-5, `${shape}: relative difference ${rel}`);
+    }
+    assert.throws(() => native.shiftCosts(randn([1, 3, 1, 24, 24]).handle, 1, 2), /at least 2 frames/);
+    assert.throws(() => native.shiftCosts(randn([1, 3, 2, 8, 8]).handle, 2, 2), /radius 2 does not fit 4x4/);
   });
 });
 

@@ -1,0 +1,145 @@
+// The CPU kernels of aligned frame differences (src/models/aligned-differences.ts), each one pass
+// over the clip instead of the tensor version's many small ops and copies:
+// - ShiftCosts: the shift search's mean squared differences on pooled grayscale frames;
+// - ShiftedDifferences (no autograd): frame t+1 minus frame t read at p + (dx, dy), bilinear with
+//   coordinates clamped to the frame, as grid_sample's border padding with align_corners false.
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common.h"
+
+namespace cvrl {
+
+namespace {
+
+// Source taps of one axis: for output index i, read (1 - w) * src[lo] + w * src[hi].
+struct Taps {
+  std::vector<int64_t> lo, hi;
+  std::vector<float> w;
+};
+
+Taps AxisTaps(int64_t size, double shift) {
+  Taps t{std::vector<int64_t>(size), std::vector<int64_t>(size), std::vector<float>(size)};
+  for (int64_t i = 0; i < size; i++) {
+    const double at = std::min(static_cast<double>(size - 1), std::max(0.0, static_cast<double>(i) + shift));
+    const int64_t lo = static_cast<int64_t>(std::floor(at));
+    t.lo[i] = lo;
+    t.hi[i] = std::min(lo + 1, size - 1);
+    t.w[i] = static_cast<float>(at - static_cast<double>(lo));
+  }
+  return t;
+}
+
+at::Tensor ShiftedDifferences(const at::Tensor& input, const at::Tensor& shiftsIn) {
+  TORCH_CHECK(input.dim() == 5, "shiftedDifferences: expected clips [B, C, T, H, W], got ", input.sizes());
+  TORCH_CHECK(input.scalar_type() == at::kFloat && input.device().is_cpu(), "shiftedDifferences: expected float32 clips on the CPU");
+  TORCH_CHECK(!input.requires_grad(), "shiftedDifferences: clips that need a gradient go through the differentiable version");
+  const at::Tensor x = input.contiguous();
+  const at::Tensor shifts = shiftsIn.to(at::kFloat).contiguous();
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
+  TORCH_CHECK(T >= 2, "shiftedDifferences: clips need at least 2 frames");
+  TORCH_CHECK(shifts.numel() == B * (T - 1) * 2, "shiftedDifferences: need ", B * (T - 1), " shifts (x, y), got ", shifts.numel() / 2);
+  at::Tensor out = at::empty_like(x);
+  const float* src = x.data_ptr<float>();
+  const float* shift = shifts.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  const int64_t frame = H * W;
+  at::parallel_for(0, B * (T - 1), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t pair = begin; pair < end; pair++) {
+      const int64_t b = pair / (T - 1), t = pair % (T - 1);
+      const Taps tx = AxisTaps(W, shift[pair * 2]), ty = AxisTaps(H, shift[pair * 2 + 1]);
+      for (int64_t c = 0; c < C; c++) {
+        const float* prev = src + ((b * C + c) * T + t) * frame;
+        const float* next = prev + frame;
+        float* o = dst + ((b * C + c) * T + t) * frame;
+        for (int64_t y = 0; y < H; y++) {
+          const float* top = prev + ty.lo[y] * W;
+          const float* bottom = prev + ty.hi[y] * W;
+          const float wy = ty.w[y];
+          for (int64_t xx = 0; xx < W; xx++) {
+            const float wx = tx.w[xx];
+            const float upper = (1 - wx) * top[tx.lo[xx]] + wx * top[tx.hi[xx]];
+            const float lower = (1 - wx) * bottom[tx.lo[xx]] + wx * bottom[tx.hi[xx]];
+            o[y * W + xx] = next[y * W + xx] - ((1 - wy) * upper + wy * lower);
+          }
+        }
+      }
+    }
+  });
+  for (int64_t bc = 0; bc < B * C; bc++) std::fill_n(dst + (bc * T + T - 1) * frame, frame, 0.0f);  // the last frame has no successor
+  return out;
+}
+
+// x [B, C, T, H, W] -> [B * (T - 1), (2r + 1)^2]: for each pair of consecutive frames, averaged over
+// channels and pooled by `pool` (floor sizes), the mean over the interior (r pixels in from each
+// edge) of (next(p) - prev(p + (dx, dy)))^2, shifts in the order (dy + r) * (2r + 1) + (dx + r).
+at::Tensor ShiftCosts(const at::Tensor& input, int64_t pool, int64_t r) {
+  TORCH_CHECK(input.dim() == 5 && input.device().is_cpu(), "shiftCosts: expected CPU clips [B, C, T, H, W], got ", input.sizes());
+  const at::Tensor x = input.detach().to(at::kFloat).contiguous();
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
+  TORCH_CHECK(pool >= 1 && T >= 2, "shiftCosts: need pool >= 1 and at least 2 frames");
+  const int64_t h = H / pool, w = W / pool, side = 2 * r + 1;
+  TORCH_CHECK(r >= 1 && h > 2 * r && w > 2 * r, "shiftCosts: radius ", r, " does not fit ", h, "x", w, " pooled frames");
+  // Pooled grayscale frames [B, T, h, w]: channel mean first, then the pool's mean, as the tensor version.
+  at::Tensor gray = at::empty({B, T, h, w}, at::kFloat);
+  const float* src = x.data_ptr<float>();
+  float* g = gray.data_ptr<float>();
+  const int64_t frame = H * W;
+  at::parallel_for(0, B * T, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> mono(static_cast<size_t>(frame));
+    for (int64_t bt = begin; bt < end; bt++) {
+      const int64_t b = bt / T, t = bt % T;
+      std::fill(mono.begin(), mono.end(), 0.0f);
+      for (int64_t c = 0; c < C; c++) {
+        const float* f = src + ((b * C + c) * T + t) * frame;
+        for (int64_t i = 0; i < frame; i++) mono[i] += f[i];
+      }
+      for (int64_t i = 0; i < frame; i++) mono[i] /= static_cast<float>(C);
+      float* o = g + bt * h * w;
+      for (int64_t y = 0; y < h; y++) {
+        for (int64_t xx = 0; xx < w; xx++) {
+          float sum = 0;
+          for (int64_t i = 0; i < pool; i++) {
+            for (int64_t j = 0; j < pool; j++) sum += mono[(y * pool + i) * W + xx * pool + j];
+          }
+          o[y * w + xx] = sum / static_cast<float>(pool * pool);
+        }
+      }
+    }
+  });
+  at::Tensor costs = at::empty({B * (T - 1), side * side}, at::kFloat);
+  float* cost = costs.data_ptr<float>();
+  const int64_t ih = h - 2 * r, iw = w - 2 * r;
+  at::parallel_for(0, B * (T - 1), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t pair = begin; pair < end; pair++) {
+      const int64_t b = pair / (T - 1), t = pair % (T - 1);
+      const float* prev = g + (b * T + t) * h * w;
+      const float* next = prev + h * w;
+      for (int64_t dy = -r; dy <= r; dy++) {
+        for (int64_t dx = -r; dx <= r; dx++) {
+          double sum = 0;
+          for (int64_t y = r; y < h - r; y++) {
+            for (int64_t xx = r; xx < w - r; xx++) {
+              const float d = next[y * w + xx] - prev[(y + dy) * w + xx + dx];
+              sum += static_cast<double>(d) * d;
+            }
+          }
+          cost[pair * side * side + (dy + r) * side + (dx + r)] = static_cast<float>(sum / static_cast<double>(ih * iw));
+        }
+      }
+    }
+  });
+  return costs;
+}
+
+}  // namespace
+
+void RegisterAlignOps(Napi::Env env, Napi::Object exports) {
+  CVRL_OP("shiftedDifferences", ShiftedDifferences(a.t(0), a.t(1)));
+  CVRL_OP("shiftCosts", ShiftCosts(a.t(0), a.i(1), a.i(2)));
+}
+
+}  // namespace cvrl
