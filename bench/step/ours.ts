@@ -8,8 +8,7 @@
  * bench/step/ref.py is the same work in PyTorch.
  */
 import { readFileSync } from 'node:fs';
-import { randn, manualSeed, setNumThreads, tidy, noGrad, autocast, type Tensor } from '../../src/torch/index.js';
-import { sharedAutocastCasts } from '../../src/torch/autograd.js';
+import { randn, manualSeed, setNumThreads, tidy, noGrad, autocast, sharedAutocastCasts, type Tensor } from '../../src/torch/index.js';
 import { createModel } from '../../src/models/index.js';
 import { CvrlModel } from '../../src/ssl/cvrl-model.js';
 import { ntXent } from '../../src/ssl/ntxent.js';
