@@ -21,6 +21,7 @@ export interface EvalFlags extends Omit<EvalDataSpec, 'format'> {
   spatialViews?: number;
   batch?: number;
   parallelism?: number;
+  frameCacheMb?: number;
   threads?: number;
   device?: string;
   seed: number;
@@ -42,9 +43,10 @@ function spatialArg(v: string): number {
 
 /**
  * Adds the shared flags; `views` gives the command's default temporal x spatial test views. With
- * `dataOptional` (embed, which also takes video files) --data, --format and --out are not required.
+ * `dataOptional` (embed, which also takes video files) --data, --format and --out are not required;
+ * `training` (linear-eval, finetune) adds the training loader's --frame-cache-mb.
  */
-export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }, o: { dataOptional?: boolean } = {}): Command {
+export function addEvalOptions(cmd: Command, views: { temporal: number; spatial: 1 | 3 }, o: { dataOptional?: boolean; training?: boolean } = {}): Command {
   const need = (c: Command, flags: string, description: string) => (o.dataOptional ? c.option(flags, description) : c.requiredOption(flags, description));
   cmd
     .option('--checkpoint <path>', 'encoder checkpoint: a .safetensors file or a run directory (its latest checkpoint)')
@@ -71,6 +73,7 @@ export function addEvalOptions(cmd: Command, views: { temporal: number; spatial:
     .option('--threads <n>', 'libtorch intra-op threads (default: all cores)', positiveInt('--threads'))
     .option('--device <d>', 'cpu (default), cuda or cuda:N: where the encoder runs (clips are decoded on the CPU)')
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0);
+  if (o.training) cmd.option('--frame-cache-mb <n>', 'MiB of whole decoded training videos kept across epochs (default 1024; 0: decode every sample)', nonNegativeInt('--frame-cache-mb'));
   need(cmd, '--out <dir>', 'output directory (metrics.json, summary.md, ...)');
   return cmd.option('--quiet', 'no progress output');
 }
@@ -89,6 +92,7 @@ export function evalJob(f: EvalFlags, views: { temporal: number; spatial: 1 | 3 
     spatialViews: (f.spatialViews ?? views.spatial) as 1 | 3,
     batchSize: f.batch,
     parallelism: f.parallelism,
+    frameCacheMb: f.frameCacheMb,
     threads: f.threads,
     seed: f.seed,
     log: f.quiet ? undefined : (line) => console.error(line),

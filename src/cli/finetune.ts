@@ -16,7 +16,7 @@ function fractionArg(v: string): number {
 
 export function registerFinetune(program: Command): void {
   const cmd = program.command('finetune').description('fine-tune encoder + dropout/linear head end to end (semi-supervised with --label-fraction; supervised baseline with --scratch)');
-  addEvalOptions(cmd, VIEWS)
+  addEvalOptions(cmd, VIEWS, { training: true })
     .option('--scratch', 'random initial weights with the same architecture and schedule (the supervised baseline)')
     .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', fractionArg, 1)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 30)

@@ -9,7 +9,7 @@ const VIEWS = TEST_VIEWS;
 
 export function registerLinearEval(program: Command): void {
   const cmd = program.command('linear-eval').description('train a linear classifier on frozen, L2-normalised encoder features; test on temporal x spatial views');
-  addEvalOptions(cmd, VIEWS)
+  addEvalOptions(cmd, VIEWS, { training: true })
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 100)
     .option('--lr <x>', 'SGD learning rate (cosine decay, momentum 0.9)', positiveNumber('--lr'), 0.1)
     .option('--crop-area-min <x>', 'smallest random-crop area of training clips, as a fraction of the frame', numberIn('--crop-area-min', 0, 1, { openMin: true }), 0.3)

@@ -32,6 +32,8 @@ export interface SupervisedOptions extends ClipOptions {
   spatialViews?: 1 | 3;
   seed?: number;
   parallelism?: number;
+  /** MiB of whole decoded training videos kept across epochs (default 1024; 0: decode every sample). */
+  frameCacheMb?: number;
   onEpoch?: (r: EpochRecord) => void;
   log?: (line: string) => void;
 }
@@ -47,4 +49,9 @@ export function trainAugment(size: number, cropAreaMin = 0.3, flipProb = 0.5): A
   if (!(cropAreaMin > 0 && cropAreaMin <= 1)) throw new RangeError(`cropAreaMin must be in (0, 1], got ${cropAreaMin}`);
   if (!(flipProb >= 0 && flipProb <= 1)) throw new RangeError(`flipProb must be in [0, 1], got ${flipProb}`);
   return cropFlipConfig(size, { cropArea: [cropAreaMin, 1], flipProb });
+}
+
+/** The frame cache of a supervised protocol's training loader, in bytes. */
+export function trainingFrameCacheBytes(o: Pick<SupervisedOptions, 'frameCacheMb'>): number {
+  return (o.frameCacheMb ?? 1024) * 2 ** 20;
 }

@@ -16,6 +16,8 @@ export interface EvalJobOptions {
   spatialViews?: 1 | 3;
   batchSize?: number;
   parallelism?: number;
+  /** MiB of whole decoded training videos kept across epochs (linear-eval, finetune; default 1024). */
+  frameCacheMb?: number;
   threads?: number;
   seed?: number;
   log?: (line: string) => void;

@@ -17,7 +17,7 @@ import { saveSections } from '../models/checkpoint.js';
 import { type EpochRecord } from '../eval/supervised.js';
 import { EvalEvents } from './events.js';
 
-type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'onEpoch' | 'log'>;
+type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'frameCacheMb' | 'onEpoch' | 'log'>;
 
 export interface LinearEvalJob extends EvalJobOptions {
   linear?: TrainKnobs<LinearEvalOptions>;
@@ -102,7 +102,7 @@ export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMet
     const src = openEncoder({ seed: o.seed, ...o.encoder });
     const clip = resolveClip(o, src);
     const r = await linearEval(src.encoder, train, test, {
-      ...clip, ...o.linear, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
+      ...clip, ...o.linear, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, frameCacheMb: o.frameCacheMb, onEpoch, log: o.log,
     });
     saveSections(join(o.out, perSplitName('linear-head', split, o)), { classifier: r.head }, { model: src.spec, classes: train.classes });
     return { ...r, classes: train.classes, header: jobHeader('linear-eval', o, src, clip) };
@@ -118,7 +118,7 @@ export async function runFinetune(o: FinetuneJob): Promise<ClassificationMetrics
     const clip = resolveClip(o, src);
     o.log?.(`finetune: ${subset.items.length} of ${train.items.length} training videos (${src.randomInit ? 'random init' : src.checkpoint})`);
     const r = await finetune(src.encoder, subset, test, {
-      ...clip, ...o.finetune, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, onEpoch, log: o.log,
+      ...clip, ...o.finetune, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, frameCacheMb: o.frameCacheMb, onEpoch, log: o.log,
     });
     r.model.save(join(o.out, perSplitName('model', split, o)), src.spec, train.classes);
     return { ...r, classes: train.classes, header: jobHeader('finetune', o, src, clip) };

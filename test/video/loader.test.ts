@@ -108,5 +108,9 @@ test('loader: the frame cache gives the same batches as decoding every sample, w
   const small = new VideoCache(Math.ceil(2.5 * perVideo));
   assert.deepEqual((await collect({ parallelism: 2 }, small)).batches, plain.batches);
   assert.ok(small.decoded.usedBytes > 0 && small.decoded.usedBytes <= small.decoded.budgetBytes, `${small.decoded.usedBytes} of ${small.decoded.budgetBytes}`);
+  // Training mode (fine-tuning's loader): one clip per video, the same equality.
+  const trainCache = new VideoCache(64 * 2 ** 20);
+  for (const epoch of [0, 1]) assert.deepEqual((await collect({ mode: 'train', epoch }, trainCache)).batches, (await collect({ mode: 'train', epoch })).batches);
+  assert.ok(trainCache.decoded.usedBytes > 0);
   assert.throws(() => new VideoCache(-1), /frame cache budget must be >= 0 bytes/);
 });
