@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
 import { type NativeDistributed } from './distributed-api.js';
+import { type NativeVideo } from './video-api.js';
 
 /** Opaque handle to one native tensor reference. */
 export interface Handle {
@@ -30,71 +31,10 @@ export interface NativeInfo {
   parallelInfo: string;
 }
 
-export interface NativeProbe {
-  container: string;
-  codec: string;
-  /** As displayed: sample aspect ratio and display rotation applied (what decoding returns by default). */
-  width: number;
-  height: number;
-  /** As coded in the stream. */
-  storedWidth: number;
-  storedHeight: number;
-  sampleAspectRatio: number;
-  fps: number;
-  frames: number;
-  duration: number;
-  rotation: number;
-}
-
-export interface NativeDecodeOptions {
-  shortSide?: number;
-  height?: number;
-  width?: number;
-  decoderThreads?: number;
-  seek?: boolean;
-  skipNonRef?: boolean;
-  timeoutMs?: number;
-}
-
-/**
- * Bounds on what one video file may cost, process-wide (native/video_limits.h). A file beyond them
- * fails alone with an error naming it ("frame too large", "timed out"...), which the loader reports
- * as a bad file.
- */
-export interface NativeVideoLimits {
-  /** Largest decoded or displayed frame, width x height (default 8192 x 8192). */
-  maxFramePixels: number;
-  /** Largest long side / short side when resizing by the short side (default 8). */
-  maxAspectRatio: number;
-  /** Largest uint8 output of one decodeClips call (default 1 GiB), checked before allocating. */
-  maxOutputBytes: number;
-  /** Most video frames (packets) indexed in one file (default 2^21, about 23 h at 25 fps). */
-  maxFrames: number;
-  /** Memory of the frame-index cache shared by all files (default 256 MiB). */
-  indexCacheBytes: number;
-  /** Default deadline of one probe or decode call in ms (default 60000); a stalled read then fails. */
-  timeoutMs: number;
-}
-
-export interface NativeDecodeResult {
-  frames: H;
-  frameCount: number;
-  retried: boolean;
-  firstError?: string;
-  decodedFrames: number;
-}
-
-export interface NativeEncodeOptions {
-  fps?: number;
-  codec?: string;
-  gop?: number;
-  crf?: number;
-  bframes?: number;
-}
-
 export type { GroupHandle } from './distributed-api.js';
+export type { NativeProbe, NativeDecodeOptions, NativeVideoLimits, NativeDecodeResult, NativeEncodeOptions } from './video-api.js';
 
-export interface NativeAddon extends NativeDistributed {
+export interface NativeAddon extends NativeDistributed, NativeVideo {
   // creation
   zeros(shape: Ints, dtype?: string, device?: string): H;
   ones(shape: Ints, dtype?: string, device?: string): H;
@@ -274,14 +214,6 @@ export interface NativeAddon extends NativeDistributed {
   device(a: H): string;
   isContiguous(a: H): boolean;
   dataPtrEqual(a: H, b: H): boolean;
-  // video (all asynchronous, on libuv worker threads)
-  probeVideo(path: string, opts?: { timeoutMs?: number }): Promise<NativeProbe>;
-  decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
-  encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
-  augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }): Promise<H>;
-  videoLimits(): NativeVideoLimits;
-  setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
-  videoIndexCacheStats(): { entries: number; bytes: number };
 }
 
 /** The addon the package's install script built (or copied, see scripts/build-native.mjs). */

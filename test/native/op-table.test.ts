@@ -15,8 +15,9 @@ const CPP_ONLY = new Set(['NativeTensor']);
 function sources() {
   const dir = 'native';
   const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.cc')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-  // NativeAddon extends NativeDistributed (the c10d functions, in their own file).
-  const parts = [parseTs(readFileSync('src/native/addon.ts', 'utf8')), parseTs(readFileSync('src/native/distributed-api.ts', 'utf8'), 'NativeDistributed')];
+  // NativeAddon extends NativeDistributed and NativeVideo (the c10d and video functions, in their own files).
+  const parts = [parseTs(readFileSync('src/native/addon.ts', 'utf8')), parseTs(readFileSync('src/native/distributed-api.ts', 'utf8'), 'NativeDistributed'),
+    parseTs(readFileSync('src/native/video-api.ts', 'utf8'), 'NativeVideo')];
   return { cpp: parseCpp(files), ts: { methods: new Map(parts.flatMap((p) => [...p.methods])), properties: new Set(parts.flatMap((p) => [...p.properties])) } };
 }
 
