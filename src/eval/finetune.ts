@@ -15,9 +15,10 @@ import { SGD } from '../optim/sgd.js';
 import { weightDecayGroups } from '../optim/groups.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
-import { VideoLoader, VideoCache } from '../video/loader.js';
+import { VideoLoader } from '../video/loader.js';
+import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { multiViewTest } from './classify.js';
-import { trainAugment, trainingFrameCacheBytes, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { trainAugment, type SupervisedOptions, type SupervisedResult } from './supervised.js';
 import { runEpochs, loaderBatches } from './epoch-loop.js';
 
 export interface FinetuneOptions extends SupervisedOptions {
@@ -67,7 +68,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const stepsPerEpoch = Math.ceil(train.items.length / bs);
   const totalSteps = epochs * stepsPerEpoch;
   const schedule = new LrSchedule({ kind: 'warmup-cosine', lr, warmupSteps: Math.min(totalSteps, Math.round((o.warmupEpochs ?? 1) * stepsPerEpoch)), totalSteps });
-  const cache = new VideoCache(trainingFrameCacheBytes(o));
+  const cache = new VideoCache(frameCacheBytes(o.frameCacheMb));
   const clip = { frames: o.frames, stride: o.stride, size: o.size, decodeShortSide: o.decodeShortSide, parallelism: o.parallelism };
   const trainTop1 = await runEpochs({
     name: 'finetune', epochs, model, optimizer: opt, schedule, setLr, log, onEpoch: o.onEpoch,

@@ -15,11 +15,12 @@ import { type ResNet3d } from '../models/resnet3d.js';
 import { SGD } from '../optim/sgd.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
-import { VideoLoader, VideoCache } from '../video/loader.js';
+import { VideoLoader } from '../video/loader.js';
+import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { Rng } from '../video/rng.js';
 import { videoFeatures, toTensor, type ExtractOptions } from './extract.js';
 import { multiViewTest } from './classify.js';
-import { trainAugment, trainingFrameCacheBytes, type SupervisedOptions, type SupervisedResult } from './supervised.js';
+import { trainAugment, type SupervisedOptions, type SupervisedResult } from './supervised.js';
 import { runEpochs, loaderBatches, type LabelledBatch } from './epoch-loop.js';
 
 export interface LinearEvalOptions extends SupervisedOptions {
@@ -52,7 +53,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
   encoder.eval();
   const head = new LinearProbeHead(encoder.featureDim, classes).to(encoder.device);
   const opt = new SGD(head.parameters(), { lr, momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay ?? 0 });
-  const cache = new VideoCache(trainingFrameCacheBytes(o));
+  const cache = new VideoCache(frameCacheBytes(o.frameCacheMb));
   const clip = { frames: o.frames, stride: o.stride, size: o.size, decodeShortSide: o.decodeShortSide, parallelism: o.parallelism };
 
   // Without augmentation the features never change: compute them once.

@@ -50,8 +50,3 @@ export function trainAugment(size: number, cropAreaMin = 0.3, flipProb = 0.5): A
   if (!(flipProb >= 0 && flipProb <= 1)) throw new RangeError(`flipProb must be in [0, 1], got ${flipProb}`);
   return cropFlipConfig(size, { cropArea: [cropAreaMin, 1], flipProb });
 }
-
-/** The frame cache of a supervised protocol's training loader, in bytes. */
-export function trainingFrameCacheBytes(o: Pick<SupervisedOptions, 'frameCacheMb'>): number {
-  return (o.frameCacheMb ?? 1024) * 2 ** 20;
-}

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DATASET_FORMATS } from '../video/dataset.js';
 import { GAP_LAWS } from '../video/samplers.js';
+import { DEFAULT_FRAME_CACHE_MB } from '../video/video-cache.js';
 import { PRECISIONS } from '../torch/precision.js';
 import { ENCODER_INPUTS } from '../models/resnet3d.js';
 
@@ -80,7 +81,7 @@ export const PretrainConfigSchema = z.object({
   parallelism: int(1).default(4),
   prefetch: int(0).default(2),
   /** MiB of whole decoded videos kept across epochs (0: decode every sample); videos beyond it are decoded per sample. */
-  frameCacheMb: int(0).default(1024),
+  frameCacheMb: int(0).default(DEFAULT_FRAME_CACHE_MB),
   logEvery: int(1).default(10),
   /** Online kNN top-1 on labelled train/test subsets every K steps (0: off); needs a labelled split. */
   knnEvery: int(0).default(0),

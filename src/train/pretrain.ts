@@ -22,7 +22,8 @@ import { useSyncBatchNorm } from '../nn/batchnorm.js';
 import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
 import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
-import { VideoLoader, VideoCache, type LoaderOptions } from '../video/loader.js';
+import { VideoLoader, type LoaderOptions } from '../video/loader.js';
+import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
 import { initDistributed, startTogether, allReduceGradients, anyRank, parameterDigest as digest, sameDigest, type DistributedContext } from './distributed.js';
@@ -95,7 +96,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
-  const cache = new VideoCache(c.frameCacheMb * 2 ** 20);
+  const cache = new VideoCache(frameCacheBytes(c.frameCacheMb));
   const loaderBase = await pretrainLoaderOptions(c, dataset, dist, log, runDir, o.onBadVideo);
   const stepsAtStart = pos.step;
   const stepOptions = { ...c, bf16: t.precision === 'bf16' };

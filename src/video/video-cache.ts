@@ -8,6 +8,14 @@
 import { Tensor } from '../torch/tensor.js';
 import { fromTypedArray } from '../torch/creation.js';
 
+/** The frame cache's default budget in MiB (pretrain's frameCacheMb, linear-eval's and finetune's --frame-cache-mb). */
+export const DEFAULT_FRAME_CACHE_MB = 1024;
+
+/** A budget in MiB as the bytes VideoCache takes. */
+export function frameCacheBytes(mb = DEFAULT_FRAME_CACHE_MB): number {
+  return mb * 2 ** 20;
+}
+
 export interface CachedClipsRequest {
   starts: number[];
   frames: number;
@@ -88,7 +96,7 @@ export class FrameCache {
   }
 }
 
-/** Frame counts and unreadable files, shared across epochs of one loader configuration. */
+/** Frame counts, sizes, unreadable files and decoded videos, shared across epochs of one loader configuration. */
 export class VideoCache {
   readonly frames = new Map<string, number>();
   /** Displayed width and height from the probe. */
