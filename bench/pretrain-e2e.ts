@@ -17,6 +17,7 @@ import { STUDY_DATASETS } from '../src/apps/study.js';
 import { resolveConfig } from '../src/train/config.js';
 import { type StepSpec } from './step/ours.js';
 import { median, round } from './stats.js';
+import { compiledBenchScript } from './compiled.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONFIG = join(here, '..', 'configs', 'cpu-small.yaml');
@@ -30,9 +31,9 @@ async function timedPretrain(steps: number, flags: string[], env: NodeJS.Process
   if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.hard });
   const out = mkdtempSync(join(tmpdir(), 'cvrl-bench-e2e-'));
   try {
-    const args = [join(here, 'cli.ts'), 'pretrain', '--config', CONFIG, '--data', DEMO_DATA, '--format', 'ucf101', '--annotations', join(DEMO_DATA, 'annotations'), '--split', '1',
+    const args = [compiledBenchScript(join(here, 'cli.ts')), 'pretrain', '--config', CONFIG, '--data', DEMO_DATA, '--format', 'ucf101', '--annotations', join(DEMO_DATA, 'annotations'), '--split', '1',
       '--out', out, '--steps', String(steps), '--checkpoint-every', String(steps), '--quiet', ...flags];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env });
     if (r.status !== 0) return { error: (r.stderr || 'failed').trim().split('\n').pop()! };
     const c = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config: { clipsPerVideo: number; batch: number }; resolved: { worldSize: number } };
     const clipsPerStep = c.config.clipsPerVideo * c.config.batch * c.resolved.worldSize;
@@ -52,7 +53,7 @@ export async function pretrainCase(o: { quick: boolean; threads: number; precisi
   const c = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG);
   const clipsPerStep = c.clipsPerVideo * c.batch;
   const spec: StepSpec = { mode: 'recipe', config: CONFIG, arch: c.arch, batch: c.batch, frames: c.frames, size: c.size, precision: o.precision, threads: o.threads, warmup: 2, reps: o.quick ? 6 : 12, head: [c.headHidden, c.headOut] };
-  const r2 = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
+  const r2 = spawnSync(process.execPath, [compiledBenchScript(join(here, 'step', 'ours.ts')), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
   if (r2.status !== 0) return { name, unit: 'clips/s', error: (r2.stderr || 'failed').trim().split('\n').pop() };
   const compute = (clipsPerStep * 1000) / median((JSON.parse(r2.stdout.trim().split('\n').pop()!) as { ms: number[] }).ms);
   return { name, unit: 'clips/s', ours: round(e2e.rate, 1), reference: round(compute, 1), ratio: round(e2e.rate / compute), reference_is: 'cvrl compute-only (clips in memory)', data_wait_share: round(e2e.waitShare, 3), steps };

@@ -22,6 +22,7 @@ import { decodeCases } from './decode-cases.js';
 import { pretrainCase, worldSizeCase, WORLD_SIZE_CASE } from './pretrain-e2e.js';
 import { allreduceCases, ALLREDUCE_CASE } from './allreduce-case.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
+import { compiledBenchScript } from './compiled.js';
 import { median, round } from './stats.js';
 
 const { values: a } = parseArgs({ options: {
@@ -63,7 +64,7 @@ if (!gpu) cases.push({ name: 'ntxent loss 2x1024 x 128 forward+backward fp32', s
 interface Side { ms: number[]; params: number; peak_rss_mb: number; error?: string }
 function runSide(which: 'ours' | 'ref', c: Case): Side {
   const r = which === 'ours'
-    ? spawnSync(process.execPath, ['--import', 'tsx', join(here, 'step', 'ours.ts'), JSON.stringify(c.spec)], { encoding: 'utf8', env })
+    ? spawnSync(process.execPath, [compiledBenchScript(join(here, 'step', 'ours.ts')), JSON.stringify(c.spec)], { encoding: 'utf8', env })
     : spawnSync(process.env.CVRL_BENCH_PYTHON ?? '/usr/bin/python3', [join(here, 'step', 'ref.py'), JSON.stringify(c.spec), c.spec.arch ? JSON.stringify(modelConfig(c.spec.arch)) : 'null'], { encoding: 'utf8', env });
   if (r.status !== 0) return { ms: [], params: 0, peak_rss_mb: NaN, error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
