@@ -37,9 +37,10 @@ async function timedPretrain(steps: number, flags: string[], env: NodeJS.Process
     if (r.status !== 0) return { error: (r.stderr || 'failed').trim().split('\n').pop()! };
     const c = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config: { clipsPerVideo: number; batch: number }; resolved: { worldSize: number } };
     const clipsPerStep = c.config.clipsPerVideo * c.config.batch * c.resolved.worldSize;
-    const m = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; time: number; data_wait_share: number });
+    const m = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; time: number; data_wait_s: number; compute_s: number });
     const a = m.find((x) => x.step === SKIP)!, b = m.at(-1)!;
-    return { rate: ((b.step - a.step) * clipsPerStep) / (b.time - a.time), waitShare: b.data_wait_share };
+    const waited = b.data_wait_s - a.data_wait_s;
+    return { rate: ((b.step - a.step) * clipsPerStep) / (b.time - a.time), waitShare: waited / (waited + b.compute_s - a.compute_s) };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

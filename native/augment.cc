@@ -175,8 +175,11 @@ void Solarize(Planes x) {
 }  // namespace
 
 at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& params, const AugSpec& spec) {
-  const at::Tensor frames = input.contiguous();
-  const int64_t T = frames.size(0), H = frames.size(1), W = frames.size(2), S = spec.size, n = S * S;
+  // Frames need only be contiguous one by one: a clip cut from a cached video at a stride is a view.
+  const int64_t W = input.size(2);
+  const bool framesDense = input.stride(3) == 1 && input.stride(2) == 3 && input.stride(1) == W * 3;
+  const at::Tensor frames = framesDense ? input : input.contiguous();
+  const int64_t T = frames.size(0), S = spec.size, n = S * S, frameStep = frames.stride(0);
   at::Tensor out = at::empty({3, T, S, S}, at::kFloat);
   float* dst = out.data_ptr<float>();
   const uint8_t* src = frames.data_ptr<uint8_t>();
@@ -194,7 +197,7 @@ at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& pa
       blur = p.blurSigma > 0 && spec.blurKernel / 2 >= 1 ? GaussianTaps(p.blurSigma, spec.blurKernel / 2) : std::vector<float>();
       last = &p;
     }
-    ResizeCrop(src + t * H * W * 3, W, p, ty, tx, S, x);
+    ResizeCrop(src + t * frameStep, W, p, ty, tx, S, x);
     if (p.jitter) {
       for (int op : p.order) {
         if (op == 0) Brightness(x, static_cast<float>(p.brightness));

@@ -76,7 +76,7 @@ export class RunLog {
     const rate = this.#clips / elapsed;
     const wait = this.#waitMs / (this.#waitMs + this.#computeMs);
     const parts = Object.fromEntries(Object.entries(r.parts ?? {}).map(([k, v]) => [`loss_${k}`, v]));
-    const m = { step: r.step, epoch: r.epoch, loss: r.loss, ...parts, lr: r.lr, clips_per_s: rate, data_wait_share: wait, bad_videos: r.badVideos, time: elapsed, ...r.extra };
+    const m = { step: r.step, epoch: r.epoch, loss: r.loss, ...parts, lr: r.lr, clips_per_s: rate, data_wait_share: wait, data_wait_s: this.#waitMs / 1000, compute_s: this.#computeMs / 1000, bad_videos: r.badVideos, time: elapsed, ...r.extra };
     if (r.extra) this.#tbWrite((w) => w.scalars(r.step, Object.fromEntries(Object.entries(r.extra!).map(([k, v]) => [`eval/${k}`, v]))));
     this.#metrics?.append(m);
     this.#tbWrite((w) => w.scalars(r.step, { 'train/loss': r.loss, ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`train/${k}`, v])), 'train/lr': r.lr, 'train/clips_per_s': rate, 'train/data_wait_share': wait }));

@@ -182,27 +182,22 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const decode = (d: { starts: number[]; frames: number; stride: number }) => readable(decodeClips(item.path, { ...d, size: { shortSide: o.decodeShortSide }, timeoutMs: o.timeoutMs }), o.timeoutMs, (late) => late.frames.dispose());
     const cached = o.mode === 'eval' ? null : await this.#cache.decoded.clips(item.path, { starts, ...clip, frameCount: L, size: this.#cache.sizes.get(item.path), shortSide: o.decodeShortSide },
       async () => (await decode({ starts: [0], frames: L, stride: 1 })).frames);
-    const decoded = cached ? { frames: cached, retried: false } : await decode({ starts, ...clip });
-    if (decoded.retried) this.stats.retriedDecodes++;
+    const decoded = cached ? null : await decode({ starts, ...clip });
+    if (decoded?.retried) this.stats.retriedDecodes++;
+    // One uint8 [T, H, W, 3] per start: views of the cached video, or of this decode's frames.
+    const perStart = cached ?? starts.map((_, v) => decoded!.frames.select(0, v));
     try {
-      const [, T, H, W] = decoded.frames.shape;
+      const [T, H, W] = perStart[0].shape;
       const clips: Tensor[] = [];
       if (o.mode === 'eval') {
-        const perView = starts.map((_, v) => {
-          const f = decoded.frames.select(0, v);
-          const crops = evalCrops(f, o.size, o.spatialViews, o.normalization);
-          f.dispose();
-          return crops;
-        });
+        const perView = perStart.map((f) => evalCrops(f, o.size, o.spatialViews, o.normalization));
         clips.push(cat(perView, 0));
         perView.forEach((t) => t.dispose());
       } else {
         // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
-        const jobs = starts.map((_, v) => {
+        const jobs = perStart.map((f, v) => {
           const cfg = this.views[v % this.views.length];
-          const params = sampleClipParams(cfg, T, H, W, rng);
-          const f = decoded.frames.select(0, v);
-          return augmentClipAsync(f, params, cfg, o.normalization).finally(() => f.dispose());
+          return augmentClipAsync(f, sampleClipParams(cfg, T, H, W, rng), cfg, o.normalization);
         });
         const settled = await Promise.allSettled(jobs);
         const failed = settled.find((r) => r.status === 'rejected');
@@ -214,7 +209,8 @@ export class VideoLoader implements AsyncIterable<Batch> {
       }
       return { clips, label: item.label, index };
     } finally {
-      decoded.frames.dispose();
+      perStart.forEach((f) => f.dispose());
+      decoded?.frames.dispose();
     }
   }
 

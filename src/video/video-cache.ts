@@ -40,12 +40,14 @@ export class FrameCache {
   }
 
   /**
-   * uint8 clips [clips, T, H, W, 3] cut from the cached video (frames past the end wrap to the start,
-   * as decodeClips does), decoding it whole through `decodeWhole` on first use if it fits the budget;
-   * null when it does not fit or could not be decoded whole (the caller decodes the clips itself).
-   * `decodeWhole` returns the whole video as one clip, uint8 [1, L, H, W, 3].
+   * One uint8 clip [T, H, W, 3] per start, cut from the cached video (frames past the end wrap to the
+   * start, as decodeClips does), decoding it whole through `decodeWhole` on first use if it fits the
+   * budget; null when it does not fit or could not be decoded whole (the caller decodes the clips
+   * itself). A clip that does not wrap is a strided view of the cached frames, not a copy: cutting
+   * runs on the event loop's thread, between training steps. `decodeWhole` returns the whole video
+   * as one clip, uint8 [1, L, H, W, 3].
    */
-  async clips(path: string, r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor | null> {
+  async clips(path: string, r: CachedClipsRequest, decodeWhole: () => Promise<Tensor>): Promise<Tensor[] | null> {
     let video = this.#videos.get(path);
     if (video === undefined) {
       const estimate = this.#estimate(r);
@@ -56,16 +58,14 @@ export class FrameCache {
     }
     const frames = await video;
     if (frames === null) return null;
-    const n = frames.size(0), [, H, W, C] = frames.shape;
-    const index = fromTypedArray(Int32Array.from(r.starts.flatMap((s) => Array.from({ length: r.frames }, (_, t) => (s + t * r.stride) % n))));
-    try {
-      const picked = frames.indexSelect(0, index);
-      const out = picked.reshape([r.starts.length, r.frames, H, W, C]);
-      picked.dispose();
-      return out;
-    } finally {
+    const n = frames.size(0), span = (r.frames - 1) * r.stride + 1;
+    return r.starts.map((s) => {
+      if (s + span <= n) return frames.slice(0, s, s + span, r.stride);
+      const index = fromTypedArray(Int32Array.from({ length: r.frames }, (_, t) => (s + t * r.stride) % n));
+      const clip = frames.indexSelect(0, index);
       index.dispose();
-    }
+      return clip;
+    });
   }
 
   /** Bytes of the video decoded whole, from its displayed size (0: unknown, or the cache is off). */

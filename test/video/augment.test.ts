@@ -124,6 +124,16 @@ test('the native (worker-thread) augmentation equals the TypeScript one for ever
     a.dispose();
     b.dispose();
   }
+  // Every other frame as a strided view (a clip cut from a cached video) and a view across the frame's
+  // width (not contiguous within a frame, so copied first): the same result as from contiguous copies.
+  for (const view of [frames.slice(0, 1, 6, 2), frames.narrow(2, 4, 40)]) {
+    const [T, H, W] = view.shape;
+    const params = sampleClipParams({ ...v1, jitterProb: 1 }, T, H, W, Rng.from(7));
+    const dense = view.contiguous();
+    const [a, b] = [await augmentClipAsync(view, params, v1), await augmentClipAsync(dense, params, v1)];
+    assert.equal(tidy(() => a.sub(b).abs().amax().item()), 0, `view of shape [${view.shape}]`);
+    [view, dense, a, b].forEach((t) => t.dispose());
+  }
   const outside = { ...sampleClipParams(v1, 1, 40, 56, Rng.from(1))[0], crop: { top: 30, left: 0, height: 20, width: 10 } };
   await assert.rejects(augmentClipAsync(frames, Array(6).fill(outside), v1), /crop top \+ height = 50 exceeds the frame height 40/);
   const jittered = sampleClipParams({ ...v1, jitterProb: 1 }, 1, 40, 56, Rng.from(2))[0];
