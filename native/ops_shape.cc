@@ -34,6 +34,7 @@ void RegisterShapeOps(Napi::Env env, Napi::Object exports) {
   CVRL_OP("narrow", at::narrow(a.t(0), a.i(1), a.i(2), a.i(3)));
   CVRL_OP("slice", at::slice(a.t(0), a.i(1), a.i(2), a.i(3), a.has(4) ? a.i(4) : 1));
   CVRL_OP("select", at::select(a.t(0), a.i(1), a.i(2)));
+  CVRL_OP("diagonal", at::diagonal(a.t(0), a.i(1), a.i(2), a.i(3)));
   CVRL_OP("indexSelect", at::index_select(a.t(0), a.i(1), a.t(2)));
   CVRL_OP("gather", at::gather(a.t(0), a.i(1), a.t(2)));
   CVRL_OP("scatter", at::scatter(a.t(0), a.i(1), a.t(2), a.t(3)));

@@ -123,6 +123,7 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   transpose(a: H, d0: number, d1: number): H;
   narrow(a: H, dim: number, start: number, length: number): H;
   slice(a: H, dim: number, start: number, end: number, step?: number): H;
+  diagonal(a: H, offset: number, dim1: number, dim2: number): H;
   select(a: H, dim: number, index: number): H;
   indexSelect(a: H, dim: number, index: H): H;
   gather(a: H, dim: number, index: H): H;

@@ -4,7 +4,7 @@
  * rho-clip variant of Feichtenhofer et al. 2021) every pair of views of a video is a positive.
  */
 import { Tensor } from '../torch/tensor.js';
-import { cat, eye, stack, fromTypedArray } from '../torch/creation.js';
+import { cat, stack, fromTypedArray } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
 import { type ProcessGroup } from '../torch/distributed.js';
 import * as F from '../torch/functional.js';
@@ -41,11 +41,11 @@ export function ntXent(views: readonly Tensor[], o: NtXentOptions = {}): Tensor 
     const m = rho * n, extra = neg ? neg.size(0) : 0;
     const z = F.normalize(cat(neg ? [...views, neg] : [...views], 0), { dim: 1 });
     const anchors = extra ? z.narrow(0, 0, m) : z;
-    // Columns of the extra negatives: never self, never positive.
-    const widen = (t: Tensor) => (extra ? F.pad(t, [0, extra]) : t);
-    const self = widen(eye(m, { dtype: 'bool', device: z.device }));
-    // A large finite negative instead of -inf keeps the softmax finite on the diagonal.
-    const sim = anchors.matmul(z.t()).div(tau).maskedFill(self, -1e9);
+    // In place (the product's backward needs only its inputs). The self-similarities are the
+    // diagonal's first m entries (extra negatives' columns come after); a large finite negative
+    // instead of -inf keeps the softmax finite there.
+    const sim = anchors.matmul(z.t()).div_(tau);
+    sim.diagonal().fill_(-1e9);
     const logp = F.logSoftmax(sim, 1);
     // Anchor r's positives: the same video's clips in the other views, columns (r mod n) + k n for k != r div n.
     return logp.gather(1, positiveColumns(n, rho, z.device)).sum().div(-n * (rho - 1));

@@ -214,6 +214,8 @@ export class Tensor implements Disposable {
   narrow(dim: number, start: number, length: number): Tensor { return wrap(native.narrow(this.handle, dim, start, length)); }
   /** Elements start..end (exclusive) along dim, every `step`-th. */
   slice(dim: number, start: number, end: number, step = 1): Tensor { return wrap(native.slice(this.handle, dim, start, end, step)); }
+  /** A view of the diagonal of dims dim1 and dim2 (offset > 0: above it), as torch.diagonal. */
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return wrap(native.diagonal(this.handle, offset, dim1, dim2)); }
   select(dim: number, index: number): Tensor { return wrap(native.select(this.handle, dim, index)); }
   indexSelect(dim: number, index: Tensor): Tensor { return wrap(native.indexSelect(this.handle, dim, index.handle)); }
   gather(dim: number, index: Tensor): Tensor { return wrap(native.gather(this.handle, dim, index.handle)); }

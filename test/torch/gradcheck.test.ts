@@ -67,6 +67,8 @@ const cases: Case[] = [
   ['narrow', () => [r(5, 4)], (a) => a.narrow(0, 1, 3).square()],
   ['slice step', () => [r(8, 3)], (a) => a.slice(0, 1, 7, 2).square()],
   ['select', () => [r(4, 3)], (a) => a.select(0, 2).square()],
+  ['diagonal', () => [r(3, 5)], (a) => a.diagonal(1).square()],
+  ['diagonal filled in place', () => [r(3, 4)], (a) => { const b = a.mul(2); b.diagonal().fill_(0); return b.square(); }],
   ['indexSelect', () => [r(5, 3)], (a) => a.indexSelect(0, idx([4, 0, 4])).square()],
   ['gather', () => [r(3, 4)], (a) => a.gather(1, idx([0, 3, 1, 1, 2, 2]).reshape([3, 2])).square()],
   ['scatter', () => [r(3, 4), r(3, 1)], (a, b) => a.scatter(1, idx([2, 0, 3]).reshape([3, 1]), b).square()],
