@@ -10,6 +10,7 @@
         "native/ops_shape.cc",
         "native/ops_nn.cc",
         "native/aligned_differences.cc",
+        "native/pseudo_motion_grid.cc",
         "native/ops_loss.cc",
         "native/ops_autograd.cc",
         "native/runtime.cc",

@@ -14,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterShapeOps(env, exports);
   RegisterNnOps(env, exports);
   RegisterAlignOps(env, exports);
+  RegisterPseudoMotionOps(env, exports);
   RegisterLossOps(env, exports);
   RegisterAutogradOps(env, exports);
   RegisterRuntime(env, exports);

@@ -7,6 +7,7 @@
 // includes because GCC will not inline std::min and friends compiled under other options.
 #pragma GCC optimize("O3", "no-trapping-math")
 #include "augment.h"
+#include "simd_clones.h"
 
 #include <algorithm>
 #include <cfloat>
@@ -15,10 +16,6 @@
 namespace cvrl::video {
 
 namespace {
-
-// Each per-plane loop is also built for AVX2 and picked at load time (the addon itself targets
-// baseline x86-64, whose SSE2 is 4 floats wide). No FMA: results stay bit-identical across CPUs.
-#define CVRL_WIDE __attribute__((target_clones("avx2", "default")))
 
 constexpr float kR = 0.2989f, kG = 0.587f, kB = 0.114f;  // torchvision's luma weights
 

@@ -132,6 +132,7 @@ void RegisterMathOps(Napi::Env env, Napi::Object exports);
 void RegisterShapeOps(Napi::Env env, Napi::Object exports);
 void RegisterNnOps(Napi::Env env, Napi::Object exports);
 void RegisterAlignOps(Napi::Env env, Napi::Object exports);
+void RegisterPseudoMotionOps(Napi::Env env, Napi::Object exports);
 void RegisterLossOps(Napi::Env env, Napi::Object exports);
 void RegisterAutogradOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);

@@ -181,6 +181,8 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   shiftedDifferences(x: H, shifts: H): H;
   /** The shift search's costs [pairs, (2r + 1)^2] on CPU clips, pooled by `pool`. */
   shiftCosts(x: H, pool: number, radius: number): H;
+  /** Pseudo-motion's sampling grid [frames, h, w, 2] from float64 affines [frames, 6], boxes [clips, 4] and the still affine [6]. */
+  pseudoMotionGrid(affines: H, boxes: H, still: H, h: number, w: number): H;
   roiAlign(x: H, boxes: H, outputSize: Ints, spatialScale: number, samplingRatio: number, aligned: boolean): H;
   crossEntropy(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number, labelSmoothing: number): H;
   nllLoss(x: H, t: H, w: Opt<H>, reduction: string, ignoreIndex: number): H;

@@ -5,7 +5,8 @@
  * the motion needs features that tell a direction from its mirror, which instance discrimination
  * alone does not ask for on small data. Random choices come from the caller's seeded generator.
  */
-import { Tensor } from '../torch/tensor.js';
+import { Tensor, wrap } from '../torch/tensor.js';
+import { native } from '../native/addon.js';
 import { fromTypedArray } from '../torch/creation.js';
 import { gridSample } from '../torch/functional.js';
 import { tidy } from '../torch/scope.js';
@@ -71,33 +72,37 @@ export function pseudoMotionClips(x: Tensor, draws: readonly PseudoMotionDraw[])
   if (x.ndim !== 5) throw new RangeError(`expected clips [B, C, T, H, W], got [${x.shape.join(', ')}]`);
   const [b, c, t, h, w] = x.shape;
   if (draws.length !== b) throw new RangeError(`need ${b} pseudo-motion draws, got ${draws.length}`);
-  const grid = new Float32Array(b * t * h * w * 2);
+  const affines = new Float64Array(b * t * 6), boxes = new Float64Array(b * 4);
   const source = new BigInt64Array(b * t);
-  const still = pseudoMotionAffine('still', 0, 0, 1);
   draws.forEach((d, i) => {
     if (!(Number.isInteger(d.frame) && d.frame >= 0 && d.frame < t)) throw new RangeError(`frame ${d.frame} is not in 0..${t - 1}`);
-    const [x0, y0, x1, y1] = d.box ?? [0, 0, 1, 1];
+    boxes.set(d.box ?? [0, 0, 1, 1], i * 4);
     for (let f = 0; f < t; f++) {
       source[i * t + f] = BigInt(i * t + d.frame);
-      const moving = pseudoMotionAffine(d.motion, d.amount, f, t);
-      for (let yy = 0; yy < h; yy++) {
-        const py = (yy + 0.5) / h, y = py * 2 - 1, rowInBox = py >= y0 && py <= y1;
-        for (let xx = 0; xx < w; xx++) {
-          const px = (xx + 0.5) / w, xn = px * 2 - 1;
-          const m = rowInBox && px >= x0 && px <= x1 ? moving : still; // indexed, not destructured: this loop is per pixel
-          const o = (((i * t + f) * h + yy) * w + xx) * 2;
-          grid[o] = m[0] * xn + m[1] * y + m[2];
-          grid[o + 1] = m[3] * xn + m[4] * y + m[5];
-        }
-      }
+      affines.set(pseudoMotionAffine(d.motion, d.amount, f, t), (i * t + f) * 6);
     }
   });
   const labels = Int32Array.from(draws, (d) => PSEUDO_MOTIONS.indexOf(d.motion));
   const clips = tidy(() => {
     const frames = x.float().permute([0, 2, 1, 3, 4]).reshape([b * t, c, h, w]);
     const stills = frames.indexSelect(0, fromTypedArray(source, [b * t], { device: frames.device }));
-    const moved = gridSample(stills, fromTypedArray(grid, [b * t, h, w, 2], { device: frames.device }), { paddingMode: 'reflection' });
+    const grid = pseudoMotionGrid(affines, boxes, h, w).to(frames.device);
+    const moved = gridSample(stills, grid, { paddingMode: 'reflection' });
     return moved.reshape([b, t, c, h, w]).permute([0, 2, 1, 3, 4]).contiguous().to(x.dtype);
   });
   return { clips, labels };
+}
+
+/**
+ * grid_sample's grid [frames, h, w, 2] for pseudo-motion clips: output frame k (clip k div t) reads
+ * its still frame through affine k inside its clip's box and unmoved outside (native, on the CPU).
+ */
+export function pseudoMotionGrid(affines: Float64Array, boxes: Float64Array, h: number, w: number): Tensor {
+  const a = fromTypedArray(affines, [affines.length / 6, 6]), bx = fromTypedArray(boxes, [boxes.length / 4, 4]);
+  const still = fromTypedArray(Float64Array.from(pseudoMotionAffine('still', 0, 0, 1)));
+  try {
+    return wrap(native.pseudoMotionGrid(a.handle, bx.handle, still.handle, h, w));
+  } finally {
+    [a, bx, still].forEach((t) => t.dispose());
+  }
 }

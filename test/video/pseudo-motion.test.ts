@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zeros, randn } from '../../src/torch/index.js';
-import { drawPseudoMotion, pseudoMotionClips, PSEUDO_MOTIONS, type PseudoMotion, type PseudoMotionDraw } from '../../src/video/pseudo-motion.js';
+import { drawPseudoMotion, pseudoMotionClips, pseudoMotionAffine, pseudoMotionGrid, PSEUDO_MOTIONS, type PseudoMotion, type PseudoMotionDraw } from '../../src/video/pseudo-motion.js';
 import { Rng } from '../../src/video/rng.js';
 
 const T = 6, S = 32;
@@ -79,4 +79,41 @@ test('pseudo-motion: draws are seeded, cover every class, and bad input is refus
   assert.throws(() => pseudoMotionClips(x, a.slice(0, 1)), /need 2 pseudo-motion draws/);
   assert.throws(() => pseudoMotionClips(x, [{ ...a[0], frame: T }, a[1]]), /frame 6 is not in 0..5/);
   assert.throws(() => pseudoMotionClips(zeros([3, T, 8, 8]), []), /expected clips/);
+});
+
+/** The grid as the per-pixel JS loop built it before it moved to native code: the reference. */
+function gridByLoop(affines: Float64Array, boxes: Float64Array, still: number[], t: number, h: number, w: number): Float32Array {
+  const grid = new Float32Array((affines.length / 6) * h * w * 2);
+  for (let k = 0; k < affines.length / 6; k++) {
+    const [x0, y0, x1, y1] = boxes.subarray(Math.floor(k / t) * 4, Math.floor(k / t) * 4 + 4);
+    const moving = affines.subarray(k * 6, k * 6 + 6);
+    for (let yy = 0; yy < h; yy++) {
+      const py = (yy + 0.5) / h, y = py * 2 - 1, rowInBox = py >= y0 && py <= y1;
+      for (let xx = 0; xx < w; xx++) {
+        const px = (xx + 0.5) / w, xn = px * 2 - 1;
+        const m = rowInBox && px >= x0 && px <= x1 ? moving : still;
+        const o = ((k * h + yy) * w + xx) * 2;
+        grid[o] = m[0] * xn + m[1] * y + m[2];
+        grid[o + 1] = m[3] * xn + m[4] * y + m[5];
+      }
+    }
+  }
+  return grid;
+}
+
+test('pseudo-motion: the native grid equals the per-pixel reference bit for bit, boxes and odd sizes included', () => {
+  const rng = Rng.from(5);
+  for (const [b, t, h, w] of [[3, 4, 9, 13], [2, 8, 48, 48], [1, 2, 1, 1]]) {
+    const draws = drawPseudoMotion(b, t, rng);
+    const affines = new Float64Array(b * t * 6), boxes = new Float64Array(b * 4);
+    draws.forEach((d, i) => {
+      boxes.set(d.box ?? [0, 0, 1, 1], i * 4);
+      for (let f = 0; f < t; f++) affines.set(pseudoMotionAffine(d.motion, d.amount, f, t), (i * t + f) * 6);
+    });
+    const grid = pseudoMotionGrid(affines, boxes, h, w);
+    assert.deepEqual([...grid.shape], [b * t, h, w, 2]);
+    assert.deepEqual(grid.toTypedArray(), gridByLoop(affines, boxes, pseudoMotionAffine('still', 0, 0, 1), t, h, w), `${b}x${t}x${h}x${w}`);
+    grid.dispose();
+  }
+  assert.throws(() => pseudoMotionGrid(new Float64Array(5 * 6), new Float64Array(2 * 4), 4, 4), /5 affines do not split over 2 clips/);
 });
