@@ -81,8 +81,8 @@ function macsPerClip(s: StepSpec): number {
 const out: Record<string, unknown>[] = [];
 const started = performance.now();
 const elapsed = () => Math.round((performance.now() - started) / 1000);
-/** One line per finished case on stderr, with the seconds since the start. */
-const progress = (line: string) => process.stderr.write(`bench [${elapsed()} s]: ${line}`);
+/** One line per finished case on stderr, with the seconds since the start and the case's error if any. */
+const progress = (line: string, error?: unknown) => process.stderr.write(`bench [${elapsed()} s]: ${line}${error ? ` (${error})` : ''}\n`);
 for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   const ours: Side[] = [], ref: Side[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -105,29 +105,29 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   Object.assign(row, { ours_peak_rss_mb: round(Math.max(...ours.map((s) => s.peak_rss_mb)), 0), reference_peak_rss_mb: round(Math.max(...ref.map((s) => s.peak_rss_mb)), 0) });
   if (err) row.error = err.error;
   out.push(row);
-  progress(`${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+  progress(`${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}`, row.error);
 }
 for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   const name = `load: demo pre-training end to end vs compute only, ${p}`;
   if (a.only && !name.includes(a.only)) continue;
   const row = await pretrainCase({ quick: a.quick, threads, precision: p, env });
   out.push(row);
-  progress(`${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+  progress(`${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}`, row.error);
 }
 if (!gpu && (!a.only || WORLD_SIZE_CASE.includes(a.only))) {
   const row = await worldSizeCase({ quick: a.quick, env });
   out.push(row);
-  progress(`${row.name}: ${row.ours} clips/s on 2 x 1, ${row.reference} on 1 x 2, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+  progress(`${row.name}: ${row.ours} clips/s on 2 x 1, ${row.reference} on 1 x 2, ratio ${row.ratio}`, row.error);
 }
 if (!gpu) {
   const rows = decodeCases({ quick: a.quick, only: a.only, env });
   out.push(...rows);
-  if (rows.length) progress(`decode: ${rows.length} cases${rows.some((r) => r.error) ? ' (with errors)' : ''}\n`);
+  if (rows.length) progress(`decode: ${rows.length} cases`, rows.some((r) => r.error) && 'with errors');
 }
 if (!gpu && (!a.only || ALLREDUCE_CASE.includes(a.only))) {
   for (const row of allreduceCases({ rounds, env })) {
     out.push(row);
-    progress(`${row.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}${row.error ? ` (${row.error})` : ''}\n`);
+    progress(`${row.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}`, row.error);
   }
 }
 const result = { machine: { ...m, ...(gpu ? { device } : {}) }, rounds, seconds: elapsed(), cases: out };
