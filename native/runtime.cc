@@ -1,5 +1,6 @@
 // Runtime facts and controls (version, threads, seeds, RNG state) and tensor metadata.
 #include "common.h"
+#include "onednn.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@ static Napi::Value Info(Args& a) {
   o.Set("cudaDeviceCount", static_cast<double>(torch::cuda::device_count()));
   o.Set("cudaCompiled", CVRL_WITH_CUDA == 1);
   o.Set("mkldnn", at::hasMKLDNN());
+  o.Set("oneDnnLayers", OneDnnEnabled());
   o.Set("openmp", at::hasOpenMP());
   o.Set("mkl", at::hasMKL());
   o.Set("cxx11Abi", _GLIBCXX_USE_CXX11_ABI == 1);

@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 # runs the browser example; protoc and python3-protobuf decode TensorBoard event files independently.
 # libgloo-dev provides the <gloo/...> headers that c10d's ProcessGroupGloo.hpp includes (distributed
 # training; libtorch-dev ships the c10d headers and symbols but not Gloo's headers).
+# libdnnl-dev: oneDNN's headers, for the channels-last convolution and batch norm (native/onednn.h)
+# that call the libdnnl libtorch itself links.
 PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-onnx libjemalloc2 libopenblas0-pthread g++ make python3 pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev python3-av ffmpeg chromium libgloo-dev
-  protobuf-compiler python3-protobuf)
+  protobuf-compiler python3-protobuf libdnnl-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

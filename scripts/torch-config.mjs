@@ -100,6 +100,19 @@ function cxxStd(t) {
   return 'c++17';
 }
 
+// oneDNN's own API (native/onednn.h) when libtorch links the system's libdnnl (Debian's does; pip
+// wheels carry a private copy without headers) and its headers are installed (libdnnl-dev).
+// CVRL_ONEDNN_BUILD=0/1 overrides the probe.
+function oneDnnAvailable(t) {
+  if (process.env.CVRL_ONEDNN_BUILD) return process.env.CVRL_ONEDNN_BUILD !== '0';
+  if (!['/usr/include', '/usr/local/include'].some((d) => existsSync(join(d, 'oneapi', 'dnnl', 'dnnl.hpp')))) return false;
+  try {
+    return /NEEDED.*libdnnl\.so/.test(execFileSync('readelf', ['-d', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
+
 /** Include and library directories, libraries, defines and version of the selected libtorch. */
 export function torchConfig() {
   const t = resolveTorch();
@@ -116,12 +129,14 @@ export function torchConfig() {
     return 'unknown';
   })();
   const gloo = glooAvailable(t);
+  const onednn = oneDnnAvailable(t);
+  if (onednn) libs.push('-ldnnl');
   const out = {
     include: [...t.include, ...cudaDirs],
     libdir: t.libdir,
     libs,
     defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
-      ...(gloo ? ['USE_C10D_GLOO'] : []), `CVRL_WITH_NCCL=${nccl ? 1 : 0}`, ...(nccl ? ['USE_C10D_NCCL'] : [])],
+      ...(gloo ? ['USE_C10D_GLOO'] : []), `CVRL_WITH_NCCL=${nccl ? 1 : 0}`, ...(nccl ? ['USE_C10D_NCCL'] : []), `CVRL_WITH_ONEDNN=${onednn ? 1 : 0}`],
     std: cxxStd(t),
     version,
   };

@@ -13,7 +13,7 @@ export interface InfoReport {
   interopThreads: number;
   cuda: { available: boolean; deviceCount: number; compiled: boolean };
   distributed: { gloo: boolean; nccl: boolean };
-  build: { mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean; jemalloc: boolean; config: string; parallel: string };
+  build: { mkldnn: boolean; oneDnnLayers: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean; jemalloc: boolean; config: string; parallel: string };
 }
 
 export function infoReport(): InfoReport {
@@ -27,7 +27,7 @@ export function infoReport(): InfoReport {
     cuda: { available: i.cudaAvailable, deviceCount: i.cudaDeviceCount, compiled: i.cudaCompiled },
     distributed: { gloo: native.distributedAvailable, nccl: native.ncclAvailable },
     build: {
-      mkldnn: i.mkldnn, openmp: i.openmp, mkl: i.mkl, cxx11Abi: i.cxx11Abi,
+      mkldnn: i.mkldnn, oneDnnLayers: i.oneDnnLayers, openmp: i.openmp, mkl: i.mkl, cxx11Abi: i.cxx11Abi,
       jemalloc: (process.env.LD_PRELOAD ?? '').includes('jemalloc'),
       config: i.buildConfig.trim(), parallel: i.parallelInfo.trim(),
     },
@@ -51,6 +51,6 @@ export function registerInfo(program: Command): void {
       console.log(`libtorch ${r.libtorchVersion}: ${r.threads} intra-op / ${r.interopThreads} inter-op threads`);
       console.log(`CUDA: ${r.cuda.available ? `${r.cuda.deviceCount} device(s)` : r.cuda.compiled ? 'compiled, no device' : 'not available'}`);
       console.log(`process groups: Gloo ${r.distributed.gloo ? 'yes' : 'no'}, NCCL ${r.distributed.nccl ? 'yes' : 'no'}`);
-      console.log(`mkldnn ${r.build.mkldnn}, openmp ${r.build.openmp}, mkl ${r.build.mkl}, jemalloc ${r.build.jemalloc}`);
+      console.log(`mkldnn ${r.build.mkldnn}, channels-last oneDNN layers ${r.build.oneDnnLayers}, openmp ${r.build.openmp}, mkl ${r.build.mkl}, jemalloc ${r.build.jemalloc}`);
     });
 }

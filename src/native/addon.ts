@@ -27,6 +27,8 @@ export interface NativeInfo {
   cudaDeviceCount: number;
   cudaCompiled: boolean;
   mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean;
+  /** 3-D convolutions and batch norms run channels-last through oneDNN (native/onednn.h; CVRL_ONEDNN=0 turns it off). */
+  oneDnnLayers: boolean;
   buildConfig: string;
   parallelInfo: string;
 }

@@ -1,0 +1,58 @@
+// Convolution and batch normalisation of 5-D activations through oneDNN directly, in the
+// channels-last layout (NDHWC) that its CPU kernels compute in. libtorch 1.13 calls the same
+// library for its convolutions, but from NCDHW tensors: every call reorders its input, output and
+// gradients between layouts (for bfloat16 twice), and its batch norm has no channels-last 3-D
+// kernel. Activations that stay channels-last avoid both; every other ATen op reads them as
+// ordinary strided tensors. Built when libtorch links the system's oneDNN (CVRL_WITH_ONEDNN);
+// anything these kernels do not cover (other dtypes, devices, groups, a CPU without a JIT kernel
+// for the layout: oneDNN's reference loops) goes to ATen.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace cvrl {
+
+at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b,
+                  at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
+
+at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
+                     const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
+                     bool training, double momentum, double eps);
+
+// Whether the oneDNN kernels are in use (built in and not turned off with CVRL_ONEDNN=0).
+bool OneDnnEnabled();
+
+}  // namespace cvrl
+
+#if CVRL_WITH_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace cvrl::onednn {
+
+dnnl::engine& Engine();
+dnnl::stream& Stream();
+// Primitives are built with this attribute and run through Execute, which gives each call its own
+// scratchpad: oneDNN's shared one would make calls from two threads at once unsafe.
+dnnl::primitive_attr UserScratchpad();
+void Execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, std::unordered_map<int, dnnl::memory> args);
+dnnl::memory::data_type DataType(at::ScalarType t);
+dnnl::memory::dims Dims(at::IntArrayRef sizes);
+// A channels-last 5-D tensor's memory (its desc: ndhwc).
+dnnl::memory ChannelsLast(const at::Tensor& t);
+// The tensor's data in `desc`'s layout: the tensor itself when that is its layout, else a reorder.
+dnnl::memory AsLayout(const at::Tensor& t, dnnl::memory::format_tag tag, const dnnl::memory::desc& desc);
+// Whether a primitive descriptor's implementation is an optimised one (JIT or GEMM; not the reference
+// loops, which are what oneDNN offers where no kernel of this CPU handles the layout).
+bool IsOptimized(const char* implInfo);
+// Primitives by key, built once by `make` (nullptr: not supported here); thread-safe.
+std::shared_ptr<void> Cached(const std::string& key, const std::function<std::shared_ptr<void>()>& make);
+// Whether x can take these kernels: a CPU float32 or bfloat16 5-D tensor.
+bool Eligible(const at::Tensor& x);
+
+}  // namespace cvrl::onednn
+#endif

@@ -1,0 +1,120 @@
+// Training-mode batch normalisation of channels-last 5-D activations through oneDNN (see
+// onednn.h): batch statistics and normalisation in one primitive, and one for the gradients of
+// input, scale and shift. ATen 1.13 has no channels-last 3-D kernel for it: its generic path was
+// several times slower than on NCDHW tensors. Running statistics update as ATen's do (the variance
+// unbiased). Evaluation mode and other inputs take at::batch_norm.
+#include <torch/csrc/autograd/custom_function.h>
+
+#include "onednn.h"
+
+#if CVRL_WITH_ONEDNN
+#include <sstream>
+
+namespace cvrl {
+
+namespace {
+
+using dnnl::memory;
+
+struct BnPrimitives {
+  dnnl::batch_normalization_forward::primitive_desc fwd;
+  dnnl::batch_normalization_backward::primitive_desc bwd;
+  dnnl::batch_normalization_forward fwdPrim;
+  dnnl::batch_normalization_backward bwdPrim;
+};
+
+std::shared_ptr<BnPrimitives> Primitives(const at::Tensor& x, bool affine, float eps) {
+  std::ostringstream key;
+  key << "bn;" << static_cast<int>(x.scalar_type()) << ';' << affine << ';' << eps << ';';
+  for (int64_t e : x.sizes()) key << e << ',';
+  return std::static_pointer_cast<BnPrimitives>(onednn::Cached(key.str(), [&]() -> std::shared_ptr<void> {
+    const memory::desc d(onednn::Dims(x.sizes()), onednn::DataType(x.scalar_type()), memory::format_tag::ndhwc);
+    const auto flags = affine ? dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift : dnnl::normalization_flags::none;
+    auto& eng = onednn::Engine();
+    const auto attr = onednn::UserScratchpad();
+    dnnl::batch_normalization_forward::primitive_desc fwd({dnnl::prop_kind::forward_training, d, eps, flags}, attr, eng);
+    dnnl::batch_normalization_backward::primitive_desc bwd(
+        {affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data, d, d, eps, flags}, attr, eng, fwd);
+    if (!onednn::IsOptimized(fwd.impl_info_str()) || !onednn::IsOptimized(bwd.impl_info_str())) return nullptr;
+    return std::make_shared<BnPrimitives>(BnPrimitives{fwd, bwd, dnnl::batch_normalization_forward(fwd), dnnl::batch_normalization_backward(bwd)});
+  }));
+}
+
+memory Vector(const at::Tensor& t) {
+  return memory({{t.numel()}, memory::data_type::f32, memory::format_tag::x}, onednn::Engine(), t.data_ptr());
+}
+
+struct BatchNormFn : public torch::autograd::Function<BatchNormFn> {
+  // Returns y, and the batch mean and biased variance (not differentiable) for the running statistics.
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
+                                                const at::Tensor& b, double eps) {
+    const bool affine = w.numel() > 0;
+    auto p = Primitives(x, affine, static_cast<float>(eps));
+    at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast3d);
+    const auto f32 = x.options().dtype(at::kFloat);
+    at::Tensor mean = at::empty({x.size(1)}, f32), var = at::empty({x.size(1)}, f32);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DST, onednn::ChannelsLast(y)},
+                                         {DNNL_ARG_MEAN, Vector(mean)}, {DNNL_ARG_VARIANCE, Vector(var)}};
+    if (affine) {
+      args.emplace(DNNL_ARG_SCALE, Vector(w));
+      args.emplace(DNNL_ARG_SHIFT, Vector(b));
+    }
+    onednn::Execute(p->fwdPrim, p->fwd, args);
+    ctx->save_for_backward({x, w, b, mean, var});
+    ctx->saved_data["eps"] = eps;
+    ctx->mark_non_differentiable({mean, var});
+    return {y, mean, var};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &x = saved[0], &w = saved[1], &b = saved[2], &mean = saved[3], &var = saved[4];
+    const bool affine = w.numel() > 0;
+    auto p = Primitives(x, affine, static_cast<float>(ctx->saved_data["eps"].toDouble()));
+    const at::Tensor gy = grads[0].to(x.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast3d);
+    at::Tensor gx = at::empty_like(x, at::MemoryFormat::ChannelsLast3d), gw, gb;
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DIFF_DST, onednn::ChannelsLast(gy)},
+                                         {DNNL_ARG_MEAN, Vector(mean)}, {DNNL_ARG_VARIANCE, Vector(var)},
+                                         {DNNL_ARG_DIFF_SRC, onednn::ChannelsLast(gx)}};
+    if (affine) {
+      gw = at::empty_like(w);
+      gb = at::empty_like(w);
+      args.emplace(DNNL_ARG_SCALE, Vector(w));
+      args.emplace(DNNL_ARG_SHIFT, Vector(b));  // some kernels read it in backward
+      args.emplace(DNNL_ARG_DIFF_SCALE, Vector(gw));
+      args.emplace(DNNL_ARG_DIFF_SHIFT, Vector(gb));
+    }
+    onednn::Execute(p->bwdPrim, p->bwd, args);
+    return {gx, gw, gb, at::Tensor()};
+  }
+};
+
+bool AffineOk(const c10::optional<at::Tensor>& t, int64_t c) {
+  return t.has_value() && t->defined() && t->is_cpu() && t->scalar_type() == at::kFloat && t->dim() == 1 && t->size(0) == c;
+}
+
+}  // namespace
+
+at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
+                     const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
+                     bool training, double momentum, double eps) {
+  auto fallback = [&] { return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true); };
+  const bool hasW = w.has_value() && w->defined(), hasB = b.has_value() && b->defined();
+  // Channels-last inputs only: they come from onednn_conv.cc; NCDHW ones are ATen's fast case.
+  if (!training || !onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return fallback();
+  if (hasW != hasB || (hasW && (!AffineOk(w, x.size(1)) || !AffineOk(b, x.size(1))))) return fallback();
+  const int64_t n = x.numel() / x.size(1);
+  if (n < 2 || !Primitives(x, hasW, static_cast<float>(eps))) return fallback();  // n = 1: ATen's error
+  // libtorch 1.13's custom functions take no undefined inputs: empty tensors stand for no affine.
+  const at::Tensor none = at::empty({0}, x.options().dtype(at::kFloat));
+  auto out = BatchNormFn::apply(x, hasW ? w->contiguous() : none, hasB ? b->contiguous() : none, eps);
+  at::NoGradGuard noGrad;
+  if (runningMean.has_value() && runningMean->defined()) runningMean->mul_(1 - momentum).add_(out[1], momentum);
+  if (runningVar.has_value() && runningVar->defined()) {
+    runningVar->mul_(1 - momentum).add_(out[2], momentum * static_cast<double>(n) / static_cast<double>(n - 1));
+  }
+  return out[0];
+}
+
+}  // namespace cvrl
+#endif

@@ -1,0 +1,113 @@
+// oneDNN's engine, stream and primitive cache for onednn_conv.cc and onednn_batchnorm.cc, and the
+// ATen paths used when oneDNN is not built in.
+#include "onednn.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+namespace cvrl {
+
+bool OneDnnEnabled() {
+#if CVRL_WITH_ONEDNN
+  static const bool on = [] {
+    const char* v = std::getenv("CVRL_ONEDNN");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return on;
+#else
+  return false;
+#endif
+}
+
+#if !CVRL_WITH_ONEDNN
+at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b,
+                  at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
+  return at::conv3d(x, w, b, stride, padding, dilation, groups);
+}
+
+at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
+                     const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
+                     bool training, double momentum, double eps) {
+  return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true);
+}
+#else
+namespace onednn {
+
+dnnl::engine& Engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& Stream() {
+  thread_local dnnl::stream stream(Engine());
+  return stream;
+}
+
+dnnl::primitive_attr UserScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void Execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl::memory::desc scratch = pd.scratchpad_desc();
+  at::Tensor buffer;
+  if (scratch.get_size() > 0) {
+    buffer = at::empty({static_cast<int64_t>(scratch.get_size())}, at::kByte);
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratch, Engine(), buffer.data_ptr()));
+  }
+  p.execute(Stream(), args);
+}
+
+dnnl::memory::data_type DataType(at::ScalarType t) {
+  return t == at::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
+dnnl::memory::dims Dims(at::IntArrayRef sizes) { return dnnl::memory::dims(sizes.begin(), sizes.end()); }
+
+dnnl::memory ChannelsLast(const at::Tensor& t) {
+  return dnnl::memory({Dims(t.sizes()), DataType(t.scalar_type()), dnnl::memory::format_tag::ndhwc}, Engine(), t.data_ptr());
+}
+
+dnnl::memory AsLayout(const at::Tensor& t, dnnl::memory::format_tag tag, const dnnl::memory::desc& desc) {
+  dnnl::memory user({Dims(t.sizes()), DataType(t.scalar_type()), tag}, Engine(), t.data_ptr());
+  if (user.get_desc() == desc) return user;
+  dnnl::memory out(desc, Engine());
+  dnnl::reorder(user, out).execute(Stream(), user, out);
+  return out;
+}
+
+bool IsOptimized(const char* implInfo) {
+  return std::strncmp(implInfo, "ref", 3) != 0;
+}
+
+std::shared_ptr<void> Cached(const std::string& key, const std::function<std::shared_ptr<void>()>& make) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<void>> cache;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  std::shared_ptr<void> made;
+  try {
+    made = make();
+  } catch (const dnnl::error&) {
+    made = nullptr;  // no implementation for this configuration: ATen's path
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= 512) cache.clear();  // shapes seen once (odd last batches) must not pile up
+  return cache.emplace(key, made).first->second;
+}
+
+bool Eligible(const at::Tensor& x) {
+  return OneDnnEnabled() && x.is_cpu() && x.layout() == at::kStrided && x.dim() == 5 &&
+         (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16) && x.numel() > 0;
+}
+
+}  // namespace onednn
+#endif
+
+}  // namespace cvrl

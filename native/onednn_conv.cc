@@ -1,0 +1,173 @@
+// 3-D convolution through oneDNN on channels-last activations (see onednn.h): forward, and in
+// backward the gradients of input, weight and bias, each one primitive without layout reorders of
+// the activations. Weights stay PyTorch's [O, I, kT, kH, kW]; they are small, so they are reordered
+// to the kernel's layout on every call.
+#include <ATen/autocast_mode.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include "onednn.h"
+
+#if CVRL_WITH_ONEDNN
+#include <sstream>
+
+namespace cvrl {
+
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+struct ConvPrimitives {
+  dnnl::convolution_forward::primitive_desc fwd;
+  dnnl::convolution_backward_data::primitive_desc bwdData;
+  dnnl::convolution_backward_weights::primitive_desc bwdWeights;
+  dnnl::convolution_forward fwdPrim;
+  dnnl::convolution_backward_data bwdDataPrim;
+  dnnl::convolution_backward_weights bwdWeightsPrim;
+};
+
+struct ConvShape {
+  std::vector<int64_t> x, w, y, stride, padding, dilation;
+  at::ScalarType dtype;
+  bool bias;
+};
+
+std::string KeyOf(const ConvShape& s) {
+  std::ostringstream k;
+  auto put = [&](const std::vector<int64_t>& v) {
+    for (int64_t e : v) k << e << ',';
+    k << ';';
+  };
+  k << "conv3d;" << static_cast<int>(s.dtype) << ';' << s.bias << ';';
+  for (const auto* v : {&s.x, &s.w, &s.stride, &s.padding, &s.dilation}) put(*v);
+  return k.str();
+}
+
+std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
+  return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(KeyOf(s), [&]() -> std::shared_ptr<void> {
+    const auto dt = onednn::DataType(s.dtype);
+    const memory::desc x({onednn::Dims(s.x), dt, Tag::ndhwc}), y({onednn::Dims(s.y), dt, Tag::ndhwc});
+    const memory::desc w({onednn::Dims(s.w), dt, Tag::any});
+    const memory::desc gw({onednn::Dims(s.w), memory::data_type::f32, Tag::any});
+    const memory::desc b({s.w[0]}, dt, Tag::x), gb({s.w[0]}, memory::data_type::f32, Tag::x);
+    memory::dims dil;
+    for (int64_t d : s.dilation) dil.push_back(d - 1);  // oneDNN counts the gaps
+    const memory::dims st(s.stride.begin(), s.stride.end()), pad(s.padding.begin(), s.padding.end());
+    const auto algo = dnnl::algorithm::convolution_direct;
+    auto& eng = onednn::Engine();
+    auto fwdDesc = s.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, b, y, st, dil, pad, pad)
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y, st, dil, pad, pad);
+    const auto attr = onednn::UserScratchpad();
+    dnnl::convolution_forward::primitive_desc fwd(fwdDesc, attr, eng);
+    dnnl::convolution_backward_data::primitive_desc bwdData(
+        dnnl::convolution_backward_data::desc(algo, x, w, y, st, dil, pad, pad), attr, eng, fwd);
+    auto bwdWDesc = s.bias ? dnnl::convolution_backward_weights::desc(algo, x, gw, gb, y, st, dil, pad, pad)
+                           : dnnl::convolution_backward_weights::desc(algo, x, gw, y, st, dil, pad, pad);
+    dnnl::convolution_backward_weights::primitive_desc bwdWeights(bwdWDesc, attr, eng, fwd);
+    for (const char* impl : {fwd.impl_info_str(), bwdData.impl_info_str(), bwdWeights.impl_info_str()}) {
+      if (!onednn::IsOptimized(impl)) return nullptr;
+    }
+    return std::make_shared<ConvPrimitives>(ConvPrimitives{fwd, bwdData, bwdWeights, dnnl::convolution_forward(fwd),
+                                                           dnnl::convolution_backward_data(bwdData),
+                                                           dnnl::convolution_backward_weights(bwdWeights)});
+  }));
+}
+
+std::vector<int64_t> OutputSize(const ConvShape& s) {
+  std::vector<int64_t> y{s.x[0], s.w[0]};
+  for (size_t i = 0; i < 3; i++) {
+    y.push_back((s.x[i + 2] + 2 * s.padding[i] - s.dilation[i] * (s.w[i + 2] - 1) - 1) / s.stride[i] + 1);
+  }
+  return y;
+}
+
+ConvShape ShapeOf(const at::Tensor& x, const at::Tensor& w, bool bias, std::vector<int64_t> stride, std::vector<int64_t> padding,
+                  std::vector<int64_t> dilation) {
+  ConvShape s{x.sizes().vec(), w.sizes().vec(), {}, std::move(stride), std::move(padding), std::move(dilation), x.scalar_type(), bias};
+  s.y = OutputSize(s);
+  return s;
+}
+
+at::Tensor EmptyChannelsLast(at::IntArrayRef sizes, const at::TensorOptions& o) {
+  return at::empty(sizes, o.memory_format(at::MemoryFormat::ChannelsLast3d));
+}
+
+struct ConvFn : public torch::autograd::Function<ConvFn> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
+                            const at::Tensor& b, std::vector<int64_t> stride, std::vector<int64_t> padding, std::vector<int64_t> dilation) {
+    const ConvShape s = ShapeOf(x, w, b.numel() > 0, stride, padding, dilation);
+    auto p = Primitives(s);
+    at::Tensor y = EmptyChannelsLast(s.y, x.options());
+    const memory wm = onednn::AsLayout(w, Tag::oidhw, p->fwd.weights_desc());
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, onednn::ChannelsLast(y)}};
+    if (s.bias) args.emplace(DNNL_ARG_BIAS, memory(p->fwd.bias_desc(), onednn::Engine(), b.data_ptr()));
+    onednn::Execute(p->fwdPrim, p->fwd, args);
+    ctx->save_for_backward({x, w});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    ctx->saved_data["dilation"] = dilation;
+    ctx->saved_data["bias"] = s.bias;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& x = saved[0];
+    const at::Tensor& w = saved[1];
+    const auto& d = ctx->saved_data;
+    const ConvShape s = ShapeOf(x, w, d.at("bias").toBool(), d.at("stride").toIntVector(), d.at("padding").toIntVector(), d.at("dilation").toIntVector());
+    auto p = Primitives(s);
+    const at::Tensor gy = grads[0].to(x.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast3d);
+    const memory gym = onednn::ChannelsLast(gy);
+    at::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) {
+      gx = EmptyChannelsLast(s.x, x.options());
+      const memory wm = onednn::AsLayout(w, Tag::oidhw, p->bwdData.weights_desc());
+      onednn::Execute(p->bwdDataPrim, p->bwdData, {{DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, onednn::ChannelsLast(gx)}});
+    }
+    if (ctx->needs_input_grad(1) || (s.bias && ctx->needs_input_grad(2))) {
+      memory gwm(p->bwdWeights.diff_weights_desc(), onednn::Engine());
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
+      at::Tensor gb32;
+      if (s.bias) {
+        gb32 = at::empty({s.w[0]}, x.options().dtype(at::kFloat));
+        args.emplace(DNNL_ARG_DIFF_BIAS, memory(p->bwdWeights.diff_bias_desc(), onednn::Engine(), gb32.data_ptr()));
+      }
+      onednn::Execute(p->bwdWeightsPrim, p->bwdWeights, args);
+      gw = at::empty(s.w, w.options());
+      memory user({onednn::Dims(s.w), onednn::DataType(w.scalar_type()), Tag::oidhw}, onednn::Engine(), gw.data_ptr());
+      dnnl::reorder(gwm, user).execute(onednn::Stream(), gwm, user);
+      if (s.bias) gb = gb32.to(w.scalar_type());
+    }
+    return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor Conv3d(const at::Tensor& xIn, const at::Tensor& wIn, const c10::optional<at::Tensor>& bIn,
+                  at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
+  auto fallback = [&] { return at::conv3d(xIn, wIn, bIn, stride, padding, dilation, groups); };
+  if (!onednn::Eligible(xIn) || groups != 1 || wIn.dim() != 5 || xIn.size(1) != wIn.size(1) || !wIn.is_cpu()) return fallback();
+  at::Tensor x = xIn, w = wIn, b = bIn.value_or(at::Tensor());
+  if (at::autocast::is_cpu_enabled()) {  // what autocast does for at::conv3d: all operands in its dtype
+    const auto to = at::autocast::get_autocast_cpu_dtype();
+    x = at::autocast::cached_cast(to, x, c10::DeviceType::CPU);
+    w = at::autocast::cached_cast(to, w, c10::DeviceType::CPU);
+    if (b.defined()) b = at::autocast::cached_cast(to, b, c10::DeviceType::CPU);
+  }
+  if (w.scalar_type() != x.scalar_type() || (b.defined() && b.scalar_type() != x.scalar_type()) || !onednn::Eligible(x)) return fallback();
+  auto triple = [](at::IntArrayRef v) { return v.size() == 1 ? std::vector<int64_t>(3, v[0]) : v.vec(); };
+  const auto st = triple(stride), pad = triple(padding), dil = triple(dilation);
+  if (st.size() != 3 || pad.size() != 3 || dil.size() != 3) return fallback();
+  const ConvShape s = ShapeOf(x, w, b.defined(), st, pad, dil);
+  for (int64_t e : s.y) {
+    if (e <= 0) return fallback();  // ATen reports the shape error
+  }
+  if (!Primitives(s)) return fallback();
+  // libtorch 1.13's custom functions take no undefined inputs: an empty tensor stands for no bias.
+  return ConvFn::apply(x.contiguous(at::MemoryFormat::ChannelsLast3d), w.contiguous(), b.defined() ? b.contiguous() : at::empty({0}, w.options()), st, pad, dil);
+}
+
+}  // namespace cvrl
+#endif

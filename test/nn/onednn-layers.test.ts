@@ -1,0 +1,108 @@
+// The channels-last oneDNN convolution and batch norm (native/onednn_*.cc) against float64
+// references, which take ATen's own kernels (oneDNN handles float32 and bfloat16 only): outputs,
+// every gradient and the running statistics, over strides, padding, dilation, kernel shapes, bias,
+// a 3-channel stem and non-contiguous inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randn, manualSeed, autocast, info, type Tensor } from '../../src/torch/index.js';
+import * as F from '../../src/torch/functional.js';
+
+const built = info().oneDnnLayers;
+const skip = built ? false : 'the addon was built without the oneDNN layers (libdnnl-dev missing, or a libtorch with its own oneDNN)';
+
+/** Largest |a - b| over the largest |b|: a relative error that ignores entries near zero. */
+function relErr(a: Tensor, b: Tensor): number {
+  return a.double().sub(b.double()).abs().amax().item() / Math.max(1e-12, b.double().abs().amax().item());
+}
+
+interface ConvCase { name: string; x: number[]; w: number[]; bias: boolean; stride?: number[]; padding?: number[]; dilation?: number[]; channelsLast?: boolean }
+
+const CASES: ConvCase[] = [
+  { name: '3x3x3, padding 1', x: [3, 8, 6, 10, 10], w: [12, 8, 3, 3, 3], bias: false, padding: [1, 1, 1] },
+  { name: 'stem: 3 channels, 3x7x7, stride (1, 2, 2), bias', x: [2, 3, 5, 17, 15], w: [16, 3, 3, 7, 7], bias: true, stride: [1, 2, 2], padding: [1, 3, 3] },
+  { name: '1x1x1 shortcut, stride 2', x: [2, 16, 6, 9, 9], w: [32, 16, 1, 1, 1], bias: false, stride: [2, 2, 2] },
+  { name: '(2+1)D: 1x3x3 then 3x1x1, dilation 2', x: [1, 4, 7, 11, 11], w: [5, 4, 1, 3, 3], bias: true, padding: [0, 2, 2], dilation: [1, 2, 2] },
+  { name: 'temporal 3x1x1, channels-last input view', x: [2, 6, 5, 4, 4], w: [6, 6, 3, 1, 1], bias: false, padding: [1, 0, 0], channelsLast: true },
+];
+
+function input(c: ConvCase): Tensor {
+  if (!c.channelsLast) return randn(c.x);
+  const [n, ch, d, h, w] = c.x;
+  return randn([n, d, h, w, ch]).permute([0, 4, 1, 2, 3]);
+}
+
+for (const c of CASES) {
+  test(`oneDNN conv3d equals the float64 reference, with gradients: ${c.name}`, { skip }, () => {
+    manualSeed(7);
+    const x = input(c), w = randn(c.w).mul(0.2), b = c.bias ? randn([c.w[0]]) : null;
+    const o = { stride: c.stride ?? 1, padding: c.padding ?? 0, dilation: c.dilation ?? 1 };
+    const run = (dtype: 'float32' | 'float64') => {
+      const xs = [x, w, ...(b ? [b] : [])].map((t) => t.to(dtype).detach().requiresGrad_());
+      const y = F.conv3d(xs[0], xs[1], xs[2] ?? null, o);
+      return { y, xs };
+    };
+    const ours = run('float32'), ref = run('float64');
+    assert.equal(ours.y.dtype, 'float32');
+    assert.equal(ours.y.isContiguous(), false, "not oneDNN's channels-last output: ATen's kernels ran");
+    assert.deepEqual(ours.y.shape, ref.y.shape);
+    assert.ok(relErr(ours.y, ref.y) < 1e-5, `output differs by ${relErr(ours.y, ref.y)}`);
+    const g = randn(ref.y.shape);
+    ours.y.backward(g);
+    ref.y.backward(g.double());
+    ['input', 'weight', 'bias'].slice(0, ours.xs.length).forEach((name, i) => {
+      const e = relErr(ours.xs[i].grad!, ref.xs[i].grad!);
+      assert.ok(e < 1e-5, `${name} gradient differs by ${e}`);
+    });
+  });
+}
+
+test('oneDNN conv3d writes channels-last outputs (so the kernels are in use), and a batch norm keeps that layout', { skip }, () => {
+  const y = F.conv3d(randn([2, 4, 4, 6, 6]), randn([8, 4, 3, 3, 3]), null, { padding: 1 });
+  assert.equal(y.isContiguous(), false, 'a channels-last [N, C, D, H, W] tensor is not contiguous in NCDHW order');
+  assert.equal(y.permute([0, 2, 3, 4, 1]).isContiguous(), true);
+  const z = F.batchNorm(y, { training: true });
+  assert.equal(z.permute([0, 2, 3, 4, 1]).isContiguous(), true);
+});
+
+test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of float64, float32 gradients for float32 weights', { skip }, () => {
+  manualSeed(3);
+  const x = randn([4, 16, 4, 8, 8]).requiresGrad_(), w = randn([16, 16, 3, 3, 3]).mul(0.1).requiresGrad_();
+  const y = autocast(() => F.conv3d(x, w, null, { padding: 1 }));
+  assert.equal(y.dtype, 'bfloat16');
+  assert.equal(y.isContiguous(), false, "not oneDNN's channels-last output: ATen's kernels ran");
+  const xd = x.double().detach().requiresGrad_(), wd = w.double().detach().requiresGrad_();
+  const ref = F.conv3d(xd, wd, null, { padding: 1 });
+  assert.ok(relErr(y, ref) < 2e-2, `output differs by ${relErr(y, ref)}`);
+  const g = randn(ref.shape);
+  y.float().backward(g);
+  ref.backward(g.double());
+  assert.equal(w.grad!.dtype, 'float32');
+  assert.ok(relErr(x.grad!, xd.grad!) < 2e-2, `input gradient differs by ${relErr(x.grad!, xd.grad!)}`);
+  assert.ok(relErr(w.grad!, wd.grad!) < 2e-2, `weight gradient differs by ${relErr(w.grad!, wd.grad!)}`);
+});
+
+for (const affine of [true, false]) {
+  test(`oneDNN batch norm (training, channels-last input${affine ? '' : ', no affine'}) equals float64: output, gradients, running statistics`, { skip }, () => {
+    manualSeed(11);
+    const [n, c, d, h, w] = [3, 12, 4, 5, 6];
+    const x = randn([n, d, h, w, c]).mul(2).add(0.5).permute([0, 4, 1, 2, 3]); // channels-last, as convolutions leave it
+    const weight = randn([c]), bias = randn([c]);
+    const run = (dtype: 'float32' | 'float64') => {
+      const xs = [x, ...(affine ? [weight, bias] : [])].map((t) => t.to(dtype).detach().requiresGrad_());
+      const runningMean = randn([c]).mul(0).to(dtype), runningVar = randn([c]).mul(0).add(1).to(dtype);
+      const y = F.batchNorm(xs[0], { weight: xs[1] ?? null, bias: xs[2] ?? null, runningMean, runningVar, training: true, momentum: 0.3, eps: 1e-5 });
+      return { y, xs, runningMean, runningVar };
+    };
+    const ours = run('float32'), ref = run('float64');
+    assert.ok(relErr(ours.y, ref.y) < 1e-5, `output differs by ${relErr(ours.y, ref.y)}`);
+    assert.ok(relErr(ours.runningMean, ref.runningMean) < 1e-5, 'running mean');
+    assert.ok(relErr(ours.runningVar, ref.runningVar) < 1e-5, 'running variance (unbiased, as ATen)');
+    const g = randn(ref.y.shape);
+    ours.y.backward(g);
+    ref.y.backward(g.double());
+    ['input', 'weight', 'bias'].slice(0, ours.xs.length).forEach((name, i) => {
+      const e = relErr(ours.xs[i].grad!, ref.xs[i].grad!);
+      assert.ok(e < 1e-4, `${name} gradient differs by ${e}`);
+    });
+  });
+}
