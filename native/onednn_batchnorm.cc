@@ -2,7 +2,8 @@
 // onednn.h): batch statistics and normalisation in one primitive, and one for the gradients of
 // input, scale and shift. ATen 1.13 has no channels-last 3-D kernel for it: its generic path was
 // several times slower than on NCDHW tensors. Running statistics update as ATen's do (the variance
-// unbiased). Evaluation mode and other inputs take at::batch_norm.
+// unbiased). Evaluation mode runs through oneDNN too when nothing needs a gradient; other inputs
+// take at::batch_norm.
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "onednn.h"
@@ -37,6 +38,25 @@ std::shared_ptr<BnPrimitives> Primitives(const at::Tensor& x, bool affine, float
         {affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data, d, d, eps, flags}, attr, eng, fwd);
     if (!onednn::IsOptimized(fwd.impl_info_str()) || !onednn::IsOptimized(bwd.impl_info_str())) return nullptr;
     return std::make_shared<BnPrimitives>(BnPrimitives{fwd, bwd, dnnl::batch_normalization_forward(fwd), dnnl::batch_normalization_backward(bwd)});
+  }));
+}
+
+struct BnInference {
+  dnnl::batch_normalization_forward::primitive_desc pd;
+  dnnl::batch_normalization_forward prim;
+};
+
+std::shared_ptr<BnInference> InferencePrimitive(const at::Tensor& x, bool affine, float eps) {
+  std::ostringstream key;
+  key << "bn-eval;" << static_cast<int>(x.scalar_type()) << ';' << affine << ';' << eps << ';';
+  for (int64_t e : x.sizes()) key << e << ',';
+  return std::static_pointer_cast<BnInference>(onednn::Cached(key.str(), [&]() -> std::shared_ptr<void> {
+    const memory::desc d(onednn::Dims(x.sizes()), onednn::DataType(x.scalar_type()), memory::format_tag::ndhwc);
+    auto flags = dnnl::normalization_flags::use_global_stats;
+    if (affine) flags |= dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    dnnl::batch_normalization_forward::primitive_desc pd({dnnl::prop_kind::forward_inference, d, eps, flags}, onednn::UserScratchpad(), onednn::Engine());
+    if (!onednn::IsOptimized(pd.impl_info_str())) return nullptr;
+    return std::make_shared<BnInference>(BnInference{pd, dnnl::batch_normalization_forward(pd)});
   }));
 }
 
@@ -89,8 +109,24 @@ struct BatchNormFn : public torch::autograd::Function<BatchNormFn> {
   }
 };
 
-bool AffineOk(const c10::optional<at::Tensor>& t, int64_t c) {
+bool VectorOk(const c10::optional<at::Tensor>& t, int64_t c) {
   return t.has_value() && t->defined() && t->is_cpu() && t->scalar_type() == at::kFloat && t->dim() == 1 && t->size(0) == c;
+}
+
+bool NeedsGrad(const c10::optional<at::Tensor>& t) { return t.has_value() && t->defined() && t->requires_grad(); }
+
+// Evaluation mode without gradients (embedding, probes, validation): running statistics, one pass.
+at::Tensor Normalize(const at::Tensor& x, const BnInference& p, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
+                     const at::Tensor& mean, const at::Tensor& var) {
+  at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast3d);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DST, onednn::ChannelsLast(y)},
+                                       {DNNL_ARG_MEAN, Vector(mean.contiguous())}, {DNNL_ARG_VARIANCE, Vector(var.contiguous())}};
+  if (w.has_value() && w->defined()) {
+    args.emplace(DNNL_ARG_SCALE, Vector(w->contiguous()));
+    args.emplace(DNNL_ARG_SHIFT, Vector(b->contiguous()));
+  }
+  onednn::Execute(p.prim, p.pd, args);
+  return y;
 }
 
 }  // namespace
@@ -101,8 +137,14 @@ at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, co
   auto fallback = [&] { return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true); };
   const bool hasW = w.has_value() && w->defined(), hasB = b.has_value() && b->defined();
   // Channels-last inputs only: they come from onednn_conv.cc; NCDHW ones are ATen's fast case.
-  if (!training || !onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return fallback();
-  if (hasW != hasB || (hasW && (!AffineOk(w, x.size(1)) || !AffineOk(b, x.size(1))))) return fallback();
+  if (!onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return fallback();
+  if (hasW != hasB || (hasW && (!VectorOk(w, x.size(1)) || !VectorOk(b, x.size(1))))) return fallback();
+  if (!training) {
+    const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || NeedsGrad(w) || NeedsGrad(b));
+    if (grad || !VectorOk(runningMean, x.size(1)) || !VectorOk(runningVar, x.size(1))) return fallback();
+    auto p = InferencePrimitive(x, hasW, static_cast<float>(eps));
+    return p ? Normalize(x, *p, w, b, *runningMean, *runningVar) : fallback();
+  }
   const int64_t n = x.numel() / x.size(1);
   if (n < 2 || !Primitives(x, hasW, static_cast<float>(eps))) return fallback();  // n = 1: ATen's error
   // libtorch 1.13's custom functions take no undefined inputs: empty tensors stand for no affine.

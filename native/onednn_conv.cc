@@ -99,7 +99,8 @@ struct ConvFn : public torch::autograd::Function<ConvFn> {
     auto p = Primitives(s);
     at::Tensor y = EmptyChannelsLast(s.y, x.options());
     const memory wm = onednn::AsLayout(w, Tag::oidhw, p->fwd.weights_desc());
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, onednn::ChannelsLast(y)}};
+    const at::Tensor xc = x.contiguous(at::MemoryFormat::ChannelsLast3d);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(xc)}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, onednn::ChannelsLast(y)}};
     if (s.bias) args.emplace(DNNL_ARG_BIAS, memory(p->fwd.bias_desc(), onednn::Engine(), b.data_ptr()));
     onednn::Execute(p->fwdPrim, p->fwd, args);
     ctx->save_for_backward({x, w});
@@ -127,7 +128,8 @@ struct ConvFn : public torch::autograd::Function<ConvFn> {
     }
     if (ctx->needs_input_grad(1) || (s.bias && ctx->needs_input_grad(2))) {
       memory gwm(p->bwdWeights.diff_weights_desc(), onednn::Engine());
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
+      const at::Tensor xc = x.contiguous(at::MemoryFormat::ChannelsLast3d);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(xc)}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
       at::Tensor gb32;
       if (s.bias) {
         gb32 = at::empty({s.w[0]}, x.options().dtype(at::kFloat));
@@ -165,8 +167,12 @@ at::Tensor Conv3d(const at::Tensor& xIn, const at::Tensor& wIn, const c10::optio
     if (e <= 0) return fallback();  // ATen reports the shape error
   }
   if (!Primitives(s)) return fallback();
+  // The function saves its input for the weight gradient: a caller's NCDHW input (a model's first
+  // layer) is saved as it is and copied to channels-last again in backward, rather than keeping a
+  // second copy alive; one made here by the autocast cast is converted at once.
+  if (!x.is_same(xIn)) x = x.contiguous(at::MemoryFormat::ChannelsLast3d);
   // libtorch 1.13's custom functions take no undefined inputs: an empty tensor stands for no bias.
-  return ConvFn::apply(x.contiguous(at::MemoryFormat::ChannelsLast3d), w.contiguous(), b.defined() ? b.contiguous() : at::empty({0}, w.options()), st, pad, dil);
+  return ConvFn::apply(x, w.contiguous(), b.defined() ? b.contiguous() : at::empty({0}, w.options()), st, pad, dil);
 }
 
 }  // namespace cvrl

@@ -4,7 +4,7 @@
 // a 3-channel stem and non-contiguous inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randn, manualSeed, autocast, info, type Tensor } from '../../src/torch/index.js';
+import { randn, manualSeed, autocast, noGrad, info, type Tensor } from '../../src/torch/index.js';
 import * as F from '../../src/torch/functional.js';
 
 const built = info().oneDnnLayers;
@@ -106,3 +106,17 @@ for (const affine of [true, false]) {
     });
   });
 }
+
+test('oneDNN batch norm in evaluation mode (running statistics, no gradient) equals float64 and keeps channels-last', { skip }, () => {
+  manualSeed(12);
+  const c = 20;
+  const x = randn([2, 3, 4, 5, c]).mul(3).permute([0, 4, 1, 2, 3]);
+  const [weight, bias, mean] = [randn([c]), randn([c]), randn([c])];
+  const variance = randn([c]).abs().add(0.1);
+  const run = (dtype: 'float32' | 'float64') => noGrad(() => F.batchNorm(x.to(dtype), {
+    weight: weight.to(dtype), bias: bias.to(dtype), runningMean: mean.to(dtype), runningVar: variance.to(dtype), training: false, eps: 1e-3,
+  }));
+  const ours = run('float32');
+  assert.equal(ours.permute([0, 2, 3, 4, 1]).isContiguous(), true, "not oneDNN's channels-last output");
+  assert.ok(relErr(ours, run('float64')) < 1e-5, `output differs by ${relErr(ours, run('float64'))}`);
+});
