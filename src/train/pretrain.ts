@@ -191,11 +191,19 @@ async function optimizerStep(t: Training, group: DistributedContext['group']): P
   t.schedule.step();
 }
 
+/**
+ * One turn of the event loop: the loader's finished clips are collected and its next ones started
+ * (on the thread pool), so that they are prepared during this step's compute instead of after it.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Forward, loss and backward of one batch (its views freed); returns the loss value. */
 async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig & { bf16: boolean }, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
   const l = await contrastiveLoss(model, views, c, rng, group, parts);
   try {
+    await nextTurn();
     tidy(() => l.div(c.accumulate).backward());
+    await nextTurn();
     return l.item();
   } finally {
     l.dispose();
