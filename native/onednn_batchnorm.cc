@@ -110,7 +110,7 @@ struct BatchNormFn : public torch::autograd::Function<BatchNormFn> {
 };
 
 bool VectorOk(const c10::optional<at::Tensor>& t, int64_t c) {
-  return t.has_value() && t->defined() && t->is_cpu() && t->scalar_type() == at::kFloat && t->dim() == 1 && t->size(0) == c;
+  return t.has_value() && t->defined() && t->is_cpu() && t->scalar_type() == at::kFloat && t->dim() == 1 && t->size(0) == c && t->is_contiguous();
 }
 
 bool NeedsGrad(const c10::optional<at::Tensor>& t) { return t.has_value() && t->defined() && t->requires_grad(); }
@@ -120,10 +120,10 @@ at::Tensor Normalize(const at::Tensor& x, const BnInference& p, const c10::optio
                      const at::Tensor& mean, const at::Tensor& var) {
   at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast3d);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DST, onednn::ChannelsLast(y)},
-                                       {DNNL_ARG_MEAN, Vector(mean.contiguous())}, {DNNL_ARG_VARIANCE, Vector(var.contiguous())}};
+                                       {DNNL_ARG_MEAN, Vector(mean)}, {DNNL_ARG_VARIANCE, Vector(var)}};
   if (w.has_value() && w->defined()) {
-    args.emplace(DNNL_ARG_SCALE, Vector(w->contiguous()));
-    args.emplace(DNNL_ARG_SHIFT, Vector(b->contiguous()));
+    args.emplace(DNNL_ARG_SCALE, Vector(*w));
+    args.emplace(DNNL_ARG_SHIFT, Vector(*b));
   }
   onednn::Execute(p.prim, p.pd, args);
   return y;
@@ -149,7 +149,7 @@ at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, co
   if (n < 2 || !Primitives(x, hasW, static_cast<float>(eps))) return fallback();  // n = 1: ATen's error
   // libtorch 1.13's custom functions take no undefined inputs: empty tensors stand for no affine.
   const at::Tensor none = at::empty({0}, x.options().dtype(at::kFloat));
-  auto out = BatchNormFn::apply(x, hasW ? w->contiguous() : none, hasB ? b->contiguous() : none, eps);
+  auto out = BatchNormFn::apply(x, hasW ? *w : none, hasB ? *b : none, eps);
   at::NoGradGuard noGrad;
   if (runningMean.has_value() && runningMean->defined()) runningMean->mul_(1 - momentum).add_(out[1], momentum);
   if (runningVar.has_value() && runningVar->defined()) {
