@@ -134,19 +134,21 @@ at::Tensor Normalize(const at::Tensor& x, const BnInference& p, const c10::optio
 at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
                      const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
                      bool training, double momentum, double eps) {
-  auto fallback = [&] { return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true); };
+  auto aten = [&](const at::Tensor& in) { return at::batch_norm(in, w, b, runningMean, runningVar, training, momentum, eps, true); };
   const bool hasW = w.has_value() && w->defined(), hasB = b.has_value() && b->defined();
   // Channels-last inputs only: they come from onednn_conv.cc; NCDHW ones are ATen's fast case.
-  if (!onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return fallback();
-  if (hasW != hasB || (hasW && (!VectorOk(w, x.size(1)) || !VectorOk(b, x.size(1))))) return fallback();
+  if (!onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return aten(x);
+  // ATen has no fast kernel for channels-last 3-D tensors: where oneDNN cannot take x, it gets NCDHW.
+  auto dense = [&] { return aten(x.contiguous()); };
+  if (hasW != hasB || (hasW && (!VectorOk(w, x.size(1)) || !VectorOk(b, x.size(1))))) return dense();
   if (!training) {
     const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || NeedsGrad(w) || NeedsGrad(b));
-    if (grad || !VectorOk(runningMean, x.size(1)) || !VectorOk(runningVar, x.size(1))) return fallback();
+    if (grad || !VectorOk(runningMean, x.size(1)) || !VectorOk(runningVar, x.size(1))) return dense();
     auto p = InferencePrimitive(x, hasW, static_cast<float>(eps));
-    return p ? Normalize(x, *p, w, b, *runningMean, *runningVar) : fallback();
+    return p ? Normalize(x, *p, w, b, *runningMean, *runningVar) : dense();
   }
   const int64_t n = x.numel() / x.size(1);
-  if (n < 2 || !Primitives(x, hasW, static_cast<float>(eps))) return fallback();  // n = 1: ATen's error
+  if (n < 2 || !Primitives(x, hasW, static_cast<float>(eps))) return dense();  // n = 1: ATen's error
   // libtorch 1.13's custom functions take no undefined inputs: empty tensors stand for no affine.
   const at::Tensor none = at::empty({0}, x.options().dtype(at::kFloat));
   auto out = BatchNormFn::apply(x, hasW ? *w : none, hasB ? *b : none, eps);

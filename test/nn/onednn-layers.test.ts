@@ -120,3 +120,20 @@ test('oneDNN batch norm in evaluation mode (running statistics, no gradient) equ
   assert.equal(ours.permute([0, 2, 3, 4, 1]).isContiguous(), true, "not oneDNN's channels-last output");
   assert.ok(relErr(ours, run('float64')) < 1e-5, `output differs by ${relErr(ours, run('float64'))}`);
 });
+
+test('batch norm in evaluation mode with gradients (frozen statistics, trained input) on a channels-last input equals float64', { skip }, () => {
+  manualSeed(13);
+  const c = 8;
+  const x = randn([2, 3, 4, 4, c]).permute([0, 4, 1, 2, 3]);
+  const [weight, bias, mean] = [randn([c]), randn([c]), randn([c])];
+  const variance = randn([c]).abs().add(0.1);
+  const run = (dtype: 'float32' | 'float64') => {
+    const xs = [x, weight, bias].map((t) => t.to(dtype).detach().requiresGrad_());
+    const y = F.batchNorm(xs[0], { weight: xs[1], bias: xs[2], runningMean: mean.to(dtype), runningVar: variance.to(dtype), training: false });
+    y.mul(y).sum().backward();
+    return { y, xs };
+  };
+  const ours = run('float32'), ref = run('float64');
+  assert.ok(relErr(ours.y, ref.y) < 1e-5, `output differs by ${relErr(ours.y, ref.y)}`);
+  ['input', 'weight', 'bias'].forEach((name, i) => assert.ok(relErr(ours.xs[i].grad!, ref.xs[i].grad!) < 1e-4, `${name} gradient`));
+});
