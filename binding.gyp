@@ -12,6 +12,7 @@
         "native/onednn_common.cc",
         "native/onednn_conv.cc",
         "native/onednn_batchnorm.cc",
+        "native/onednn_pool.cc",
         "native/aligned_differences.cc",
         "native/pseudo_motion_grid.cc",
         "native/ops_loss.cc",

@@ -20,6 +20,9 @@ at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, co
                      const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
                      bool training, double momentum, double eps);
 
+at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                     at::IntArrayRef dilation, bool ceilMode);
+
 // Whether the oneDNN kernels are in use (built in and not turned off with CVRL_ONEDNN=0).
 bool OneDnnEnabled();
 

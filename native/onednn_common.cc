@@ -32,6 +32,11 @@ at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, co
                      bool training, double momentum, double eps) {
   return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true);
 }
+
+at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                     at::IntArrayRef dilation, bool ceilMode) {
+  return at::max_pool3d(x, kernel, stride, padding, dilation, ceilMode);
+}
 #else
 namespace onednn {
 

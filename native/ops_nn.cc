@@ -112,7 +112,7 @@ void RegisterNnOps(Napi::Env env, Napi::Object exports) {
   CVRL_VOID("relu_", at::relu_(a.t(0)));
   CVRL_OP("gelu", at::gelu(a.t(0)));
   CVRL_OP("leakyRelu", at::leaky_relu(a.t(0), a.scalar(1)));
-  CVRL_OP("maxPool3d", at::max_pool3d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.ints(4), a.b(5)));
+  CVRL_OP("maxPool3d", MaxPool3d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.ints(4), a.b(5)));
   CVRL_OP("maxPool2d", at::max_pool2d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.ints(4), a.b(5)));
   CVRL_OP("avgPool3d", at::avg_pool3d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.b(4), a.b(5)));
   CVRL_OP("avgPool2d", at::avg_pool2d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.b(4), a.b(5)));

@@ -137,3 +137,21 @@ test('batch norm in evaluation mode with gradients (frozen statistics, trained i
   assert.ok(relErr(ours.y, ref.y) < 1e-5, `output differs by ${relErr(ours.y, ref.y)}`);
   ['input', 'weight', 'bias'].forEach((name, i) => assert.ok(relErr(ours.xs[i].grad!, ref.xs[i].grad!) < 1e-4, `${name} gradient`));
 });
+
+for (const [kernel, stride, padding] of [[[1, 3, 3], [1, 2, 2], [0, 1, 1]], [[3, 3, 3], [2, 2, 2], [1, 1, 1]], [[2, 2, 2], [2, 2, 2], [0, 0, 0]]]) {
+  test(`oneDNN max pool3d of a channels-last input equals float64 with its gradient: kernel ${kernel}, stride ${stride}, padding ${padding}`, { skip }, () => {
+    manualSeed(14);
+    const x = randn([2, 5, 7, 9, 6]).permute([0, 4, 1, 2, 3]); // [2, 6, 5, 7, 9], channels-last
+    const run = (dtype: 'float32' | 'float64') => {
+      const xi = x.to(dtype).detach().requiresGrad_();
+      const y = F.maxPool3d(xi, kernel, { stride, padding });
+      y.mul(y).sum().backward();
+      return { y, g: xi.grad! };
+    };
+    const ours = run('float32'), ref = run('float64');
+    assert.deepEqual(ours.y.shape, ref.y.shape);
+    assert.equal(ours.y.isContiguous(), false, "not oneDNN's channels-last output: ATen's kernel ran");
+    assert.ok(relErr(ours.y, ref.y) < 1e-6, `output differs by ${relErr(ours.y, ref.y)}`);
+    assert.ok(relErr(ours.g, ref.g) < 1e-5, `input gradient differs by ${relErr(ours.g, ref.g)}`);
+  });
+}
