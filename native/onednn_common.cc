@@ -1,4 +1,4 @@
-// oneDNN's engine, stream and primitive cache for onednn_conv.cc and onednn_batchnorm.cc, and the
+// oneDNN's engine, stream and primitive cache for the onednn_*.cc kernels, and the
 // ATen paths used when oneDNN is not built in.
 #include "onednn.h"
 
