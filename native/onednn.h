@@ -32,7 +32,9 @@ bool OneDnnEnabled();
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <vector>
 #include <unordered_map>
 
 namespace cvrl::onednn {
@@ -45,8 +47,15 @@ dnnl::primitive_attr UserScratchpad();
 void Execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, std::unordered_map<int, dnnl::memory> args);
 dnnl::memory::data_type DataType(at::ScalarType t);
 dnnl::memory::dims Dims(at::IntArrayRef sizes);
-// A channels-last 5-D tensor's memory (its desc: ndhwc).
+// The layout the kernels compute in (ndhwc), and a channels-last 5-D tensor's memory in it.
+dnnl::memory::desc ChannelsLastDesc(at::IntArrayRef sizes, at::ScalarType t);
 dnnl::memory ChannelsLast(const at::Tensor& t);
+// A gradient as the backward kernels read it: x's dtype, channels-last.
+at::Tensor ChannelsLastGrad(const at::Tensor& grad, at::ScalarType t);
+// A primitive cache key: the op, dtype, scalar settings and shapes.
+std::string Key(const char* op, at::ScalarType t, std::initializer_list<double> settings, std::initializer_list<at::IntArrayRef> shapes);
+// A 3-D op's kernel, stride, padding or dilation: one value for all three axes, or `empty` when none.
+std::vector<int64_t> Triple(at::IntArrayRef v, at::IntArrayRef empty);
 // The tensor's data in `desc`'s layout: the tensor itself when that is its layout, else a reorder.
 dnnl::memory AsLayout(const at::Tensor& t, dnnl::memory::format_tag tag, const dnnl::memory::desc& desc);
 // Whether a primitive descriptor's implementation is an optimised one (JIT or GEMM; not the reference
@@ -56,6 +65,9 @@ bool IsOptimized(const char* implInfo);
 std::shared_ptr<void> Cached(const std::string& key, const std::function<std::shared_ptr<void>()>& make);
 // Whether x can take these kernels: a CPU float32 or bfloat16 5-D tensor.
 bool Eligible(const at::Tensor& x);
+// Eligible and channels-last (not also NCDHW-contiguous): what onednn_conv.cc leaves, and what the
+// batch norm and pooling kernels take; NCDHW inputs stay ATen's.
+bool TakesChannelsLast(const at::Tensor& x);
 
 }  // namespace cvrl::onednn
 #endif

@@ -9,8 +9,6 @@
 #include "onednn.h"
 
 #if CVRL_WITH_ONEDNN
-#include <sstream>
-
 namespace cvrl {
 
 namespace {
@@ -25,11 +23,9 @@ struct BnPrimitives {
 };
 
 std::shared_ptr<BnPrimitives> Primitives(const at::Tensor& x, bool affine, float eps) {
-  std::ostringstream key;
-  key << "bn;" << static_cast<int>(x.scalar_type()) << ';' << affine << ';' << eps << ';';
-  for (int64_t e : x.sizes()) key << e << ',';
-  return std::static_pointer_cast<BnPrimitives>(onednn::Cached(key.str(), [&]() -> std::shared_ptr<void> {
-    const memory::desc d(onednn::Dims(x.sizes()), onednn::DataType(x.scalar_type()), memory::format_tag::ndhwc);
+  const auto key = onednn::Key("bn", x.scalar_type(), {static_cast<double>(affine), eps}, {x.sizes()});
+  return std::static_pointer_cast<BnPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
+    const memory::desc d = onednn::ChannelsLastDesc(x.sizes(), x.scalar_type());
     const auto flags = affine ? dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift : dnnl::normalization_flags::none;
     auto& eng = onednn::Engine();
     const auto attr = onednn::UserScratchpad();
@@ -47,11 +43,9 @@ struct BnInference {
 };
 
 std::shared_ptr<BnInference> InferencePrimitive(const at::Tensor& x, bool affine, float eps) {
-  std::ostringstream key;
-  key << "bn-eval;" << static_cast<int>(x.scalar_type()) << ';' << affine << ';' << eps << ';';
-  for (int64_t e : x.sizes()) key << e << ',';
-  return std::static_pointer_cast<BnInference>(onednn::Cached(key.str(), [&]() -> std::shared_ptr<void> {
-    const memory::desc d(onednn::Dims(x.sizes()), onednn::DataType(x.scalar_type()), memory::format_tag::ndhwc);
+  const auto key = onednn::Key("bn-eval", x.scalar_type(), {static_cast<double>(affine), eps}, {x.sizes()});
+  return std::static_pointer_cast<BnInference>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
+    const memory::desc d = onednn::ChannelsLastDesc(x.sizes(), x.scalar_type());
     auto flags = dnnl::normalization_flags::use_global_stats;
     if (affine) flags |= dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     dnnl::batch_normalization_forward::primitive_desc pd({dnnl::prop_kind::forward_inference, d, eps, flags}, onednn::UserScratchpad(), onednn::Engine());
@@ -91,7 +85,7 @@ struct BatchNormFn : public torch::autograd::Function<BatchNormFn> {
     const at::Tensor &x = saved[0], &w = saved[1], &b = saved[2], &mean = saved[3], &var = saved[4];
     const bool affine = w.numel() > 0;
     auto p = Primitives(x, affine, static_cast<float>(ctx->saved_data["eps"].toDouble()));
-    const at::Tensor gy = grads[0].to(x.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast3d);
+    const at::Tensor gy = onednn::ChannelsLastGrad(grads[0], x.scalar_type());
     at::Tensor gx = at::empty_like(x, at::MemoryFormat::ChannelsLast3d), gw, gb;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(x)}, {DNNL_ARG_DIFF_DST, onednn::ChannelsLast(gy)},
                                          {DNNL_ARG_MEAN, Vector(mean)}, {DNNL_ARG_VARIANCE, Vector(var)},
@@ -136,8 +130,7 @@ at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, co
                      bool training, double momentum, double eps) {
   auto aten = [&](const at::Tensor& in) { return at::batch_norm(in, w, b, runningMean, runningVar, training, momentum, eps, true); };
   const bool hasW = w.has_value() && w->defined(), hasB = b.has_value() && b->defined();
-  // Channels-last inputs only: they come from onednn_conv.cc; NCDHW ones are ATen's fast case.
-  if (!onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous()) return aten(x);
+  if (!onednn::TakesChannelsLast(x)) return aten(x);
   // ATen has no fast kernel for channels-last 3-D tensors: where oneDNN cannot take x, it gets NCDHW.
   auto dense = [&] { return aten(x.contiguous()); };
   if (hasW != hasB || (hasW && (!VectorOk(w, x.size(1)) || !VectorOk(b, x.size(1))))) return dense();

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 namespace cvrl {
@@ -72,8 +73,29 @@ dnnl::memory::data_type DataType(at::ScalarType t) {
 
 dnnl::memory::dims Dims(at::IntArrayRef sizes) { return dnnl::memory::dims(sizes.begin(), sizes.end()); }
 
-dnnl::memory ChannelsLast(const at::Tensor& t) {
-  return dnnl::memory({Dims(t.sizes()), DataType(t.scalar_type()), dnnl::memory::format_tag::ndhwc}, Engine(), t.data_ptr());
+dnnl::memory::desc ChannelsLastDesc(at::IntArrayRef sizes, at::ScalarType t) {
+  return {Dims(sizes), DataType(t), dnnl::memory::format_tag::ndhwc};
+}
+
+dnnl::memory ChannelsLast(const at::Tensor& t) { return dnnl::memory(ChannelsLastDesc(t.sizes(), t.scalar_type()), Engine(), t.data_ptr()); }
+
+at::Tensor ChannelsLastGrad(const at::Tensor& grad, at::ScalarType t) {
+  return grad.to(t).contiguous(at::MemoryFormat::ChannelsLast3d);
+}
+
+std::string Key(const char* op, at::ScalarType t, std::initializer_list<double> settings, std::initializer_list<at::IntArrayRef> shapes) {
+  std::ostringstream k;
+  k << op << ';' << static_cast<int>(t) << ';';
+  for (double v : settings) k << v << ',';
+  for (const auto& s : shapes) {
+    k << ';';
+    for (int64_t e : s) k << e << ',';
+  }
+  return k.str();
+}
+
+std::vector<int64_t> Triple(at::IntArrayRef v, at::IntArrayRef empty) {
+  return v.empty() ? empty.vec() : v.size() == 1 ? std::vector<int64_t>(3, v[0]) : v.vec();
 }
 
 dnnl::memory AsLayout(const at::Tensor& t, dnnl::memory::format_tag tag, const dnnl::memory::desc& desc) {
@@ -110,6 +132,10 @@ std::shared_ptr<void> Cached(const std::string& key, const std::function<std::sh
 bool Eligible(const at::Tensor& x) {
   return OneDnnEnabled() && x.is_cpu() && x.layout() == at::kStrided && x.dim() == 5 &&
          (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16) && x.numel() > 0;
+}
+
+bool TakesChannelsLast(const at::Tensor& x) {
+  return Eligible(x) && x.is_contiguous(at::MemoryFormat::ChannelsLast3d) && !x.is_contiguous();
 }
 
 }  // namespace onednn

@@ -8,8 +8,6 @@
 #include "onednn.h"
 
 #if CVRL_WITH_ONEDNN
-#include <sstream>
-
 namespace cvrl {
 
 namespace {
@@ -32,21 +30,10 @@ struct ConvShape {
   bool bias;
 };
 
-std::string KeyOf(const ConvShape& s) {
-  std::ostringstream k;
-  auto put = [&](const std::vector<int64_t>& v) {
-    for (int64_t e : v) k << e << ',';
-    k << ';';
-  };
-  k << "conv3d;" << static_cast<int>(s.dtype) << ';' << s.bias << ';';
-  for (const auto* v : {&s.x, &s.w, &s.stride, &s.padding, &s.dilation}) put(*v);
-  return k.str();
-}
-
 std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
-  return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(KeyOf(s), [&]() -> std::shared_ptr<void> {
+  return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias)}, {s.x, s.w, s.stride, s.padding, s.dilation}), [&]() -> std::shared_ptr<void> {
     const auto dt = onednn::DataType(s.dtype);
-    const memory::desc x({onednn::Dims(s.x), dt, Tag::ndhwc}), y({onednn::Dims(s.y), dt, Tag::ndhwc});
+    const memory::desc x = onednn::ChannelsLastDesc(s.x, s.dtype), y = onednn::ChannelsLastDesc(s.y, s.dtype);
     const memory::desc w({onednn::Dims(s.w), dt, Tag::any});
     const memory::desc gw({onednn::Dims(s.w), memory::data_type::f32, Tag::any});
     const memory::desc b({s.w[0]}, dt, Tag::x), gb({s.w[0]}, memory::data_type::f32, Tag::x);
@@ -118,7 +105,7 @@ struct ConvFn : public torch::autograd::Function<ConvFn> {
     const auto& d = ctx->saved_data;
     const ConvShape s = ShapeOf(x, w, d.at("bias").toBool(), d.at("stride").toIntVector(), d.at("padding").toIntVector(), d.at("dilation").toIntVector());
     auto p = Primitives(s);
-    const at::Tensor gy = grads[0].to(x.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast3d);
+    const at::Tensor gy = onednn::ChannelsLastGrad(grads[0], x.scalar_type());
     const memory gym = onednn::ChannelsLast(gy);
     at::Tensor gx, gw, gb;
     if (ctx->needs_input_grad(0)) {
@@ -159,8 +146,7 @@ at::Tensor Conv3d(const at::Tensor& xIn, const at::Tensor& wIn, const c10::optio
     if (b.defined()) b = at::autocast::cached_cast(to, b, c10::DeviceType::CPU);
   }
   if (w.scalar_type() != x.scalar_type() || (b.defined() && b.scalar_type() != x.scalar_type()) || !onednn::Eligible(x)) return fallback();
-  auto triple = [](at::IntArrayRef v) { return v.size() == 1 ? std::vector<int64_t>(3, v[0]) : v.vec(); };
-  const auto st = triple(stride), pad = triple(padding), dil = triple(dilation);
+  const auto st = onednn::Triple(stride, stride), pad = onednn::Triple(padding, padding), dil = onednn::Triple(dilation, dilation);
   if (st.size() != 3 || pad.size() != 3 || dil.size() != 3) return fallback();
   const ConvShape s = ShapeOf(x, w, b.defined(), st, pad, dil);
   for (int64_t e : s.y) {

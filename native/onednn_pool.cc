@@ -6,8 +6,6 @@
 #include "onednn.h"
 
 #if CVRL_WITH_ONEDNN
-#include <sstream>
-
 namespace cvrl {
 
 namespace {
@@ -23,15 +21,9 @@ struct PoolPrimitives {
 
 std::shared_ptr<PoolPrimitives> Primitives(const at::Tensor& x, at::IntArrayRef y, const memory::dims& kernel, const memory::dims& stride,
                                            const memory::dims& padL, const memory::dims& padR) {
-  std::ostringstream key;
-  key << "maxpool3d;" << static_cast<int>(x.scalar_type()) << ';';
-  for (const auto& v : {onednn::Dims(x.sizes()), kernel, stride, padL, padR}) {
-    for (int64_t e : v) key << e << ',';
-    key << ';';
-  }
-  return std::static_pointer_cast<PoolPrimitives>(onednn::Cached(key.str(), [&]() -> std::shared_ptr<void> {
-    const auto dt = onednn::DataType(x.scalar_type());
-    const memory::desc src(onednn::Dims(x.sizes()), dt, memory::format_tag::ndhwc), dst(onednn::Dims(y), dt, memory::format_tag::ndhwc);
+  const auto key = onednn::Key("maxpool3d", x.scalar_type(), {}, {x.sizes(), kernel, stride, padL, padR});
+  return std::static_pointer_cast<PoolPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
+    const memory::desc src = onednn::ChannelsLastDesc(x.sizes(), x.scalar_type()), dst = onednn::ChannelsLastDesc(y, x.scalar_type());
     const auto attr = onednn::UserScratchpad();
     const auto algo = dnnl::algorithm::pooling_max;
     dnnl::pooling_forward::primitive_desc fwd({dnnl::prop_kind::forward_training, algo, src, dst, stride, kernel, padL, padR}, attr, onednn::Engine());
@@ -62,7 +54,7 @@ struct MaxPoolFn : public torch::autograd::Function<MaxPoolFn> {
     const auto& d = ctx->saved_data;
     const auto y = d.at("y").toIntVector();
     auto p = Primitives(x, y, d.at("kernel").toIntVector(), d.at("stride").toIntVector(), d.at("padL").toIntVector(), d.at("padR").toIntVector());
-    const at::Tensor gy = grads[0].to(x.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast3d);
+    const at::Tensor gy = onednn::ChannelsLastGrad(grads[0], x.scalar_type());
     at::Tensor gx = at::empty_like(x, at::MemoryFormat::ChannelsLast3d);
     onednn::Execute(p->bwdPrim, p->bwd, {{DNNL_ARG_DIFF_DST, onednn::ChannelsLast(gy)}, {DNNL_ARG_DIFF_SRC, onednn::ChannelsLast(gx)},
                                          {DNNL_ARG_WORKSPACE, memory(p->bwd.workspace_desc(), onednn::Engine(), ws.data_ptr())}});
@@ -75,10 +67,10 @@ struct MaxPoolFn : public torch::autograd::Function<MaxPoolFn> {
 at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernelIn, at::IntArrayRef strideIn, at::IntArrayRef paddingIn,
                      at::IntArrayRef dilation, bool ceilMode) {
   auto aten = [&] { return at::max_pool3d(x, kernelIn, strideIn, paddingIn, dilation, ceilMode); };
-  // Channels-last inputs only (from onednn_conv.cc), without dilation or ceil mode.
-  if (!onednn::Eligible(x) || !x.is_contiguous(at::MemoryFormat::ChannelsLast3d) || x.is_contiguous() || ceilMode) return aten();
-  auto triple = [](at::IntArrayRef v, at::IntArrayRef dflt) { return v.empty() ? dflt.vec() : v.size() == 1 ? std::vector<int64_t>(3, v[0]) : v.vec(); };
-  const auto kernel = triple(kernelIn, kernelIn), stride = triple(strideIn, kernelIn), pad = triple(paddingIn, {0}), dil = triple(dilation, {1});
+  // Without dilation or ceil mode.
+  if (!onednn::TakesChannelsLast(x) || ceilMode) return aten();
+  const auto kernel = onednn::Triple(kernelIn, kernelIn), stride = onednn::Triple(strideIn, kernelIn);
+  const auto pad = onednn::Triple(paddingIn, {0}), dil = onednn::Triple(dilation, {1});
   if (kernel.size() != 3 || stride.size() != 3 || pad.size() != 3 || dil != std::vector<int64_t>{1, 1, 1}) return aten();
   std::vector<int64_t> y{x.size(0), x.size(1)}, padR;
   for (size_t i = 0; i < 3; i++) {
