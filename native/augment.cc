@@ -195,13 +195,13 @@ CVRL_WIDE void Solarize(Planes x) {
 
 }  // namespace
 
-at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& params, const AugSpec& spec) {
+at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& params, const AugSpec& spec, at::Tensor out) {
   // Frames need only be contiguous one by one: a clip cut from a cached video at a stride is a view.
   const int64_t W = input.size(2);
   const bool framesDense = input.stride(3) == 1 && input.stride(2) == 3 && input.stride(1) == W * 3;
   const at::Tensor frames = framesDense ? input : input.contiguous();
   const int64_t T = frames.size(0), S = spec.size, n = S * S, frameStep = frames.stride(0);
-  at::Tensor out = at::empty({3, T, S, S}, at::kFloat);
+  if (!out.defined()) out = at::empty({3, T, S, S}, at::kFloat);
   float* dst = out.data_ptr<float>();
   const uint8_t* src = frames.data_ptr<uint8_t>();
   std::vector<float> buf(4 * n), rows(9 * S);

@@ -26,7 +26,8 @@ struct AugSpec {
   std::array<double, 3> std{0.225, 0.225, 0.225};
 };
 
-// frames: uint8 [T, H, W, 3]; params: one set (consistent) or one per frame. Returns float [3, T, S, S].
-at::Tensor AugmentClip(const at::Tensor& frames, const std::vector<AugParams>& params, const AugSpec& spec);
+// frames: uint8 [T, H, W, 3]; params: one set (consistent) or one per frame. Returns float [3, T, S, S],
+// written into `out` when it is defined (contiguous, that shape: checked by the caller).
+at::Tensor AugmentClip(const at::Tensor& frames, const std::vector<AugParams>& params, const AugSpec& spec, at::Tensor out = {});
 
 }  // namespace cvrl::video

@@ -107,6 +107,21 @@ at::Tensor Frames(Napi::Env env, const std::string& f, const Napi::Value& v, siz
   return t;
 }
 
+// The optional destination of augmentClip: float32 [3, T, S, S], contiguous, on the CPU.
+static at::Tensor AugmentOut(Napi::Env env, const Napi::Value& v, int64_t T, int64_t S) {
+  const std::string f = "augmentClip: out";
+  at::Tensor t;
+  try {
+    t = UnwrapTensor(v, 3);
+  } catch (const Napi::Error& e) {
+    TypeErr(env, f, "must be a tensor (" + e.Message() + ")");
+  }
+  if (!t.device().is_cpu() || t.scalar_type() != at::kFloat) TypeErr(env, f, "must be a float32 CPU tensor, got " + DtypeName(t.scalar_type()) + " on " + t.device().str());
+  if (t.sizes() != at::IntArrayRef{3, T, S, S}) RangeErr(env, f, "must have shape [3, " + std::to_string(T) + ", " + std::to_string(S) + ", " + std::to_string(S) + "], got " + c10::str(t.sizes()));
+  if (!t.is_contiguous()) RangeErr(env, f, "must be contiguous");
+  return t;
+}
+
 int64_t Timeout(Napi::Env env, const std::string& f, const Napi::Value& v) {
   return OptInt(env, f, v, 1, 7 * 24 * 3600 * 1000.0, 0);
 }
@@ -201,6 +216,7 @@ AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
     r.spec.std[k] = Real(env, "augmentClip: spec.std" + i, stdv.Get(k), 0, 1e6);
     if (r.spec.std[k] <= 0) RangeErr(env, "augmentClip: spec.std" + i, "must be positive (it divides), got " + Show(stdv.Get(k)));
   }
+  if (Given(Arg(info, 3))) r.out = AugmentOut(env, Arg(info, 3), T, r.spec.size);
   return r;
 }
 

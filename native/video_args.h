@@ -32,6 +32,8 @@ struct AugmentRequest {
   at::Tensor frames;
   std::vector<AugParams> params;
   AugSpec spec;
+  // Where to write the clip (float [3, T, S, S], contiguous), e.g. one row of a batch; undefined: a new tensor.
+  at::Tensor out;
 };
 
 struct EncodeRequest {

@@ -156,7 +156,7 @@ class AugmentWorker : public PromiseWorker {
   AugmentWorker(Napi::Env env, video::AugmentRequest req) : PromiseWorker(env), req_(std::move(req)) {}
   void Execute() override {
     try {
-      out_ = video::AugmentClip(req_.frames, req_.params, req_.spec);
+      out_ = video::AugmentClip(req_.frames, req_.params, req_.spec, req_.out);
     } catch (const c10::Error& e) {
       SetError(e.what_without_backtrace());
     } catch (const std::exception& e) {

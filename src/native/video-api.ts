@@ -68,7 +68,7 @@ export interface NativeVideo {
   probeVideo(path: string, opts?: { timeoutMs?: number }): Promise<NativeProbe>;
   decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
   encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
-  augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }): Promise<H>;
+  augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }, out?: H): Promise<H>;
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };

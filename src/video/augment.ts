@@ -28,14 +28,15 @@ export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tens
  * Augments one clip with per-frame parameters (all identical when the config is temporally
  * consistent) -> float [3, T, S, S]. The JS thread stays free and several clips are augmented in
  * parallel. Checked against a libtorch reference in the tests (test/helpers/augment-reference.ts).
+ * `out` (float [3, T, S, S], contiguous, e.g. a row of a batch) receives the clip and is returned.
  */
-export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM): Promise<Tensor> {
+export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM, out?: Tensor): Promise<Tensor> {
   const T = frames.size(0);
   if (params.length !== T) throw new RangeError(`augmentClipAsync: ${params.length} parameter sets for ${T} frames`);
   const shared = params.every((p) => p === params[0]);
   const h = await native.augmentClip(frames.handle, shared ? [params[0]] : params, {
     size: c.size, blurKernel: Math.floor(c.size * c.blurKernelFraction), mean: n.mean, std: n.std,
-  });
+  }, out?.handle);
   return wrap(h);
 }
 

@@ -16,6 +16,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
 import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
+import { BatchRows } from './batch-rows.js';
 
 export { VideoCache };
 
@@ -171,7 +172,8 @@ export class VideoLoader implements AsyncIterable<Batch> {
     return info.frames;
   }
 
-  async #decodeSample(index: number, rng: Rng): Promise<Sample> {
+  /** `out`: where each clip goes (rows of the batch, see BatchRows); eval returns new tensors. */
+  async #decodeSample(index: number, rng: Rng, out?: Tensor[]): Promise<Sample> {
     const o = this.o;
     const item = o.dataset.items[index];
     const L = await this.#frameCount(item.path);
@@ -197,7 +199,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
         // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
         const jobs = perStart.map((f, v) => {
           const cfg = this.views[v % this.views.length];
-          return augmentClipAsync(f, sampleClipParams(cfg, T, H, W, rng), cfg, o.normalization);
+          return augmentClipAsync(f, sampleClipParams(cfg, T, H, W, rng), cfg, o.normalization, out?.[v]);
         });
         const settled = await Promise.allSettled(jobs);
         const failed = settled.find((r) => r.status === 'rejected');
@@ -215,14 +217,15 @@ export class VideoLoader implements AsyncIterable<Batch> {
   }
 
   /** One slot of the epoch: the scheduled video, or replacements while videos turn out unreadable. */
-  async #sample(pos: number, sem: Semaphore): Promise<Sample> {
+  async #sample(pos: number, sem: Semaphore, rows?: BatchRows): Promise<Sample> {
     let index = this.#positions[pos];
     for (let attempt = 0; ; attempt++) {
       const path = this.o.dataset.items[index].path;
       if (!this.#cache.bad.has(path)) {
         const rng = Rng.from(this.o.seed, this.o.epoch, this.o.rank, pos, attempt);
+        const out = rows?.row(Math.floor(pos / this.o.batchSize), pos % this.o.batchSize);
         try {
-          const s = await sem.run(() => this.#decodeSample(index, rng));
+          const s = await sem.run(() => this.#decodeSample(index, rng, out));
           this.stats.samples++;
           return s;
         } catch (e) {
@@ -234,6 +237,8 @@ export class VideoLoader implements AsyncIterable<Batch> {
             this.stats.badVideos++;
             this.#onBad(path, reason);
           }
+        } finally {
+          out?.forEach((t) => t.dispose());
         }
       }
       if (attempt >= this.o.maxBadRetries || this.#cache.bad.size >= this.o.dataset.items.length) {
@@ -248,11 +253,13 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const total = Math.min(this.#positions.length, nBatches * bs);
     const sem = new Semaphore(o.parallelism);
     const pending = new Map<number, Promise<Sample>>();
+    const clipShape = (v: number) => [3, o.frames, this.views[v % this.views.length].size, this.views[v % this.views.length].size];
+    const rows = o.mode === 'eval' ? undefined : new BatchRows((b) => Math.min(bs, total - b * bs), Array.from({ length: o.mode === 'pretrain' ? o.clipsPerVideo : 1 }, (_, v) => clipShape(v)));
     let next = o.startBatch * bs;
     const fill = (b: number) => {
       const limit = Math.min(total, (b + 1 + o.prefetch) * bs);
       for (; next < limit; next++) {
-        const p = this.#sample(next, sem);
+        const p = this.#sample(next, sem, rows);
         p.catch(() => undefined);
         pending.set(next, p);
       }
@@ -266,7 +273,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
         ids.forEach((i) => pending.delete(i));
         this.stats.dataWaitMs += performance.now() - t0;
         const viewsPerVideo = o.mode === 'eval' ? samples[0].clips[0].size(0) : 1;
-        const views = samples[0].clips.map((_, v) => stackCopies(samples.map((s) => s.clips[v])));
+        const views = rows ? rows.take(b) : [stackCopies(samples.map((s) => s.clips[0]))];
         for (const s of samples) s.clips.forEach((c) => c.dispose());
         const batch: Batch = {
           views: o.mode === 'eval' ? [views[0].flatten(0, 1)] : views,
@@ -281,6 +288,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     } finally {
       // The consumer stopped early or an error escaped: free whatever is still being prepared.
       for (const p of pending.values()) p.then((s) => s.clips.forEach((c) => c.dispose()), () => undefined);
+      rows?.dispose();
     }
   }
 }

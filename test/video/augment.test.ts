@@ -161,3 +161,26 @@ test('the native augmentation equals the TypeScript one at training size, with p
   }
   frames.dispose();
 });
+
+test('augmentation writes into a given row of a batch, and rejects a destination of the wrong shape, type or layout', async () => {
+  const frames = fromTypedArray(movingPattern(4, 40, 52), [4, 40, 52, 3]);
+  const cfg = cvrlViewConfigs(32)[0];
+  const params = sampleClipParams(cfg, 4, 40, 52, Rng.from(7));
+  const alone = await augmentClipAsync(frames, params, cfg);
+  const batch = tensor(new Array(3 * 3 * 4 * 32 * 32).fill(-5)).reshape([3, 3, 4, 32, 32]);
+  const row = batch.select(0, 1);
+  const written = await augmentClipAsync(frames, params, cfg, undefined, row);
+  assert.equal(tidy(() => batch.select(0, 1).sub(alone).abs().amax().item()), 0);
+  assert.equal(tidy(() => written.sub(alone).abs().amax().item()), 0, 'the returned tensor is the row');
+  assert.equal(tidy(() => batch.narrow(0, 0, 1).add(5).abs().amax().item()), 0, 'other rows stay as they were');
+  const bad: [Tensor, RegExp][] = [
+    [randn([3, 4, 32, 31]), /augmentClip: out must have shape \[3, 4, 32, 32\]/],
+    [randn([3, 4, 32, 32]).double(), /augmentClip: out must be a float32 CPU tensor/],
+    [randn([3, 32, 4, 32]).transpose(1, 2), /augmentClip: out must be contiguous/],
+  ];
+  for (const [out, message] of bad) {
+    await assert.rejects(async () => augmentClipAsync(frames, params, cfg, undefined, out), message);
+    out.dispose();
+  }
+  [frames, alone, batch, row, written].forEach((t) => t.dispose());
+});
