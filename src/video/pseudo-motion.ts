@@ -73,22 +73,20 @@ export function pseudoMotionClips(x: Tensor, draws: readonly PseudoMotionDraw[])
   const [b, c, t, h, w] = x.shape;
   if (draws.length !== b) throw new RangeError(`need ${b} pseudo-motion draws, got ${draws.length}`);
   const affines = new Float64Array(b * t * 6), boxes = new Float64Array(b * 4);
-  const source = new BigInt64Array(b * t);
+  const source = new BigInt64Array(b * c); // frame rows of x viewed as [b * c * t, h, w]
   draws.forEach((d, i) => {
     if (!(Number.isInteger(d.frame) && d.frame >= 0 && d.frame < t)) throw new RangeError(`frame ${d.frame} is not in 0..${t - 1}`);
     boxes.set(d.box ?? [0, 0, 1, 1], i * 4);
-    for (let f = 0; f < t; f++) {
-      source[i * t + f] = BigInt(i * t + d.frame);
-      affines.set(pseudoMotionAffine(d.motion, d.amount, f, t), (i * t + f) * 6);
-    }
+    for (let ch = 0; ch < c; ch++) source[i * c + ch] = BigInt((i * c + ch) * t + d.frame);
+    for (let f = 0; f < t; f++) affines.set(pseudoMotionAffine(d.motion, d.amount, f, t), (i * t + f) * 6);
   });
   const labels = Int32Array.from(draws, (d) => PSEUDO_MOTIONS.indexOf(d.motion));
   const clips = tidy(() => {
-    const frames = x.float().permute([0, 2, 1, 3, 4]).reshape([b * t, c, h, w]);
-    const stills = frames.indexSelect(0, fromTypedArray(source, [b * t], { device: frames.device }));
-    const grid = pseudoMotionGrid(affines, boxes, h, w).to(frames.device);
-    const moved = gridSample(stills, grid, { paddingMode: 'reflection' });
-    return moved.reshape([b, t, c, h, w]).permute([0, 2, 1, 3, 4]).contiguous().to(x.dtype);
+    // One still per clip, sampled by the grids of its t frames stacked along the height: the output
+    // [b, c, t * h, w] is already the clip layout [b, c, t, h, w], so nothing is permuted or copied.
+    const stills = x.float().reshape([b * c * t, h, w]).indexSelect(0, fromTypedArray(source, [b * c], { device: x.device })).reshape([b, c, h, w]);
+    const grid = pseudoMotionGrid(affines, boxes, h, w).to(x.device).reshape([b, t * h, w, 2]);
+    return gridSample(stills, grid, { paddingMode: 'reflection' }).reshape([b, c, t, h, w]).to(x.dtype);
   });
   return { clips, labels };
 }

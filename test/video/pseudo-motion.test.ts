@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { zeros, randn } from '../../src/torch/index.js';
+import { zeros, randn, tidy, cat, F } from '../../src/torch/index.js';
 import { drawPseudoMotion, pseudoMotionClips, pseudoMotionAffine, pseudoMotionGrid, PSEUDO_MOTIONS, type PseudoMotion, type PseudoMotionDraw } from '../../src/video/pseudo-motion.js';
 import { Rng } from '../../src/video/rng.js';
 
@@ -116,4 +116,19 @@ test('pseudo-motion: the native grid equals the per-pixel reference bit for bit,
     grid.dispose();
   }
   assert.throws(() => pseudoMotionGrid(new Float64Array(5 * 6), new Float64Array(2 * 4), 4, 4), /5 affines do not split over 2 clips/);
+});
+
+test('pseudo-motion: a batch of clips equals sampling each clip\'s own still frame frame by frame', () => {
+  const x = randn([3, 3, T, S, S]);
+  const draws = drawPseudoMotion(3, T, Rng.from(11), 1);
+  const { clips } = pseudoMotionClips(x, draws);
+  const worst = tidy(() => Math.max(...draws.map((d, i) => {
+    const affines = Float64Array.from(Array.from({ length: T }, (_, f) => pseudoMotionAffine(d.motion, d.amount, f, T)).flat());
+    const grid = pseudoMotionGrid(affines, Float64Array.from(d.box!), S, S);
+    const still = x.select(0, i).select(1, d.frame).unsqueeze(0);
+    const frames = cat(Array.from({ length: T }, (_, f) => F.gridSample(still, grid.narrow(0, f, 1), { paddingMode: 'reflection' })), 0);
+    return frames.transpose(0, 1).sub(clips.select(0, i)).abs().amax().item();
+  })));
+  assert.ok(worst < 1e-6, `largest difference ${worst}`);
+  [x, clips].forEach((t) => t.dispose());
 });
