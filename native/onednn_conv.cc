@@ -5,6 +5,10 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
 #include "onednn.h"
 
 #if CVRL_WITH_ONEDNN
@@ -22,6 +26,8 @@ struct ConvPrimitives {
   dnnl::convolution_forward fwdPrim;
   dnnl::convolution_backward_data bwdDataPrim;
   dnnl::convolution_backward_weights bwdWeightsPrim;
+  // The dtype bwdWeights reads its input and output gradient in (see WeightGradDtype).
+  at::ScalarType weightGradInput;
 };
 
 struct ConvShape {
@@ -30,33 +36,96 @@ struct ConvShape {
   bool bias;
 };
 
+// The descriptors of one convolution in dtype t (activations channels-last, weights in the kernel's layout).
+struct ConvDescs {
+  dnnl::convolution_forward::primitive_desc fwd;
+  dnnl::convolution_backward_data::primitive_desc bwdData;
+  dnnl::convolution_backward_weights::primitive_desc bwdWeights;
+};
+
+ConvDescs Describe(const ConvShape& s, at::ScalarType t) {
+  const auto dt = onednn::DataType(t);
+  const memory::desc x = onednn::ChannelsLastDesc(s.x, t), y = onednn::ChannelsLastDesc(s.y, t);
+  const memory::desc w({onednn::Dims(s.w), dt, Tag::any});
+  const memory::desc gw({onednn::Dims(s.w), memory::data_type::f32, Tag::any});
+  const memory::desc b({s.w[0]}, dt, Tag::x), gb({s.w[0]}, memory::data_type::f32, Tag::x);
+  memory::dims dil;
+  for (int64_t d : s.dilation) dil.push_back(d - 1);  // oneDNN counts the gaps
+  const memory::dims st(s.stride.begin(), s.stride.end()), pad(s.padding.begin(), s.padding.end());
+  const auto algo = dnnl::algorithm::convolution_direct;
+  auto fwdDesc = s.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, b, y, st, dil, pad, pad)
+                        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y, st, dil, pad, pad);
+  const auto attr = onednn::UserScratchpad();
+  auto& eng = onednn::Engine();
+  dnnl::convolution_forward::primitive_desc fwd(fwdDesc, attr, eng);
+  auto bwdWDesc = s.bias ? dnnl::convolution_backward_weights::desc(algo, x, gw, gb, y, st, dil, pad, pad)
+                         : dnnl::convolution_backward_weights::desc(algo, x, gw, y, st, dil, pad, pad);
+  return {fwd, dnnl::convolution_backward_data::primitive_desc(dnnl::convolution_backward_data::desc(algo, x, w, y, st, dil, pad, pad), attr, eng, fwd),
+          dnnl::convolution_backward_weights::primitive_desc(bwdWDesc, attr, eng, fwd)};
+}
+
+// Milliseconds of the fastest of three runs of a weight gradient (after one warm-up) on zeroed data,
+// converting its inputs from `from` first when they are another dtype.
+double TimeWeightGrad(const dnnl::convolution_backward_weights::primitive_desc& pd, const ConvShape& s, at::ScalarType from) {
+  auto& eng = onednn::Engine();
+  auto zeroed = [&](const memory::desc& d) {
+    memory m(d, eng);
+    std::memset(m.get_data_handle(), 0, d.get_size());
+    return m;
+  };
+  memory x = zeroed(pd.src_desc()), gy = zeroed(pd.diff_dst_desc()), gw(pd.diff_weights_desc(), eng);
+  memory xFrom = zeroed(onednn::ChannelsLastDesc(s.x, from)), gyFrom = zeroed(onednn::ChannelsLastDesc(s.y, from));
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_WEIGHTS, gw}};
+  if (s.bias) args.emplace(DNNL_ARG_DIFF_BIAS, memory(pd.diff_bias_desc(), eng));
+  const dnnl::convolution_backward_weights prim(pd);
+  double best = 1e30;
+  for (int i = 0; i < 4; i++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (pd.src_desc() != xFrom.get_desc()) {
+      dnnl::reorder(xFrom, x).execute(onednn::Stream(), xFrom, x);
+      dnnl::reorder(gyFrom, gy).execute(onednn::Stream(), gyFrom, gy);
+    }
+    onednn::Execute(prim, pd, args);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i > 0) best = std::min(best, ms);
+  }
+  return best;
+}
+
+// CVRL_ONEDNN_WEIGHT_GRAD=bf16|f32 forces the dtype of bfloat16 weight gradients (for comparisons
+// and tests): 'b' or 'f', else 0.
+char ForcedWeightGrad() {
+  const char* v = std::getenv("CVRL_ONEDNN_WEIGHT_GRAD");
+  return v && std::strcmp(v, "bf16") == 0 ? 'b' : v && std::strcmp(v, "f32") == 0 ? 'f' : 0;
+}
+
+// The dtype a bfloat16 convolution's weight gradient is computed in. Where the input has few channels
+// (an RGB stem) bfloat16 kernels pad them to their block and float32 ones can be faster, converting
+// both operands included: then the two are timed once per shape.
+at::ScalarType WeightGradDtype(const ConvShape& s, const ConvDescs& bf16) {
+  const char force = ForcedWeightGrad();
+  if (force == 'b') return at::kBFloat16;
+  const bool forceF32 = force == 'f';
+  if (!forceF32 && s.w[1] >= 16) return at::kBFloat16;
+  const ConvDescs f32 = Describe(s, at::kFloat);
+  if (!onednn::IsOptimized(f32.bwdWeights.impl_info_str())) return at::kBFloat16;
+  if (forceF32) return at::kFloat;
+  // A clear margin, so that timing noise does not pick a kernel that is no faster.
+  return TimeWeightGrad(f32.bwdWeights, s, at::kBFloat16) < 0.85 * TimeWeightGrad(bf16.bwdWeights, s, at::kBFloat16) ? at::kFloat : at::kBFloat16;
+}
+
 std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
-  return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias)}, {s.x, s.w, s.stride, s.padding, s.dilation}), [&]() -> std::shared_ptr<void> {
-    const auto dt = onednn::DataType(s.dtype);
-    const memory::desc x = onednn::ChannelsLastDesc(s.x, s.dtype), y = onednn::ChannelsLastDesc(s.y, s.dtype);
-    const memory::desc w({onednn::Dims(s.w), dt, Tag::any});
-    const memory::desc gw({onednn::Dims(s.w), memory::data_type::f32, Tag::any});
-    const memory::desc b({s.w[0]}, dt, Tag::x), gb({s.w[0]}, memory::data_type::f32, Tag::x);
-    memory::dims dil;
-    for (int64_t d : s.dilation) dil.push_back(d - 1);  // oneDNN counts the gaps
-    const memory::dims st(s.stride.begin(), s.stride.end()), pad(s.padding.begin(), s.padding.end());
-    const auto algo = dnnl::algorithm::convolution_direct;
-    auto& eng = onednn::Engine();
-    auto fwdDesc = s.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, b, y, st, dil, pad, pad)
-                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, x, w, y, st, dil, pad, pad);
-    const auto attr = onednn::UserScratchpad();
-    dnnl::convolution_forward::primitive_desc fwd(fwdDesc, attr, eng);
-    dnnl::convolution_backward_data::primitive_desc bwdData(
-        dnnl::convolution_backward_data::desc(algo, x, w, y, st, dil, pad, pad), attr, eng, fwd);
-    auto bwdWDesc = s.bias ? dnnl::convolution_backward_weights::desc(algo, x, gw, gb, y, st, dil, pad, pad)
-                           : dnnl::convolution_backward_weights::desc(algo, x, gw, y, st, dil, pad, pad);
-    dnnl::convolution_backward_weights::primitive_desc bwdWeights(bwdWDesc, attr, eng, fwd);
-    for (const char* impl : {fwd.impl_info_str(), bwdData.impl_info_str(), bwdWeights.impl_info_str()}) {
+  const auto key = onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias), static_cast<double>(ForcedWeightGrad())}, {s.x, s.w, s.stride, s.padding, s.dilation});
+  return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
+    const ConvDescs d = Describe(s, s.dtype);
+    for (const char* impl : {d.fwd.impl_info_str(), d.bwdData.impl_info_str(), d.bwdWeights.impl_info_str()}) {
       if (!onednn::IsOptimized(impl)) return nullptr;
     }
-    return std::make_shared<ConvPrimitives>(ConvPrimitives{fwd, bwdData, bwdWeights, dnnl::convolution_forward(fwd),
-                                                           dnnl::convolution_backward_data(bwdData),
-                                                           dnnl::convolution_backward_weights(bwdWeights)});
+    const at::ScalarType gradInput = s.dtype == at::kBFloat16 ? WeightGradDtype(s, d) : s.dtype;
+    const auto bwdWeights = gradInput == s.dtype ? d.bwdWeights : Describe(s, gradInput).bwdWeights;
+    return std::make_shared<ConvPrimitives>(ConvPrimitives{d.fwd, d.bwdData, bwdWeights, dnnl::convolution_forward(d.fwd),
+                                                           dnnl::convolution_backward_data(d.bwdData),
+                                                           dnnl::convolution_backward_weights(bwdWeights), gradInput});
   }));
 }
 
@@ -115,8 +184,10 @@ struct ConvFn : public torch::autograd::Function<ConvFn> {
     }
     if (ctx->needs_input_grad(1) || (s.bias && ctx->needs_input_grad(2))) {
       memory gwm(p->bwdWeights.diff_weights_desc(), onednn::Engine());
-      const at::Tensor xc = x.contiguous(at::MemoryFormat::ChannelsLast3d);
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(xc)}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
+      const auto cl = at::MemoryFormat::ChannelsLast3d;
+      const at::Tensor xc = x.to(p->weightGradInput).contiguous(cl);
+      const at::Tensor gyc = p->weightGradInput == gy.scalar_type() ? gy : gy.to(p->weightGradInput).contiguous(cl);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(xc)}, {DNNL_ARG_DIFF_DST, onednn::ChannelsLast(gyc)}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
       at::Tensor gb32;
       if (s.bias) {
         gb32 = at::empty({s.w[0]}, x.options().dtype(at::kFloat));

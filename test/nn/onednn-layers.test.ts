@@ -81,6 +81,31 @@ test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of 
   assert.ok(relErr(w.grad!, wd.grad!) < 2e-2, `weight gradient differs by ${relErr(w.grad!, wd.grad!)}`);
 });
 
+for (const force of ['f32', 'bf16', undefined]) {
+  test(`oneDNN bfloat16 stem (3 input channels): weight and bias gradients within rounding of float64, computed in ${force ?? 'the faster dtype'}`, { skip }, () => {
+    const before = process.env.CVRL_ONEDNN_WEIGHT_GRAD;
+    if (force) process.env.CVRL_ONEDNN_WEIGHT_GRAD = force;
+    else delete process.env.CVRL_ONEDNN_WEIGHT_GRAD;
+    try {
+      manualSeed(5);
+      const x = randn([2, 3, 4, 12, 12]), w = randn([16, 3, 3, 7, 7]).mul(0.1).requiresGrad_(), b = randn([16]).requiresGrad_();
+      const o = { stride: [1, 2, 2], padding: [1, 3, 3] };
+      const y = autocast(() => F.conv3d(x, w, b, o));
+      assert.equal(y.isContiguous(), false, "not oneDNN's channels-last output: ATen's kernels ran");
+      const wd = w.double().detach().requiresGrad_(), bd = b.double().detach().requiresGrad_();
+      const ref = F.conv3d(x.double(), wd, bd, o);
+      const g = randn(ref.shape);
+      y.float().backward(g);
+      ref.backward(g.double());
+      assert.ok(relErr(w.grad!, wd.grad!) < 2e-2, `weight gradient differs by ${relErr(w.grad!, wd.grad!)}`);
+      assert.ok(relErr(b.grad!, bd.grad!) < 2e-2, `bias gradient differs by ${relErr(b.grad!, bd.grad!)}`);
+    } finally {
+      if (before === undefined) delete process.env.CVRL_ONEDNN_WEIGHT_GRAD;
+      else process.env.CVRL_ONEDNN_WEIGHT_GRAD = before;
+    }
+  });
+}
+
 for (const affine of [true, false]) {
   test(`oneDNN batch norm (training, channels-last input${affine ? '' : ', no affine'}) equals float64: output, gradients, running statistics`, { skip }, () => {
     manualSeed(11);
