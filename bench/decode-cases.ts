@@ -12,7 +12,8 @@ type Rates = Record<string, unknown> & { reference_tuned?: Record<string, unknow
 interface DecodeResult { codec: string; bframes: number; threads: number; decode: Rates; augment: Rates; cvrl_pairs: Rates }
 
 export function decodeCases(o: { quick: boolean; only?: string; env: NodeJS.ProcessEnv }): Record<string, unknown>[] {
-  if (o.only && !/decode|load/.test(o.only)) return [];
+  // `--only "load: demo"` names the end-to-end case (bench/pretrain-e2e.ts), not these rows.
+  if (o.only && (!/decode|load/.test(o.only) || o.only.startsWith('load:'))) return [];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode.ts');
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--clips', o.quick ? '16' : '48', '--reps', o.quick ? '1' : '3'], { encoding: 'utf8', env: o.env, maxBuffer: 64 << 20 });
   if (r.status !== 0) return [{ name: 'decode', unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop() }];
