@@ -5,7 +5,6 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -64,64 +63,30 @@ ConvDescs Describe(const ConvShape& s, at::ScalarType t) {
           dnnl::convolution_backward_weights::primitive_desc(bwdWDesc, attr, eng, fwd)};
 }
 
-// Milliseconds of the fastest of three runs of a weight gradient (after one warm-up) on zeroed data,
-// converting its inputs from `from` first when they are another dtype.
-double TimeWeightGrad(const dnnl::convolution_backward_weights::primitive_desc& pd, const ConvShape& s, at::ScalarType from) {
-  auto& eng = onednn::Engine();
-  auto zeroed = [&](const memory::desc& d) {
-    memory m(d, eng);
-    std::memset(m.get_data_handle(), 0, d.get_size());
-    return m;
-  };
-  memory x = zeroed(pd.src_desc()), gy = zeroed(pd.diff_dst_desc()), gw(pd.diff_weights_desc(), eng);
-  memory xFrom = zeroed(onednn::ChannelsLastDesc(s.x, from)), gyFrom = zeroed(onednn::ChannelsLastDesc(s.y, from));
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_WEIGHTS, gw}};
-  if (s.bias) args.emplace(DNNL_ARG_DIFF_BIAS, memory(pd.diff_bias_desc(), eng));
-  const dnnl::convolution_backward_weights prim(pd);
-  double best = 1e30;
-  for (int i = 0; i < 4; i++) {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (pd.src_desc() != xFrom.get_desc()) {
-      dnnl::reorder(xFrom, x).execute(onednn::Stream(), xFrom, x);
-      dnnl::reorder(gyFrom, gy).execute(onednn::Stream(), gyFrom, gy);
-    }
-    onednn::Execute(prim, pd, args);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i > 0) best = std::min(best, ms);
-  }
-  return best;
+// CVRL_ONEDNN_STEM_GRAD_F32=1: a bfloat16 convolution with fewer than 16 input channels (an RGB stem)
+// computes its weight gradient in float32, both operands converted. oneDNN's AMX kernel pads 3
+// channels to its block: on one AMX machine that made float32 faster for a 16-channel stem and slower
+// for a 64-channel one (README "Benchmarks"). Opt-in: choosing by timing at the first step picked
+// differently from run to run while the loader shared the cores, and so changed results.
+bool StemGradF32() {
+  const char* v = std::getenv("CVRL_ONEDNN_STEM_GRAD_F32");
+  return v && std::strcmp(v, "1") == 0;
 }
 
-// CVRL_ONEDNN_WEIGHT_GRAD=bf16|f32 forces the dtype of bfloat16 weight gradients (for comparisons
-// and tests): 'b' or 'f', else 0.
-char ForcedWeightGrad() {
-  const char* v = std::getenv("CVRL_ONEDNN_WEIGHT_GRAD");
-  return v && std::strcmp(v, "bf16") == 0 ? 'b' : v && std::strcmp(v, "f32") == 0 ? 'f' : 0;
-}
-
-// The dtype a bfloat16 convolution's weight gradient is computed in. Where the input has few channels
-// (an RGB stem) bfloat16 kernels pad them to their block and float32 ones can be faster, converting
-// both operands included: then the two are timed once per shape.
-at::ScalarType WeightGradDtype(const ConvShape& s, const ConvDescs& bf16) {
-  const char force = ForcedWeightGrad();
-  if (force == 'b') return at::kBFloat16;
-  const bool forceF32 = force == 'f';
-  if (!forceF32 && s.w[1] >= 16) return at::kBFloat16;
-  const ConvDescs f32 = Describe(s, at::kFloat);
-  if (!onednn::IsOptimized(f32.bwdWeights.impl_info_str())) return at::kBFloat16;
-  if (forceF32) return at::kFloat;
-  // A clear margin, so that timing noise does not pick a kernel that is no faster.
-  return TimeWeightGrad(f32.bwdWeights, s, at::kBFloat16) < 0.85 * TimeWeightGrad(bf16.bwdWeights, s, at::kBFloat16) ? at::kFloat : at::kBFloat16;
+// The dtype a convolution's weight gradient reads its input and output gradient in.
+at::ScalarType WeightGradDtype(const ConvShape& s) {
+  if (s.dtype != at::kBFloat16 || s.w[1] >= 16 || !StemGradF32()) return s.dtype;
+  return onednn::IsOptimized(Describe(s, at::kFloat).bwdWeights.impl_info_str()) ? at::kFloat : s.dtype;
 }
 
 std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
-  const auto key = onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias), static_cast<double>(ForcedWeightGrad())}, {s.x, s.w, s.stride, s.padding, s.dilation});
+  const auto key = onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias), static_cast<double>(StemGradF32())}, {s.x, s.w, s.stride, s.padding, s.dilation});
   return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
     const ConvDescs d = Describe(s, s.dtype);
     for (const char* impl : {d.fwd.impl_info_str(), d.bwdData.impl_info_str(), d.bwdWeights.impl_info_str()}) {
       if (!onednn::IsOptimized(impl)) return nullptr;
     }
-    const at::ScalarType gradInput = s.dtype == at::kBFloat16 ? WeightGradDtype(s, d) : s.dtype;
+    const at::ScalarType gradInput = WeightGradDtype(s);
     const auto bwdWeights = gradInput == s.dtype ? d.bwdWeights : Describe(s, gradInput).bwdWeights;
     return std::make_shared<ConvPrimitives>(ConvPrimitives{d.fwd, d.bwdData, bwdWeights, dnnl::convolution_forward(d.fwd),
                                                            dnnl::convolution_backward_data(d.bwdData),
