@@ -69,5 +69,19 @@ bool Eligible(const at::Tensor& x);
 // batch norm and pooling kernels take; NCDHW inputs stay ATen's.
 bool TakesChannelsLast(const at::Tensor& x);
 
+// A forward primitive and its backward, with their descriptors (batch norm, pooling).
+template <class Fwd, class Bwd>
+struct ForwardBackward {
+  typename Fwd::primitive_desc fwd;
+  typename Bwd::primitive_desc bwd;
+  Fwd fwdPrim;
+  Bwd bwdPrim;
+  // Both primitives for Cached, or nullptr where either has only oneDNN's reference loops.
+  static std::shared_ptr<void> Make(const typename Fwd::primitive_desc& f, const typename Bwd::primitive_desc& b) {
+    if (!IsOptimized(f.impl_info_str()) || !IsOptimized(b.impl_info_str())) return nullptr;
+    return std::make_shared<ForwardBackward>(ForwardBackward{f, b, Fwd(f), Bwd(b)});
+  }
+};
+
 }  // namespace cvrl::onednn
 #endif

@@ -15,12 +15,7 @@ namespace {
 
 using dnnl::memory;
 
-struct BnPrimitives {
-  dnnl::batch_normalization_forward::primitive_desc fwd;
-  dnnl::batch_normalization_backward::primitive_desc bwd;
-  dnnl::batch_normalization_forward fwdPrim;
-  dnnl::batch_normalization_backward bwdPrim;
-};
+using BnPrimitives = onednn::ForwardBackward<dnnl::batch_normalization_forward, dnnl::batch_normalization_backward>;
 
 std::shared_ptr<BnPrimitives> Primitives(const at::Tensor& x, bool affine, float eps) {
   const auto key = onednn::Key("bn", x.scalar_type(), {static_cast<double>(affine), eps}, {x.sizes()});
@@ -32,8 +27,7 @@ std::shared_ptr<BnPrimitives> Primitives(const at::Tensor& x, bool affine, float
     dnnl::batch_normalization_forward::primitive_desc fwd({dnnl::prop_kind::forward_training, d, eps, flags}, attr, eng);
     dnnl::batch_normalization_backward::primitive_desc bwd(
         {affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data, d, d, eps, flags}, attr, eng, fwd);
-    if (!onednn::IsOptimized(fwd.impl_info_str()) || !onednn::IsOptimized(bwd.impl_info_str())) return nullptr;
-    return std::make_shared<BnPrimitives>(BnPrimitives{fwd, bwd, dnnl::batch_normalization_forward(fwd), dnnl::batch_normalization_backward(bwd)});
+    return BnPrimitives::Make(fwd, bwd);
   }));
 }
 

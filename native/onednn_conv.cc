@@ -25,7 +25,7 @@ struct ConvPrimitives {
   dnnl::convolution_forward fwdPrim;
   dnnl::convolution_backward_data bwdDataPrim;
   dnnl::convolution_backward_weights bwdWeightsPrim;
-  // The dtype bwdWeights reads its input and output gradient in (see WeightGradDtype).
+  // The dtype bwdWeights reads its input and output gradient in (float32 under StemGradF32).
   at::ScalarType weightGradInput;
 };
 
@@ -73,12 +73,6 @@ bool StemGradF32() {
   return v && std::strcmp(v, "1") == 0;
 }
 
-// The dtype a convolution's weight gradient reads its input and output gradient in.
-at::ScalarType WeightGradDtype(const ConvShape& s) {
-  if (s.dtype != at::kBFloat16 || s.w[1] >= 16 || !StemGradF32()) return s.dtype;
-  return onednn::IsOptimized(Describe(s, at::kFloat).bwdWeights.impl_info_str()) ? at::kFloat : s.dtype;
-}
-
 std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
   const auto key = onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias), static_cast<double>(StemGradF32())}, {s.x, s.w, s.stride, s.padding, s.dilation});
   return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
@@ -86,8 +80,15 @@ std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
     for (const char* impl : {d.fwd.impl_info_str(), d.bwdData.impl_info_str(), d.bwdWeights.impl_info_str()}) {
       if (!onednn::IsOptimized(impl)) return nullptr;
     }
-    const at::ScalarType gradInput = WeightGradDtype(s);
-    const auto bwdWeights = gradInput == s.dtype ? d.bwdWeights : Describe(s, gradInput).bwdWeights;
+    auto bwdWeights = d.bwdWeights;
+    at::ScalarType gradInput = s.dtype;
+    if (s.dtype == at::kBFloat16 && s.w[1] < 16 && StemGradF32()) {
+      const auto f32 = Describe(s, at::kFloat).bwdWeights;
+      if (onednn::IsOptimized(f32.impl_info_str())) {
+        bwdWeights = f32;
+        gradInput = at::kFloat;
+      }
+    }
     return std::make_shared<ConvPrimitives>(ConvPrimitives{d.fwd, d.bwdData, bwdWeights, dnnl::convolution_forward(d.fwd),
                                                            dnnl::convolution_backward_data(d.bwdData),
                                                            dnnl::convolution_backward_weights(bwdWeights), gradInput});

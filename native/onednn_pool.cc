@@ -12,12 +12,7 @@ namespace {
 
 using dnnl::memory;
 
-struct PoolPrimitives {
-  dnnl::pooling_forward::primitive_desc fwd;
-  dnnl::pooling_backward::primitive_desc bwd;
-  dnnl::pooling_forward fwdPrim;
-  dnnl::pooling_backward bwdPrim;
-};
+using PoolPrimitives = onednn::ForwardBackward<dnnl::pooling_forward, dnnl::pooling_backward>;
 
 std::shared_ptr<PoolPrimitives> Primitives(const at::Tensor& x, at::IntArrayRef y, const memory::dims& kernel, const memory::dims& stride,
                                            const memory::dims& padL, const memory::dims& padR) {
@@ -28,8 +23,7 @@ std::shared_ptr<PoolPrimitives> Primitives(const at::Tensor& x, at::IntArrayRef 
     const auto algo = dnnl::algorithm::pooling_max;
     dnnl::pooling_forward::primitive_desc fwd({dnnl::prop_kind::forward_training, algo, src, dst, stride, kernel, padL, padR}, attr, onednn::Engine());
     dnnl::pooling_backward::primitive_desc bwd({algo, src, dst, stride, kernel, padL, padR}, attr, onednn::Engine(), fwd);
-    if (!onednn::IsOptimized(fwd.impl_info_str()) || !onednn::IsOptimized(bwd.impl_info_str())) return nullptr;
-    return std::make_shared<PoolPrimitives>(PoolPrimitives{fwd, bwd, dnnl::pooling_forward(fwd), dnnl::pooling_backward(bwd)});
+    return PoolPrimitives::Make(fwd, bwd);
   }));
 }
 

@@ -253,8 +253,12 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const total = Math.min(this.#positions.length, nBatches * bs);
     const sem = new Semaphore(o.parallelism);
     const pending = new Map<number, Promise<Sample>>();
-    const clipShape = (v: number) => [3, o.frames, this.views[v % this.views.length].size, this.views[v % this.views.length].size];
-    const rows = o.mode === 'eval' ? undefined : new BatchRows((b) => Math.min(bs, total - b * bs), Array.from({ length: o.mode === 'pretrain' ? o.clipsPerVideo : 1 }, (_, v) => clipShape(v)));
+    // One [3, T, S, S] per clip of a video, S from the clip's view config.
+    const clipShapes = Array.from({ length: o.mode === 'pretrain' ? o.clipsPerVideo : 1 }, (_, v) => {
+      const S = this.views[v % this.views.length].size;
+      return [3, o.frames, S, S];
+    });
+    const rows = o.mode === 'eval' ? undefined : new BatchRows((b) => Math.min(bs, total - b * bs), clipShapes);
     let next = o.startBatch * bs;
     const fill = (b: number) => {
       const limit = Math.min(total, (b + 1 + o.prefetch) * bs);
