@@ -7,95 +7,25 @@
  */
 import { Tensor } from '../torch/tensor.js';
 import { stackCopies, cat } from '../torch/creation.js';
-import { type VideoDataset } from './dataset.js';
+import { type LoaderOptions, type Batch, type LoaderStats } from './loader-options.js';
 import { probeVideo, decodeClips } from './io.js';
 import { BadVideo, readable } from './bad-video.js';
 import { VideoCache } from './video-cache.js';
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
-import { sampleClipPair, sampleRandomClip, uniformClipStarts, TEST_VIEWS, type GapLaw } from './samplers.js';
+import { pretrainStarts, sampleRandomClip, uniformClipStarts, TEST_VIEWS } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
-import { augmentClipAsync, evalCrops, KINETICS_NORM, type Normalization } from './augment.js';
+import { augmentClipAsync, evalCrops, KINETICS_NORM } from './augment.js';
 import { BatchRows } from './batch-rows.js';
 
 export { VideoCache };
 
-export type LoaderMode = 'pretrain' | 'train' | 'eval';
-
-export interface LoaderOptions {
-  dataset: VideoDataset;
-  mode: LoaderMode;
-  batchSize: number;
-  /** Frames per clip and temporal stride. */
-  frames: number;
-  stride: number;
-  /** Crop size S of the model input [B, 3, T, S, S]. */
-  size: number;
-  /** Decode-time resize of the short side (default round(S * 8/7), e.g. 128 for 112). */
-  decodeShortSide?: number;
-  /** pretrain: the two views' augmentation (default CVRL's); train: one config (default crop + flip). */
-  augment?: AugmentConfig | [AugmentConfig, AugmentConfig];
-  /** pretrain: clips per video (rho, default 2): two by the gap law, the rest uniform; clip k uses view config k mod count. */
-  clipsPerVideo?: number;
-  /** pretrain: law and power of the gap between the two clips. */
-  gapLaw?: GapLaw;
-  gapPower?: number;
-  /** eval: temporal x spatial views per video (default 10 x 3). */
-  temporalViews?: number;
-  spatialViews?: 1 | 3;
-  normalization?: Normalization;
-  seed?: number;
-  epoch?: number;
-  shuffle?: boolean;
-  /** Group id per dataset item (see scene-groups.ts): shuffled epochs keep each group's members together, so a batch spans few groups. */
-  groups?: number[];
-  dropLast?: boolean;
-  /** Videos decoded at once (native worker threads). */
-  parallelism?: number;
-  /** Batches prepared ahead of the consumer. */
-  prefetch?: number;
-  /** Skip this many batches at the start of the epoch (resuming mid-epoch). */
-  startBatch?: number;
-  rank?: number;
-  worldSize?: number;
-  /** Replacement attempts for one slot before giving up on the dataset. */
-  maxBadRetries?: number;
-  /** Deadline of each probe or decode in ms (default: videoLimits().timeoutMs); a stalled file is reported as unreadable. */
-  timeoutMs?: number;
-  /** Called once per unreadable file (default: a warning on stderr). */
-  onBadVideo?: (path: string, reason: string) => void;
-}
-
-export interface Batch {
-  /** pretrain: clipsPerVideo views [B, 3, T, S, S]; train: one view; eval: [B * V, 3, T, S, S] (V views per video, video-major). */
-  views: Tensor[];
-  /** Labels per video (-1 when unlabelled). */
-  labels: number[];
-  /** Dataset indices of the videos. */
-  indices: number[];
-  /** eval: views per video. */
-  viewsPerVideo: number;
-}
-
-export interface LoaderStats {
-  samples: number;
-  badVideos: number;
-  retriedDecodes: number;
-  /** Time the consumer waited for batches. */
-  dataWaitMs: number;
-}
+export type { LoaderMode, LoaderOptions, Batch, LoaderStats } from './loader-options.js';
 
 interface Sample {
   clips: Tensor[];
   label: number;
   index: number;
-}
-
-/** Extra clips start uniformly: CVRL's law for a pair equals two independent uniform starts. */
-function pretrainStarts(L: number, clip: { frames: number; stride: number }, o: VideoLoader['o'], rng: Rng): number[] {
-  const starts: number[] = sampleClipPair(L, { ...clip, law: o.gapLaw, power: o.gapPower }, rng).starts;
-  while (starts.length < o.clipsPerVideo) starts.push(sampleRandomClip(L, clip, rng));
-  return starts;
 }
 
 export class VideoLoader implements AsyncIterable<Batch> {
@@ -178,7 +108,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const item = o.dataset.items[index];
     const L = await this.#frameCount(item.path);
     const clip = { frames: o.frames, stride: o.stride };
-    const starts = o.mode === 'pretrain' ? pretrainStarts(L, clip, o, rng)
+    const starts = o.mode === 'pretrain' ? pretrainStarts(L, { ...clip, law: o.gapLaw, power: o.gapPower }, o.clipsPerVideo, rng)
       : o.mode === 'train' ? [sampleRandomClip(L, clip, rng)]
         : uniformClipStarts(L, clip, o.temporalViews);
     const decode = (d: { starts: number[]; frames: number; stride: number }) => readable(decodeClips(item.path, { ...d, size: { shortSide: o.decodeShortSide }, timeoutMs: o.timeoutMs }), o.timeoutMs, (late) => late.frames.dispose());

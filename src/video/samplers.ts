@@ -90,3 +90,10 @@ export function uniformClipStarts(length: number, c: ClipSpan, count: number): n
   if (count === 1) return [Math.floor((T - 1) / 2)];
   return Array.from({ length: count }, (_, i) => Math.round((i * (T - 1)) / (count - 1)));
 }
+
+/** Pre-training starts of `count` clips of one video: two by the gap law, the rest uniform (CVRL's law for a pair equals two independent uniform starts). */
+export function pretrainStarts(length: number, o: PairOptions, count: number, rng: Rng): number[] {
+  const starts: number[] = sampleClipPair(length, o, rng).starts;
+  while (starts.length < count) starts.push(sampleRandomClip(length, o, rng));
+  return starts;
+}

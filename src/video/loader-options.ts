@@ -1,0 +1,71 @@
+/** Options, batches and statistics of the data loader (src/video/loader.ts). */
+import { type Tensor } from '../torch/tensor.js';
+import { type VideoDataset } from './dataset.js';
+import { type GapLaw } from './samplers.js';
+import { type AugmentConfig } from './augment-params.js';
+import { type Normalization } from './augment.js';
+
+export type LoaderMode = 'pretrain' | 'train' | 'eval';
+
+export interface LoaderOptions {
+  dataset: VideoDataset;
+  mode: LoaderMode;
+  batchSize: number;
+  /** Frames per clip and temporal stride. */
+  frames: number;
+  stride: number;
+  /** Crop size S of the model input [B, 3, T, S, S]. */
+  size: number;
+  /** Decode-time resize of the short side (default round(S * 8/7), e.g. 128 for 112). */
+  decodeShortSide?: number;
+  /** pretrain: the two views' augmentation (default CVRL's); train: one config (default crop + flip). */
+  augment?: AugmentConfig | [AugmentConfig, AugmentConfig];
+  /** pretrain: clips per video (rho, default 2): two by the gap law, the rest uniform; clip k uses view config k mod count. */
+  clipsPerVideo?: number;
+  /** pretrain: law and power of the gap between the two clips. */
+  gapLaw?: GapLaw;
+  gapPower?: number;
+  /** eval: temporal x spatial views per video (default 10 x 3). */
+  temporalViews?: number;
+  spatialViews?: 1 | 3;
+  normalization?: Normalization;
+  seed?: number;
+  epoch?: number;
+  shuffle?: boolean;
+  /** Group id per dataset item (see scene-groups.ts): shuffled epochs keep each group's members together, so a batch spans few groups. */
+  groups?: number[];
+  dropLast?: boolean;
+  /** Videos decoded at once (native worker threads). */
+  parallelism?: number;
+  /** Batches prepared ahead of the consumer. */
+  prefetch?: number;
+  /** Skip this many batches at the start of the epoch (resuming mid-epoch). */
+  startBatch?: number;
+  rank?: number;
+  worldSize?: number;
+  /** Replacement attempts for one slot before giving up on the dataset. */
+  maxBadRetries?: number;
+  /** Deadline of each probe or decode in ms (default: videoLimits().timeoutMs); a stalled file is reported as unreadable. */
+  timeoutMs?: number;
+  /** Called once per unreadable file (default: a warning on stderr). */
+  onBadVideo?: (path: string, reason: string) => void;
+}
+
+export interface Batch {
+  /** pretrain: clipsPerVideo views [B, 3, T, S, S]; train: one view; eval: [B * V, 3, T, S, S] (V views per video, video-major). */
+  views: Tensor[];
+  /** Labels per video (-1 when unlabelled). */
+  labels: number[];
+  /** Dataset indices of the videos. */
+  indices: number[];
+  /** eval: views per video. */
+  viewsPerVideo: number;
+}
+
+export interface LoaderStats {
+  samples: number;
+  badVideos: number;
+  retriedDecodes: number;
+  /** Time the consumer waited for batches. */
+  dataWaitMs: number;
+}
