@@ -131,6 +131,9 @@ void VideoReader::resolveSize(const OutputSize& s, int& h, int& w) const {
   w = std::max(1, w);
 }
 
+// Bytes past a packed RGB24 image that swscale may write (64 pixels and a cache line).
+constexpr size_t kSwsOvershoot = 64 * 3 + 64;
+
 const uint8_t* VideoReader::Impl::Convert(const AVFrame* f, int h, int w) {
   // Scale in the stored orientation (to the transposed size for quarter turns), then rotate.
   const bool turn = rotation == 90 || rotation == 270;
@@ -141,7 +144,9 @@ const uint8_t* VideoReader::Impl::Convert(const AVFrame* f, int h, int w) {
   sws = sws_getCachedContext(sws, f->width, f->height, static_cast<AVPixelFormat>(f->format), tw, th, AV_PIX_FMT_RGB24,
                              flags, nullptr, nullptr, nullptr);
   if (!sws) Fail("cannot convert pixel format " + std::to_string(f->format) + " to RGB");
-  rgb.resize(static_cast<size_t>(th) * tw * 3);
+  // swscale's SIMD converters write whole vectors: on a row whose width is not a multiple of their
+  // block they run past its end, into the next row (rewritten after) or, on the last row, past the buffer.
+  rgb.resize(static_cast<size_t>(th) * tw * 3 + kSwsOvershoot);
   uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
   int stride[4] = {tw * 3, 0, 0, 0};
   const int lines = sws_scale(sws, f->data, f->linesize, 0, f->height, dst, stride);

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { probeVideo, decodeClips, type DecodeSize } from '../../src/video/index.js';
 import { tempDir } from '../helpers/python.js';
 import { ffmpeg, ffmpegAvailable, cliRgb, byteDiff } from '../helpers/ffmpeg-cli.js';
@@ -74,6 +76,9 @@ const FORMATS: [string, string[], string][] = [
   ['fullrange.avi', ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj422p'], 'full-range MJPEG'],
   ['odd-mjpeg.avi', ['-vf', 'format=yuvj444p,crop=63:47:0:0,format=yuvj420p', '-c:v', 'mjpeg'], 'odd size 63x47, MJPEG 4:2:0'],
   ['odd-444.mp4', ['-vf', 'format=yuv444p,crop=63:47:0:0', '-c:v', 'libx264'], 'odd size 63x47, h264 4:4:4'],
+  // 4:2:0 at the stored size takes swscale's SIMD converter, which writes whole vectors past a row's end.
+  ['narrow.mp4', ['-vf', 'crop=90:64:0:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'], 'width 90 (no multiple of 8), h264 4:2:0'],
+  ['portrait.mp4', ['-vf', 'scale=120:160,setsar=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'], 'portrait 120x160, h264 4:2:0'],
 ];
 
 for (const [name, args, what] of FORMATS) {
@@ -87,6 +92,17 @@ for (const [name, args, what] of FORMATS) {
     assert.ok(d.mean <= 1 && d.max <= 8, `${what}: mean abs difference ${d.mean}, max ${d.max} from the CLI`);
   });
 }
+
+test('a decode at the stored size writes nothing past its frame buffer (a fresh process under glibc malloc aborts on heap corruption)', { skip }, () => {
+  const path = join(dir, 'portrait-fresh.mp4');
+  ffmpeg([...SRC, '-vf', 'scale=120:160,setsar=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
+  const addon = fileURLToPath(new URL('../../build/Release/cvrl_native.node', import.meta.url));
+  const script = `require(${JSON.stringify(addon)}).decodeClips(${JSON.stringify(path)}, [0, 10], 4, 2, { height: 160, width: 120 }).then(() => console.log('ok'))`;
+  const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_CHECK_: '3', LD_PRELOAD: '' }; // jemalloc would not notice
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.trim().split('\n').pop()}`);
+  assert.equal(r.stdout.trim(), 'ok');
+});
 
 test('variable frame rate: every frame in presentation order, as the CLI outputs them without frame-rate conversion', { skip }, async () => {
   const path = join(dir, 'vfr.mp4');
