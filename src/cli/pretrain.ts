@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { resolveConfig, PretrainConfigSchema } from '../train/config.js';
+import { CONFIG_HELP } from '../train/config-help.js';
 import { pretrain } from '../train/pretrain.js';
 import { knnMonitor } from '../eval/knn-monitor.js';
 import { type DatasetFormat } from '../video/dataset.js';
@@ -16,6 +17,20 @@ function baseSchema(s: z.ZodTypeAny): z.ZodTypeAny {
   if (s instanceof z.ZodDefault) return baseSchema(s.removeDefault());
   if (s instanceof z.ZodOptional) return baseSchema(s.unwrap());
   return s;
+}
+
+/** A config key's help: its text, allowed values and default (from the schema). */
+function keyHelp(key: keyof typeof CONFIG_HELP): string {
+  const s = PretrainConfigSchema.shape[key] as z.ZodTypeAny;
+  const base = baseSchema(s);
+  const extra: string[] = [];
+  if (base instanceof z.ZodEnum) extra.push(`one of ${(base.options as string[]).join(', ')}`);
+  if (base instanceof z.ZodBoolean) extra.push('true or false');
+  if (s instanceof z.ZodDefault) {
+    const d: unknown = s._def.defaultValue();
+    extra.push(`default ${Array.isArray(d) ? d.join(',') : String(d)}`);
+  }
+  return `${CONFIG_HELP[key]}${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
 /** Flags for every config key: --key value (camelCase keys become --kebab-case), parsed by the key's type. */
@@ -51,12 +66,12 @@ export function registerPretrain(program: Command): void {
   const cmd = program
     .command('pretrain')
     .description('pre-train a video encoder with CVRL (two clips per video, consistent augmentation, NT-Xent)')
-    .option('--config <file>', 'YAML config (see configs/); flags override its keys')
+    .option('--config <file>', 'YAML config (see configs/); flags override its keys, and the defaults below apply to keys neither sets')
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .option('--quiet', 'no progress output')
     .option('--nproc <n>', 'start n local worker processes (like torchrun --nproc_per_node); --threads is split between them');
-  for (const key of Object.keys(PretrainConfigSchema.shape)) {
-    cmd.option(`--${kebab(key)} <value>`, `config key '${key}'`);
+  for (const key of Object.keys(PretrainConfigSchema.shape) as (keyof typeof CONFIG_HELP)[]) {
+    cmd.option(`--${kebab(key)} <value>`, keyHelp(key));
   }
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const overrides: Record<string, unknown> = {};

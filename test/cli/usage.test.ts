@@ -50,3 +50,15 @@ test('library errors name options; the command line shows them as its flags', ()
   assert.equal(linear.status, 1);
   assert.match(linear.stderr, /cvrl: --annotations: required for --format ucf101/);
 });
+
+test('cvrl pretrain --help explains every config key, with its default and allowed values', () => {
+  const r = cvrl('pretrain', '--help');
+  assert.equal(r.status, 0, r.stderr);
+  const help = r.stdout.replace(/\s+/g, ' ');
+  assert.doesNotMatch(help, /config key '/, 'no flag is described only by its key name');
+  assert.match(help, /--lr <value> base learning rate .* \(default 0\.32\)/);
+  assert.match(help, /--format <value> dataset layout \(one of folder, list, ucf101, hmdb51, kinetics\)/);
+  assert.match(help, /--consistent <value> .* \(true or false; default true\)/);
+  assert.match(help, /--blur-prob <value> .* \(default 1,0\.1\)/);
+  for (const flag of ['--frames', '--gap-law', '--precision', '--device', '--sync-bn', '--frame-cache-mb']) assert.ok(help.includes(`${flag} <value> `), flag);
+});
