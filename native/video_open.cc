@@ -23,8 +23,8 @@ namespace {
 
 // Demuxers of the containers that datasets use (dataset.ts's VIDEO_EXTENSIONS), by FFmpeg name.
 // Set explicitly: FFmpeg builds differ in what their defaults let a playlist or image pattern open.
-constexpr const char* kFormats = "mov,mp4,matroska,webm,avi,mpeg,mpegts,flv,ogg,asf";
-constexpr const char* kFormatsText = "mp4/mov, mkv/webm, avi, mpeg-ps/ts, flv, ogg, asf/wmv";
+constexpr const char* kFormats = "mov,mp4,matroska,webm,avi,mpeg,mpegts,flv,ogg,asf,gif";
+constexpr const char* kFormatsText = "mp4/mov, mkv/webm, avi, mpeg-ps/ts, flv, ogg, asf/wmv, animated gif";
 
 std::string ErrnoText(int e) { return std::error_code(e, std::generic_category()).message(); }
 

@@ -38,7 +38,7 @@ export interface DatasetOptions {
   subset?: string;
 }
 
-export const VIDEO_EXTENSIONS = new Set(['.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg', '.mpeg', '.flv', '.3gp', '.ogv', '.wmv']);
+export const VIDEO_EXTENSIONS = new Set(['.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg', '.mpeg', '.flv', '.3gp', '.ogv', '.wmv', '.gif']);
 
 /** Largest integer class label a list may use: the class list is dense up to it. */
 export const MAX_LIST_LABEL = 999_999;

@@ -1,6 +1,6 @@
 // Frames as displayed, against the ffmpeg CLI's default rgb24 output (it autorotates): display
 // rotation, sample aspect ratio, and pixel formats that take other conversion paths (10-bit, 4:4:4,
-// grayscale, full-range MJPEG, odd sizes) and variable frame rate.
+// grayscale, full-range MJPEG, odd sizes), variable frame rate and animated GIFs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -92,6 +92,21 @@ for (const [name, args, what] of FORMATS) {
     assert.ok(d.mean <= 1 && d.max <= 8, `${what}: mean abs difference ${d.mean}, max ${d.max} from the CLI`);
   });
 }
+
+test('animated GIF (palette, frames that redraw only what changed, variable delays): every frame as the CLI decodes it, and seeking lands on the same frames', { skip }, async () => {
+  const path = join(dir, 'anim.gif');
+  ffmpeg([...SRC, '-vf', "setpts='if(lt(N,10),N,2*N)/25/TB',split[a][b];[a]palettegen[p];[b][p]paletteuse", '-fps_mode', 'vfr', path]);
+  const info = await probeVideo(path);
+  assert.deepEqual([info.codec, info.frames, info.width, info.height], ['gif', 25, 96, 64]);
+  const all = await ours(path, undefined, 25);
+  const d = byteDiff(all.bytes, cliRgb(path, { frames: 25, passthrough: true }));
+  assert.ok(d.mean === 0 && d.max === 0, `mean abs difference ${d.mean}, max ${d.max} from the CLI`);
+  const seek = await decodeClips(path, { starts: [17, 4], frames: 3, stride: 2 });
+  const seq = await decodeClips(path, { starts: [17, 4], frames: 3, stride: 2, seek: false });
+  assert.deepEqual(seek.frames.toTypedArray(), seq.frames.toTypedArray());
+  seek.frames.dispose();
+  seq.frames.dispose();
+});
 
 test('a decode at the stored size writes nothing past its frame buffer (a fresh process under glibc malloc aborts on heap corruption)', { skip }, () => {
   const path = join(dir, 'portrait-fresh.mp4');
