@@ -187,6 +187,10 @@ CVRL_WIDE void BlurPlane(float* p, float* tmp, int64_t S, const std::vector<floa
   }
 }
 
+CVRL_WIDE void Normalize(const float* in, float mean, float sd, int64_t n, float* out) {
+  for (int64_t k = 0; k < n; k++) out[k] = (in[k] - mean) / sd;
+}
+
 CVRL_WIDE void Solarize(Planes x) {
   for (float* c : {x.r, x.g, x.b}) {
     for (int64_t k = 0; k < x.n; k++) c[k] = c[k] < 0.5f ? c[k] : 1.0f - c[k];
@@ -233,11 +237,7 @@ at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& pa
     }
     if (p.solarize) Solarize(x);
     const float* planes[3] = {x.r, x.g, x.b};
-    for (int c = 0; c < 3; c++) {
-      const float mean = static_cast<float>(spec.mean[c]), sd = static_cast<float>(spec.std[c]);
-      float* o = dst + (c * T + t) * n;
-      for (int64_t k = 0; k < n; k++) o[k] = (planes[c][k] - mean) / sd;
-    }
+    for (int c = 0; c < 3; c++) Normalize(planes[c], static_cast<float>(spec.mean[c]), static_cast<float>(spec.std[c]), n, dst + (c * T + t) * n);
   }
   return out;
 }
