@@ -7,7 +7,7 @@ import { native } from '../native/addon.js';
 import { Tensor, wrap } from '../torch/tensor.js';
 import { tidy } from '../torch/scope.js';
 import { cat, tensor } from '../torch/creation.js';
-import { type AugmentConfig, type ClipParams } from './augment-params.js';
+import { type AugmentConfig, type ClipParams, cropFlipConfig } from './augment-params.js';
 
 export interface Normalization {
   mean: [number, number, number];
@@ -40,23 +40,47 @@ export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: 
   return wrap(h);
 }
 
+/** Top-left corners of the evaluation crops of an h x w frame: the centre, or 3 along the longer side. */
+function evalCropCorners(h: number, w: number, size: number, crops: 1 | 3): [number, number][] {
+  if (h < size || w < size) throw new RangeError(`evalCrops: frames ${h}x${w} are smaller than the crop ${size}`);
+  const alongWidth = w >= h;
+  const span = (alongWidth ? w : h) - size;
+  const offsets = crops === 1 ? [Math.floor(span / 2)] : [0, Math.floor(span / 2), span];
+  const other = Math.floor(((alongWidth ? h : w) - size) / 2);
+  return offsets.map((o) => (alongWidth ? [other, o] : [o, other]));
+}
+
 /**
  * Evaluation views of one clip (uint8 [T, H, W, 3], already resized so that the short side is at
  * least S): 1 centre crop or 3 crops along the longer side -> float [crops, 3, T, S, S].
  */
 export function evalCrops(frames: Tensor, size: number, crops: 1 | 3, n: Normalization = KINETICS_NORM): Tensor {
   const [, h, w] = frames.shape;
-  if (h < size || w < size) throw new RangeError(`evalCrops: frames ${h}x${w} are smaller than the crop ${size}`);
   return tidy(() => {
-    const alongWidth = w >= h;
-    const span = (alongWidth ? w : h) - size;
-    const offsets = crops === 1 ? [Math.floor(span / 2)] : [0, Math.floor(span / 2), span];
-    const other = Math.floor(((alongWidth ? h : w) - size) / 2);
-    const views = offsets.map((o) => {
-      const [top, left] = alongWidth ? [other, o] : [o, other];
+    const views = evalCropCorners(h, w, size, crops).map(([top, left]) => {
       const x = frames.narrow(1, top, size).narrow(2, left, size).permute([0, 3, 1, 2]).float().div(255);
       return normalizeClip(x, n).unsqueeze(0);
     });
     return cat(views, 0);
   });
+}
+
+/**
+ * evalCrops on worker threads, written into `out` (float [crops, 3, T, S, S], contiguous): the
+ * native augmentation with an S x S crop and nothing else resamples nothing, so the values are the
+ * same bits.
+ */
+export async function evalCropsAsync(frames: Tensor, size: number, crops: 1 | 3, n: Normalization, out: Tensor): Promise<void> {
+  const [T, h, w] = frames.shape;
+  const config = cropFlipConfig(size, { flipProb: 0 });
+  const jobs = evalCropCorners(h, w, size, crops).map(([top, left], c) => {
+    const p: ClipParams = { crop: { top, left, height: size, width: size }, flip: false, jitter: null, grayscale: false, blur: null, solarize: false };
+    const dst = out.select(0, c);
+    return augmentClipAsync(frames, Array.from({ length: T }, () => p), config, n, dst).finally(() => dst.dispose());
+  });
+  // Every job ends before this returns or throws: none writes into `out` afterwards.
+  const settled = await Promise.allSettled(jobs);
+  for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

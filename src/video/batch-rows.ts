@@ -9,7 +9,7 @@ import { empty } from '../torch/creation.js';
 export class BatchRows {
   readonly #batches = new Map<number, Tensor[]>();
 
-  /** rows(b): videos in batch b; clipShapes: one [3, T, S, S] per view of a video. */
+  /** rows(b): videos in batch b; clipShapes: one shape per clip tensor of a video ([3, T, S, S], or eval's [views, 3, T, S, S]). */
   constructor(private readonly rows: (b: number) => number, private readonly clipShapes: readonly number[][]) {}
 
   /** Views of row k of batch b, one per clip of the video (allocates the batch on first use); the caller disposes them. */

@@ -6,7 +6,6 @@
  * and counted; they never crash the run and never become blank clips.
  */
 import { Tensor } from '../torch/tensor.js';
-import { stackCopies, cat } from '../torch/creation.js';
 import { type LoaderOptions, type Batch, type LoaderStats } from './loader-options.js';
 import { probeVideo, decodeClips } from './io.js';
 import { BadVideo, readable } from './bad-video.js';
@@ -15,7 +14,7 @@ import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
 import { pretrainStarts, sampleRandomClip, uniformClipStarts, TEST_VIEWS } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
-import { augmentClipAsync, evalCrops, KINETICS_NORM } from './augment.js';
+import { augmentClipAsync, evalCropsAsync, KINETICS_NORM } from './augment.js';
 import { BatchRows } from './batch-rows.js';
 
 export { VideoCache };
@@ -102,7 +101,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     return info.frames;
   }
 
-  /** `out`: where each clip goes (rows of the batch, see BatchRows); eval returns new tensors. */
+  /** `out`: where each clip goes (rows of the batch, see BatchRows); eval: one [views, 3, T, S, S] for all of them. */
   async #decodeSample(index: number, rng: Rng, out?: Tensor[]): Promise<Sample> {
     const o = this.o;
     const item = o.dataset.items[index];
@@ -122,9 +121,13 @@ export class VideoLoader implements AsyncIterable<Batch> {
       const [T, H, W] = perStart[0].shape;
       const clips: Tensor[] = [];
       if (o.mode === 'eval') {
-        const perView = perStart.map((f) => evalCrops(f, o.size, o.spatialViews, o.normalization));
-        clips.push(cat(perView, 0));
-        perView.forEach((t) => t.dispose());
+        // Start v's crops are views v * spatialViews ... of the video (video-major, as evalCrops concatenated them).
+        const crops = perStart.map((f, v) => {
+          const dst = out![0].narrow(0, v * o.spatialViews, o.spatialViews);
+          return evalCropsAsync(f, o.size, o.spatialViews, o.normalization, dst).finally(() => dst.dispose());
+        });
+        const failed = (await Promise.allSettled(crops)).find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
       } else {
         // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
         const jobs = perStart.map((f, v) => {
@@ -183,12 +186,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
     const total = Math.min(this.#positions.length, nBatches * bs);
     const sem = new Semaphore(o.parallelism);
     const pending = new Map<number, Promise<Sample>>();
-    // One [3, T, S, S] per clip of a video, S from the clip's view config.
-    const clipShapes = Array.from({ length: o.mode === 'pretrain' ? o.clipsPerVideo : 1 }, (_, v) => {
-      const S = this.views[v % this.views.length].size;
-      return [3, o.frames, S, S];
-    });
-    const rows = o.mode === 'eval' ? undefined : new BatchRows((b) => Math.min(bs, total - b * bs), clipShapes);
+    // One [3, T, S, S] per clip of a video, S from the clip's view config; eval: all views of a video in one.
+    const viewsPerVideo = o.mode === 'eval' ? o.temporalViews * o.spatialViews : 1;
+    const clipShapes = o.mode === 'eval' ? [[viewsPerVideo, 3, o.frames, o.size, o.size]]
+      : Array.from({ length: o.mode === 'pretrain' ? o.clipsPerVideo : 1 }, (_, v) => {
+        const S = this.views[v % this.views.length].size;
+        return [3, o.frames, S, S];
+      });
+    const rows = new BatchRows((b) => Math.min(bs, total - b * bs), clipShapes);
     let next = o.startBatch * bs;
     const fill = (b: number) => {
       const limit = Math.min(total, (b + 1 + o.prefetch) * bs);
@@ -206,8 +211,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
         const samples = await Promise.all(ids.map((i) => pending.get(i)!));
         ids.forEach((i) => pending.delete(i));
         this.stats.dataWaitMs += performance.now() - t0;
-        const viewsPerVideo = o.mode === 'eval' ? samples[0].clips[0].size(0) : 1;
-        const views = rows ? rows.take(b) : [stackCopies(samples.map((s) => s.clips[0]))];
+        const views = rows.take(b);
         for (const s of samples) s.clips.forEach((c) => c.dispose());
         const batch: Batch = {
           views: o.mode === 'eval' ? [views[0].flatten(0, 1)] : views,
@@ -222,7 +226,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     } finally {
       // The consumer stopped early or an error escaped: free whatever is still being prepared.
       for (const p of pending.values()) p.then((s) => s.clips.forEach((c) => c.dispose()), () => undefined);
-      rows?.dispose();
+      rows.dispose();
     }
   }
 }

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, readFileSync, copyFileSync } from 'node:fs';
-import { liveTensorCount, tidy } from '../../src/torch/index.js';
-import { openDataset, synthesizeDataset, VideoLoader, VideoCache, type LoaderOptions, type VideoDataset, type Batch } from '../../src/video/index.js';
+import { liveTensorCount, tidy, cat } from '../../src/torch/index.js';
+import { openDataset, synthesizeDataset, VideoLoader, VideoCache, probeVideo, decodeClips, evalCrops, uniformClipStarts, type LoaderOptions, type VideoDataset, type Batch } from '../../src/video/index.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-loader-');
@@ -60,6 +60,26 @@ test('loader: eval mode yields every view of every video in order', async () => 
   const { batches } = await collect({ mode: 'eval', temporalViews: 2, spatialViews: 3, batchSize: 5 });
   assert.deepEqual(batches.flatMap((x) => x.indices), ds.items.map((_, i) => i));
   assert.deepEqual(batches[0].shapes, [[5 * 6, 3, 4, 24, 24]]);
+});
+
+test('loader: eval views (cropped on worker threads) equal evalCrops of the decoded clips, bit for bit', async () => {
+  const loader = new VideoLoader({ dataset: ds, mode: 'eval', batchSize: 3, frames: 4, stride: 2, size: 24, temporalViews: 2, spatialViews: 3 });
+  for await (const b of loader as AsyncIterable<Batch>) {
+    for (const [k, index] of b.indices.entries()) {
+      const path = ds.items[index].path;
+      const starts = uniformClipStarts((await probeVideo(path)).frames, { frames: 4, stride: 2 }, 2);
+      const { frames } = await decodeClips(path, { starts, frames: 4, stride: 2, size: { shortSide: 27 } });
+      const same = tidy(() => {
+        const want = cat(starts.map((_, v) => evalCrops(frames.select(0, v), 24, 3)), 0);
+        return want.sub(b.views[0].narrow(0, k * 6, 6)).abs().amax().item() === 0;
+      });
+      frames.dispose();
+      assert.ok(same, `video ${index}`);
+    }
+    b.views.forEach((v) => v.dispose());
+    break;
+  }
+  await assert.rejects(collect({ mode: 'eval', size: 24, decodeShortSide: 20 }), /evalCrops: frames 20x\d+ are smaller than the crop 24/);
 });
 
 test('loader: missing, zero-byte, truncated and non-video files are skipped, logged once and counted', async () => {
