@@ -109,14 +109,17 @@ test('animated GIF (palette, frames that redraw only what changed, variable dela
 });
 
 test('a decode at the stored size writes nothing past its frame buffer (a fresh process under glibc malloc aborts on heap corruption)', { skip }, () => {
-  const path = join(dir, 'portrait-fresh.mp4');
-  ffmpeg([...SRC, '-vf', 'scale=120:160,setsar=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
   const addon = fileURLToPath(new URL('../../build/Release/cvrl_native.node', import.meta.url));
-  const script = `require(${JSON.stringify(addon)}).decodeClips(${JSON.stringify(path)}, [0, 10], 4, 2, { height: 160, width: 120 }).then(() => console.log('ok'))`;
-  const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_CHECK_: '3', LD_PRELOAD: '' }; // jemalloc would not notice
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
-  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.trim().split('\n').pop()}`);
-  assert.equal(r.stdout.trim(), 'ok');
+  // A portrait video at its own size, and a 170x128 one (a common UCF-101 copy) at the default short side for 112 crops.
+  for (const [name, scale, size] of [['portrait-fresh.mp4', '120:160', { height: 160, width: 120 }], ['ucf-170x128.mp4', '170:128', { shortSide: 128 }]] as const) {
+    const path = join(dir, name);
+    ffmpeg([...SRC, '-vf', `scale=${scale},setsar=1`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
+    const script = `require(${JSON.stringify(addon)}).decodeClips(${JSON.stringify(path)}, [0, 10], 4, 2, ${JSON.stringify(size)}).then(() => console.log('ok'))`;
+    const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_CHECK_: '3', LD_PRELOAD: '' }; // jemalloc would not notice
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, `${name}: exit ${r.status} (signal ${r.signal}): ${r.stderr.trim().split('\n').pop()}`);
+    assert.equal(r.stdout.trim(), 'ok');
+  }
 });
 
 test('variable frame rate: every frame in presentation order, as the CLI outputs them without frame-rate conversion', { skip }, async () => {
