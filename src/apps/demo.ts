@@ -123,7 +123,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   };
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(result, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   const summary = `${table}\n\nTest set: split 1 of ${linCvrl.classes.length} synthetic motion classes (video groups whose looks training never saw); the supervised row's last column is trained on all training labels.\n` +
-    `Pre-training: ${pre.steps} steps, final loss ${pre.finalLoss.toFixed(3)}, ${pre.clipsPerSec.toFixed(1)} clips/s, ${preSeconds.toFixed(0)} s. Total ${result.seconds.toFixed(0)} s.\n` +
+    `Pre-training: ${pre.steps} steps, final loss ${pre.finalLoss.toFixed(3)}, ${pre.clipsPerSec > 0 ? `${pre.clipsPerSec.toFixed(1)} clips/s, ${preSeconds.toFixed(0)} s` : `reused from the earlier run in ${runDir} (delete ${out} to pre-train again)`}. Total ${result.seconds.toFixed(0)} s.\n` +
     `Explore: ${report} (curves, tables, confusion matrices, sample clips), ${runDir}/metrics.jsonl, tensorboard --logdir ${runDir},\n` +
     `cvrl export --checkpoint ${runDir} --format onnx --out encoder.onnx\n`;
   writeFileSync(join(out, 'summary.md'), summary);

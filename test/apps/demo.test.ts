@@ -49,8 +49,11 @@ test('a shrunken demo runs end to end and writes its table and metrics', async (
   assert.ok(existsSync(join(out, 'metrics.json')) && existsSync(join(out, 'summary.md')));
   assert.match(lines.join('\n'), /\| CVRL \(pre-trained\) \| [\d.]+ \|/);
   // Running again reuses the data and the finished run, but only with the same settings.
-  const again = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: () => undefined });
+  const againLines: string[] = [];
+  const again = await runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs, log: (l) => againLines.push(l) });
   assert.equal(again.pretrain.steps, 3);
+  assert.match(lines.join('\n'), /Pre-training: 3 steps, final loss [\d.]+, [\d.]+ clips\/s/);
+  assert.match(againLines.join('\n'), /Pre-training: 3 steps, final loss [\d.]+, reused from the earlier run/, 'a reused run reports no speed of 0 clips/s');
   await assert.rejects(runDemo({ out, config: cfg, videosPerClass: 6, quiet: true, epochs }), (e: Error) => e.message.startsWith(out) && /different videosPerClass; pass another --out/.test(e.message));
   writeFileSync(cfg, stringifyYaml({ ...recipe, steps: 4 }));
   await assert.rejects(runDemo({ out, config: cfg, videosPerClass: 5, quiet: true, epochs }), /different config/);
