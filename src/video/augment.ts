@@ -8,6 +8,7 @@ import { Tensor, wrap } from '../torch/tensor.js';
 import { tidy } from '../torch/scope.js';
 import { cat, tensor } from '../torch/creation.js';
 import { type AugmentConfig, type ClipParams, cropFlipConfig } from './augment-params.js';
+import { settleAll } from '../util/settle-all.js';
 
 export interface Normalization {
   mean: [number, number, number];
@@ -78,9 +79,5 @@ export async function evalCropsAsync(frames: Tensor, size: number, crops: 1 | 3,
     const dst = out.select(0, c);
     return augmentClipAsync(frames, Array.from({ length: T }, () => p), config, n, dst).finally(() => dst.dispose());
   });
-  // Every job ends before this returns or throws: none writes into `out` afterwards.
-  const settled = await Promise.allSettled(jobs);
-  for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  (await settleAll(jobs, (t) => t.dispose())).forEach((t) => t.dispose());
 }

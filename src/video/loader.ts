@@ -12,6 +12,7 @@ import { BadVideo, readable } from './bad-video.js';
 import { VideoCache } from './video-cache.js';
 import { Rng } from './rng.js';
 import { Semaphore } from '../util/semaphore.js';
+import { settleAll } from '../util/settle-all.js';
 import { pretrainStarts, sampleRandomClip, uniformClipStarts, TEST_VIEWS } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
 import { augmentClipAsync, evalCropsAsync, KINETICS_NORM } from './augment.js';
@@ -126,21 +127,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
           const dst = out![0].narrow(0, v * o.spatialViews, o.spatialViews);
           return evalCropsAsync(f, o.size, o.spatialViews, o.normalization, dst).finally(() => dst.dispose());
         });
-        const failed = (await Promise.allSettled(crops)).find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        await settleAll(crops, () => undefined);
       } else {
         // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
         const jobs = perStart.map((f, v) => {
           const cfg = this.views[v % this.views.length];
           return augmentClipAsync(f, sampleClipParams(cfg, T, H, W, rng), cfg, o.normalization, out?.[v]);
         });
-        const settled = await Promise.allSettled(jobs);
-        const failed = settled.find((r) => r.status === 'rejected');
-        if (failed) {
-          for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
-          throw (failed as PromiseRejectedResult).reason;
-        }
-        clips.push(...settled.map((r) => (r as PromiseFulfilledResult<Tensor>).value));
+        clips.push(...await settleAll(jobs, (t) => t.dispose()));
       }
       return { clips, label: item.label, index };
     } finally {
