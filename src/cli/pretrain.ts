@@ -27,7 +27,7 @@ function keyHelp(key: keyof typeof CONFIG_HELP): string {
   if (base instanceof z.ZodEnum) extra.push(`one of ${(base.options as string[]).join(', ')}`);
   if (base instanceof z.ZodBoolean) extra.push('true or false');
   if (s instanceof z.ZodDefault) {
-    const d: unknown = s._def.defaultValue();
+    const d: unknown = s.parse(undefined); // a default schema parses a missing value to its default
     extra.push(`default ${Array.isArray(d) ? d.join(',') : String(d)}`);
   }
   return `${CONFIG_HELP[key]}${extra.length ? ` (${extra.join('; ')})` : ''}`;

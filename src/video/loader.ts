@@ -122,7 +122,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
       const [T, H, W] = perStart[0].shape;
       const clips: Tensor[] = [];
       if (o.mode === 'eval') {
-        // Start v's crops are views v * spatialViews ... of the video (video-major, as evalCrops concatenated them).
+        // Start v's crops are views v * spatialViews onwards: the order of concatenating each start's evalCrops.
         const crops = perStart.map((f, v) => {
           const dst = out![0].narrow(0, v * o.spatialViews, o.spatialViews);
           return evalCropsAsync(f, o.size, o.spatialViews, o.normalization, dst).finally(() => dst.dispose());
