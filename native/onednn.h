@@ -18,7 +18,7 @@ at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<
 
 at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
                      const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
-                     bool training, double momentum, double eps);
+                     bool training, double momentum, double eps, bool relu);
 
 at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
                      at::IntArrayRef dilation, bool ceilMode);

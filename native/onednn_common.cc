@@ -30,8 +30,9 @@ at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<
 
 at::Tensor BatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& w, const c10::optional<at::Tensor>& b,
                      const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar,
-                     bool training, double momentum, double eps) {
-  return at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true);
+                     bool training, double momentum, double eps, bool relu) {
+  at::Tensor y = at::batch_norm(x, w, b, runningMean, runningVar, training, momentum, eps, true);
+  return relu ? y.relu_() : y;
 }
 
 at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,

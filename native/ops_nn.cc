@@ -7,6 +7,8 @@
 
 namespace cvrl {
 
+at::Tensor AddRelu_(at::Tensor y, const at::Tensor& x);  // add_relu.cc
+
 // interpolate(x, size, mode, alignCorners) over 3-D, 4-D or 5-D inputs, as torch.nn.functional does.
 static at::Tensor Interpolate(const at::Tensor& x, const std::vector<int64_t>& size, const std::string& mode, bool alignCorners) {
   const int64_t spatial = x.dim() - 2;
@@ -105,11 +107,12 @@ void RegisterNnOps(Napi::Env env, Napi::Object exports) {
   CVRL_OP("conv2d", at::conv2d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("conv1d", at::conv1d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("linear", at::linear(a.t(0), a.t(1), a.optT(2)));
-  CVRL_OP("batchNorm", BatchNorm(a.t(0), a.optT(1), a.optT(2), a.optT(3), a.optT(4), a.b(5), a.d(6), a.d(7)));
+  CVRL_OP("batchNorm", BatchNorm(a.t(0), a.optT(1), a.optT(2), a.optT(3), a.optT(4), a.b(5), a.d(6), a.d(7), a.b(8)));
   CVRL_OP("layerNorm", at::layer_norm(a.t(0), a.ints(1), a.optT(2), a.optT(3), a.d(4)));
   CVRL_OP("groupNorm", at::group_norm(a.t(0), a.i(1), a.optT(2), a.optT(3), a.d(4)));
   CVRL_OP("relu", at::relu(a.t(0)));
   CVRL_VOID("relu_", at::relu_(a.t(0)));
+  CVRL_VOID("addRelu_", AddRelu_(a.t(0), a.t(1)));
   CVRL_OP("gelu", at::gelu(a.t(0)));
   CVRL_OP("leakyRelu", at::leaky_relu(a.t(0), a.scalar(1)));
   CVRL_OP("maxPool3d", MaxPool3d(a.t(0), a.ints(1), a.ints(2), a.ints(3), a.ints(4), a.b(5)));

@@ -25,6 +25,11 @@ static Napi::Value Info(Args& a) {
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("oneDnnLayers", OneDnnEnabled());
   o.Set("openmp", at::hasOpenMP());
+#ifdef _OPENMP
+  o.Set("addonOpenmp", true);  // the addon's own at::parallel_for loops run on the intra-op threads
+#else
+  o.Set("addonOpenmp", false);
+#endif
   o.Set("mkl", at::hasMKL());
   o.Set("cxx11Abi", _GLIBCXX_USE_CXX11_ABI == 1);
   o.Set("buildConfig", at::show_config());

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|std|json`.
+// Prints libtorch build settings for binding.gyp: `node scripts/torch-config.mjs include|libdir|libs|defines|std|cflags|json`.
 // LIBTORCH=/path selects an official libtorch (or a Python torch install's package dir); default: Debian's libtorch-dev.
 // Importable too: build-native.mjs checks `resolveTorch()` before it starts node-gyp.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -113,6 +113,17 @@ function oneDnnAvailable(t) {
   }
 }
 
+// The GNU OpenMP runtime libtorch_cpu links (Debian's libgomp.so.1, or a wheel's private libgomp-<hash>.so.1), or
+// null. The addon compiles with -fopenmp and links that same library: ATen's at::parallel_for is a header
+// template whose `#pragma omp parallel` is otherwise compiled out, so the addon's own kernels ran on one thread.
+function openMpRuntime(t) {
+  try {
+    return /NEEDED.*\[(libgomp[\w.-]*\.so[\d.]*)\]/.exec(execFileSync('readelf', ['-d', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8' }))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Include and library directories, libraries, defines and version of the selected libtorch. */
 export function torchConfig() {
   const t = resolveTorch();
@@ -131,6 +142,8 @@ export function torchConfig() {
   const gloo = glooAvailable(t);
   const onednn = oneDnnAvailable(t);
   if (onednn) libs.push('-ldnnl');
+  const gomp = openMpRuntime(t);
+  if (gomp) libs.push(`-l:${gomp}`);
   const out = {
     include: [...t.include, ...cudaDirs],
     libdir: t.libdir,
@@ -138,6 +151,7 @@ export function torchConfig() {
     defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(t.libdir)}`, `CVRL_WITH_CUDA=${cuda ? 1 : 0}`, `CVRL_WITH_GLOO=${gloo ? 1 : 0}`,
       ...(gloo ? ['USE_C10D_GLOO'] : []), `CVRL_WITH_NCCL=${nccl ? 1 : 0}`, ...(nccl ? ['USE_C10D_NCCL'] : []), `CVRL_WITH_ONEDNN=${onednn ? 1 : 0}`],
     std: cxxStd(t),
+    cflags: gomp ? ['-fopenmp'] : [],
     version,
   };
   return out;
@@ -152,5 +166,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   else if (what === 'libs') console.log(out.libs.join(' '));
   else if (what === 'defines') console.log(out.defines.join(' '));
   else if (what === 'std') console.log(`-std=${out.std}`);
+  else if (what === 'cflags') console.log(out.cflags.join(' '));
   else throw new Error(`unknown query ${what}`);
 }

@@ -100,9 +100,9 @@ abstract class ResBlock extends Module {
    * torchvision's `out += identity` (y is a BatchNorm output, which its backward does not need).
    */
   protected addShortcut(y: Tensor, x: Tensor): Tensor {
-    if (!this.downsample) return y.add_(x).relu_();
+    if (!this.downsample) return y.addRelu_(x);
     const shortcut = this.downsample.forward(x);
-    y.add_(shortcut).relu_();
+    y.addRelu_(shortcut);
     shortcut.dispose();
     return y;
   }

@@ -26,7 +26,7 @@ export interface NativeInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   cudaCompiled: boolean;
-  mkldnn: boolean; openmp: boolean; mkl: boolean; cxx11Abi: boolean;
+  mkldnn: boolean; openmp: boolean; addonOpenmp: boolean; mkl: boolean; cxx11Abi: boolean;
   /** 3-D convolutions and batch norms run channels-last through oneDNN (native/onednn.h; CVRL_ONEDNN=0 turns it off). */
   oneDnnLayers: boolean;
   buildConfig: string;
@@ -161,11 +161,12 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   conv2d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
   conv1d(x: H, w: H, b: Opt<H>, stride: Ints, padding: Ints, dilation: Ints, groups: number): H;
   linear(x: H, w: H, b: Opt<H>): H;
-  batchNorm(x: H, w: Opt<H>, b: Opt<H>, rm: Opt<H>, rv: Opt<H>, training: boolean, momentum: number, eps: number): H;
+  batchNorm(x: H, w: Opt<H>, b: Opt<H>, rm: Opt<H>, rv: Opt<H>, training: boolean, momentum: number, eps: number, relu: boolean): H;
   layerNorm(x: H, shape: Ints, w: Opt<H>, b: Opt<H>, eps: number): H;
   groupNorm(x: H, groups: number, w: Opt<H>, b: Opt<H>, eps: number): H;
   relu(x: H): H;
   relu_(x: H): void;
+  addRelu_(y: H, x: H): void;
   gelu(x: H): H;
   leakyRelu(x: H, slope: number): H;
   maxPool3d(x: H, k: Ints, s: Ints, p: Ints, d: Ints, ceil: boolean): H;

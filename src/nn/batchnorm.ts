@@ -15,7 +15,7 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormNd extends Module {
+export abstract class BatchNormNd extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
   readonly runningMean: Buffer | null;
@@ -40,6 +40,15 @@ abstract class BatchNormNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** forward(x) followed by ReLU, fused where the kernel allows (what Sequential does with BatchNorm, ReLU). */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     if (!this.expectedDims.includes(x.ndim)) {
       throw new RangeError(`${this.constructor.name} expects a ${this.expectedDims.join('-D or ')}-D input, got shape [${x.shape.join(', ')}]`);
     }
@@ -48,12 +57,15 @@ abstract class BatchNormNd extends Module {
     }
     const useBatchStats = this.training || !this.runningMean;
     if (this.training && this.numBatchesTracked) noGrad(() => this.numBatchesTracked!.add_(1));
-    if (this.training && this.syncGroup) return syncBatchNorm(x, this, this.syncGroup);
+    if (this.training && this.syncGroup) {
+      const y = syncBatchNorm(x, this, this.syncGroup);
+      return relu ? y.relu_() : y;
+    }
     return F.batchNorm(x, {
       weight: this.weight, bias: this.bias,
       runningMean: this.training || !useBatchStats ? this.runningMean : null,
       runningVar: this.training || !useBatchStats ? this.runningVar : null,
-      training: useBatchStats, momentum: this.momentum, eps: this.eps,
+      training: useBatchStats, momentum: this.momentum, eps: this.eps, relu,
     });
   }
 }

@@ -37,11 +37,13 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /** Apply ReLU to the output in the same kernel (as batch norm followed by relu). */
+  relu?: boolean;
 }
 /** Batch normalisation over dim 1; in training mode the running statistics are updated in place. */
 export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
   return wrap(native.batchNorm(x.handle, o.weight?.handle, o.bias?.handle, o.runningMean?.handle, o.runningVar?.handle,
-    o.training ?? false, o.momentum ?? 0.1, o.eps ?? 1e-5));
+    o.training ?? false, o.momentum ?? 0.1, o.eps ?? 1e-5, o.relu ?? false));
 }
 export function layerNorm(x: Tensor, shape: Ints, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   return wrap(native.layerNorm(x.handle, shape, weight?.handle, bias?.handle, eps));

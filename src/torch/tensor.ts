@@ -250,6 +250,8 @@ export class Tensor implements Disposable {
   uniform_(lo = 0, hi = 1): this { native.uniform_(this.handle, lo, hi); return this; }
   normal_(mean = 0, std = 1): this { native.normal_(this.handle, mean, std); return this; }
   relu_(): this { native.relu_(this.handle); return this; }
+  /** this = relu(this + x) in one pass: the same values as add_(x).relu_(). */
+  addRelu_(x: Tensor): this { native.addRelu_(this.handle, x.handle); return this; }
   sqrt_(): this { native.sqrt_(this.handle); return this; }
 
   // ---- autograd ----
