@@ -10,6 +10,10 @@
 
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "common.h"
 #include "simd_clones.h"
 
@@ -30,18 +34,43 @@ inline float FromBf16(uint16_t h) {
   return f;
 }
 
-// ReLU of a bfloat16 as bits: negative numbers (sign set, not NaN) become +0; -0.0 has no other bit set.
-inline uint16_t ReluBf16(uint16_t h) { return (h & 0x8000) && (h & 0x7fff) != 0 && (h & 0x7fff) <= 0x7f80 ? 0 : h; }
+// NaN becomes 0xffff, as in ATen's vectorised float -> bfloat16 conversion. ReLU of the rounded
+// value: a negative sum gives +0, unless it rounded to -0.0 (kept, as clamp_min keeps -0.0).
+inline uint16_t AddReluBf16(uint16_t a, uint16_t b) {
+  const float s = FromBf16(a) + FromBf16(b);
+  uint32_t u;
+  std::memcpy(&u, &s, 4);
+  const uint32_t r = s != s ? 0xffffu : (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  return static_cast<uint16_t>(s < 0.0f && r != 0x8000u ? 0u : r);
+}
 
-CVRL_WIDE void AddReluBf16(uint16_t* y, const uint16_t* x, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    const float s = FromBf16(y[i]) + FromBf16(x[i]);
-    uint32_t u;
-    std::memcpy(&u, &s, 4);
-    // NaN becomes 0xffff, as in ATen's vectorised float -> bfloat16 conversion.
-    const uint16_t r = s != s ? 0xffff : static_cast<uint16_t>((u + 0x7fff + ((u >> 16) & 1)) >> 16);
-    y[i] = ReluBf16(r);
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same, 8 at a time (the compiler's own vectorisation of the scalar loop is several times slower).
+__attribute__((target("avx2"))) void AddReluBf16Avx2(uint16_t* y, const uint16_t* x, int64_t n) {
+  const __m256i bias = _mm256_set1_epi32(0x7fff), one = _mm256_set1_epi32(1), nan = _mm256_set1_epi32(0xffff),
+                negZero = _mm256_set1_epi32(0x8000);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i a = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y + i))), 16);
+    const __m256i b = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))), 16);
+    const __m256 s = _mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
+    const __m256i u = _mm256_castps_si256(s);
+    __m256i r = _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(bias, _mm256_and_si256(_mm256_srli_epi32(u, 16), one))), 16);
+    r = _mm256_blendv_epi8(r, nan, _mm256_castps_si256(_mm256_cmp_ps(s, s, _CMP_UNORD_Q)));
+    const __m256i negative = _mm256_castps_si256(_mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_LT_OQ));
+    r = _mm256_andnot_si256(_mm256_andnot_si256(_mm256_cmpeq_epi32(r, negZero), negative), r);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));
   }
+  for (; i < n; i++) y[i] = AddReluBf16(y[i], x[i]);
+}
+#endif
+
+void AddReluBf16(uint16_t* y, const uint16_t* x, int64_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return AddReluBf16Avx2(y, x, n);
+#endif
+  for (int64_t i = 0; i < n; i++) y[i] = AddReluBf16(y[i], x[i]);
 }
 
 bool Fusable(const at::Tensor& y, const at::Tensor& x) {
