@@ -14,7 +14,7 @@ export function applyInTurn(x: Tensor, modules: readonly Module[]): Tensor {
   let h = x;
   for (let i = 0; i < modules.length; i++) {
     const m = modules[i];
-    const fuse = m instanceof BatchNormNd && modules[i + 1] instanceof ReLU;
+    const fuse = m instanceof BatchNormNd && !overridden(m, BatchNormNd) && modules[i + 1] instanceof ReLU && !overridden(modules[i + 1], ReLU);
     const next = fuse ? m.forwardRelu(h) : (m as Module<[Tensor], Tensor>).forward(h);
     if (fuse) i++;
     if (h !== x && next !== h) h.dispose();
@@ -42,4 +42,9 @@ export class Sequential extends Module {
     if (!m) throw new RangeError(`Sequential index ${i} out of range (length ${this.layers.length})`);
     return m;
   }
+}
+
+/** A subclass with its own forward keeps it: fusing would skip that code. (Instances hold a wrapper, see Module.) */
+function overridden(m: Module, base: { prototype: { forward: unknown } }): boolean {
+  return (Object.getPrototypeOf(m) as { forward: unknown }).forward !== base.prototype.forward;
 }

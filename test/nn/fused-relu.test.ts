@@ -94,6 +94,26 @@ test('Sequential runs a BatchNorm followed by a ReLU as one fused op, with the s
   assert.ok(y.sub(stepwise).abs().amax().item() === 0, 'fused and step-by-step outputs differ');
 });
 
+test('Sequential keeps the forward of a BatchNorm or ReLU subclass that overrides it', () => {
+  class Clipped extends ReLU {
+    override forward(x: Tensor): Tensor {
+      return x.clamp(0, 0.5);
+    }
+  }
+  class Shifted extends BatchNorm3d {
+    override forward(x: Tensor): Tensor {
+      return super.forward(x).add(1);
+    }
+  }
+  manualSeed(24);
+  const x = randn([2, 8, 2, 4, 4]);
+  for (const [bn, relu] of [[new Shifted(8), new ReLU(true)], [new BatchNorm3d(8), new Clipped()]] as const) {
+    const y = new Sequential(bn, relu).forward(x);
+    const stepwise = relu.forward(bn.forward(x));
+    assert.ok(y.sub(stepwise).abs().amax().item() === 0, `${bn.constructor.name} + ${relu.constructor.name}: an overriding forward was skipped`);
+  }
+});
+
 const SPECIAL = [0, -0, 1, -1, 0.5, -0.5, Infinity, -Infinity, NaN, 3e-39, -3e-39, 1e30, -1e30];
 
 for (const dtype of ['float32', 'bfloat16'] as const) {
