@@ -107,15 +107,17 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   out.push(row);
   progress(`${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}`, row.error);
 }
+let fp32EndToEnd: number | undefined; // 1 process x 2 threads, reused by the world-size case
 for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   const name = `load: demo pre-training end to end vs compute only, ${p}`;
   if (a.only && !name.includes(a.only)) continue;
   const row = await pretrainCase({ quick: a.quick, threads, precision: p, env });
+  if (p === 'fp32' && threads === 2 && typeof row.ours === 'number') fp32EndToEnd = row.ours;
   out.push(row);
   progress(`${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}`, row.error);
 }
 if (!gpu && (!a.only || WORLD_SIZE_CASE.includes(a.only))) {
-  const row = await worldSizeCase({ quick: a.quick, env });
+  const row = await worldSizeCase({ quick: a.quick, env, oneByTwo: fp32EndToEnd });
   out.push(row);
   progress(`${row.name}: ${row.ours} clips/s on 2 x 1, ${row.reference} on 1 x 2, ratio ${row.ratio}`, row.error);
 }
