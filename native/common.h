@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cvrl {
@@ -13,6 +14,12 @@ namespace cvrl {
 struct AddonData {
   Napi::FunctionReference tensorCtor;
   int64_t liveTensors = 0;
+  // Host storages held by JS handles: handles on each and the bytes reported to V8 for it.
+  struct HeldStorage {
+    int64_t handles = 0, bytes = 0;
+  };
+  std::unordered_map<const void*, HeldStorage> heldStorages;
+  int64_t reportedBytes = 0;  // the sum reported to V8
 };
 
 // A JS handle that owns one reference to an at::Tensor until dispose() or garbage collection.
@@ -26,7 +33,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   at::Tensor tensor;
 
  private:
-  int64_t reportedBytes_ = 0;
+  int64_t reportedBytes_ = 0;  // for a tensor without storage; others are counted per storage
+  const void* storage_ = nullptr;
   AddonData* data_ = nullptr;
 };
 

@@ -22,23 +22,43 @@ TensorWrap::~TensorWrap() {
   }
 }
 
-static int64_t HostBytes(const at::Tensor& t) {
-  return t.device().is_cpu() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
-}
-
+// V8 hears of the host memory that JS handles keep alive, so that handles a program forgot to
+// dispose are collected under memory pressure. Counted once per storage: a batch and the views of
+// its rows are one allocation, and counting each view made V8 collect far more often than needed.
 void TensorWrap::Set(Napi::Env env, at::Tensor t) {
   tensor = std::move(t);
-  reportedBytes_ = HostBytes(tensor);
-  if (reportedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, reportedBytes_);
   if (data_) data_->liveTensors++;
+  if (!tensor.device().is_cpu()) return;
+  int64_t added = 0;
+  if (data_ && tensor.has_storage()) {
+    storage_ = tensor.storage().unsafeGetStorageImpl();
+    auto& held = data_->heldStorages[storage_];
+    if (held.handles++ == 0) added = held.bytes = static_cast<int64_t>(tensor.storage().nbytes());
+  } else {
+    added = reportedBytes_ = static_cast<int64_t>(tensor.numel() * tensor.element_size());
+  }
+  if (added <= 0) return;
+  if (data_) data_->reportedBytes += added;
+  Napi::MemoryManagement::AdjustExternalMemory(env, added);
 }
 
 void TensorWrap::Release(Napi::Env env) {
   if (!tensor.defined()) return;
   tensor = at::Tensor();
   if (data_) data_->liveTensors--;
-  if (reportedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
+  int64_t freed = reportedBytes_;
   reportedBytes_ = 0;
+  if (storage_) {
+    auto it = data_->heldStorages.find(storage_);
+    if (--it->second.handles == 0) {
+      freed = it->second.bytes;
+      data_->heldStorages.erase(it);
+    }
+    storage_ = nullptr;
+  }
+  if (freed <= 0) return;
+  if (data_) data_->reportedBytes -= freed;
+  Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
 }
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {

@@ -210,6 +210,7 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   dispose(a: H): void;
   item(a: H): number | boolean;
   liveTensors(): number;
+  heldHostBytes(): number;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;

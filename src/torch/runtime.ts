@@ -31,6 +31,10 @@ export function setRngState(state: Tensor): void {
 export function liveTensorCount(): number {
   return native.liveTensors();
 }
+/** Bytes of host tensor storage that this thread's handles keep alive, each storage counted once (what V8 is told). */
+export function heldHostBytes(): number {
+  return native.heldHostBytes();
+}
 export function cudaAvailable(): boolean {
   return native.info().cudaAvailable;
 }
