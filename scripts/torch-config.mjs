@@ -100,28 +100,29 @@ function cxxStd(t) {
   return 'c++17';
 }
 
+// libtorch_cpu's dynamic section (`readelf -d`), read once for the probes below; '' when unreadable.
+function torchCpuDynamic(t) {
+  try {
+    return execFileSync('readelf', ['-d', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
 // oneDNN's own API (native/onednn.h) when libtorch links the system's libdnnl (Debian's does; pip
 // wheels carry a private copy without headers) and its headers are installed (libdnnl-dev).
 // CVRL_ONEDNN_BUILD=0/1 overrides the probe.
-function oneDnnAvailable(t) {
+function oneDnnAvailable(dynamic) {
   if (process.env.CVRL_ONEDNN_BUILD) return process.env.CVRL_ONEDNN_BUILD !== '0';
   if (!['/usr/include', '/usr/local/include'].some((d) => existsSync(join(d, 'oneapi', 'dnnl', 'dnnl.hpp')))) return false;
-  try {
-    return /NEEDED.*libdnnl\.so/.test(execFileSync('readelf', ['-d', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8' }));
-  } catch {
-    return false;
-  }
+  return /NEEDED.*libdnnl\.so/.test(dynamic);
 }
 
 // The GNU OpenMP runtime libtorch_cpu links (Debian's libgomp.so.1, or a wheel's private libgomp-<hash>.so.1), or
 // null. The addon compiles with -fopenmp and links that same library: ATen's at::parallel_for is a header
 // template whose `#pragma omp parallel` is otherwise compiled out, so the addon's own kernels ran on one thread.
-function openMpRuntime(t) {
-  try {
-    return /NEEDED.*\[(libgomp[\w.-]*\.so[\d.]*)\]/.exec(execFileSync('readelf', ['-d', join(t.libdir, 'libtorch_cpu.so')], { encoding: 'utf8' }))?.[1] ?? null;
-  } catch {
-    return null;
-  }
+function openMpRuntime(dynamic) {
+  return /NEEDED.*\[(libgomp[\w.-]*\.so[\d.]*)\]/.exec(dynamic)?.[1] ?? null;
 }
 
 /** Include and library directories, libraries, defines and version of the selected libtorch. */
@@ -140,9 +141,10 @@ export function torchConfig() {
     return 'unknown';
   })();
   const gloo = glooAvailable(t);
-  const onednn = oneDnnAvailable(t);
+  const dynamic = torchCpuDynamic(t);
+  const onednn = oneDnnAvailable(dynamic);
   if (onednn) libs.push('-ldnnl');
-  const gomp = openMpRuntime(t);
+  const gomp = openMpRuntime(dynamic);
   if (gomp) libs.push(`-l:${gomp}`);
   const out = {
     include: [...t.include, ...cudaDirs],
