@@ -19,7 +19,8 @@ struct AddonData {
     int64_t handles = 0, bytes = 0;
   };
   std::unordered_map<const void*, HeldStorage> heldStorages;
-  int64_t reportedBytes = 0;  // the sum reported to V8
+  int64_t reportedBytes = 0;  // the sum held by handles
+  int64_t toldBytes = 0;      // what V8 was told: follows reportedBytes up at once, down with slack
 };
 
 // A JS handle that owns one reference to an at::Tensor until dispose() or garbage collection.

@@ -1,6 +1,7 @@
 // The tensor handle and the argument/result conversions every binding uses.
 #include "common.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace cvrl {
@@ -22,6 +23,29 @@ TensorWrap::~TensorWrap() {
   }
 }
 
+namespace {
+
+// V8 counts external memory added since its last full collection against the old generation's
+// limit, which a training process's small JS heap keeps at a few MB: told of every batch made and
+// freed, V8 ran a full collection almost every step, each finding the memory already freed. So V8
+// hears of a rise at once but of a fall only when it is large, and steady churn tells it nothing.
+constexpr int64_t kMinSlack = int64_t{64} << 20;
+
+void TellV8(Napi::Env env, AddonData* d, int64_t change) {
+  if (!d) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, change);
+    return;
+  }
+  d->reportedBytes += change;
+  const int64_t slack = std::max(kMinSlack, d->toldBytes / 2);
+  if (d->reportedBytes > d->toldBytes || d->reportedBytes < d->toldBytes - slack) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, d->reportedBytes - d->toldBytes);
+    d->toldBytes = d->reportedBytes;
+  }
+}
+
+}  // namespace
+
 // V8 hears of the host memory that JS handles keep alive, so that handles a program forgot to
 // dispose are collected under memory pressure. Counted once per storage: a batch and the views of
 // its rows are one allocation, and counting each view made V8 collect far more often than needed.
@@ -37,9 +61,7 @@ void TensorWrap::Set(Napi::Env env, at::Tensor t) {
   } else {
     added = reportedBytes_ = static_cast<int64_t>(tensor.numel() * tensor.element_size());
   }
-  if (added <= 0) return;
-  if (data_) data_->reportedBytes += added;
-  Napi::MemoryManagement::AdjustExternalMemory(env, added);
+  if (added > 0) TellV8(env, data_, added);
 }
 
 void TensorWrap::Release(Napi::Env env) {
@@ -56,9 +78,7 @@ void TensorWrap::Release(Napi::Env env) {
     }
     storage_ = nullptr;
   }
-  if (freed <= 0) return;
-  if (data_) data_->reportedBytes -= freed;
-  Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
+  if (freed > 0) TellV8(env, data_, -freed);
 }
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {

@@ -211,6 +211,8 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   item(a: H): number | boolean;
   liveTensors(): number;
   heldHostBytes(): number;
+  /** What V8 has been told of heldHostBytes (native/tensor_wrap.cc: rises at once, falls past a slack). */
+  externalBytesTold(): number;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;

@@ -31,7 +31,7 @@ export function setRngState(state: Tensor): void {
 export function liveTensorCount(): number {
   return native.liveTensors();
 }
-/** Bytes of host tensor storage that this thread's handles keep alive, each storage counted once (what V8 is told). */
+/** Bytes of host tensor storage that this thread's handles keep alive, each storage counted once (V8 is told of rises at once, of falls past a slack). */
 export function heldHostBytes(): number {
   return native.heldHostBytes();
 }

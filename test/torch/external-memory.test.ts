@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zeros, tidy, heldHostBytes } from '../../src/torch/index.js';
+import { native } from '../../src/native/addon.js';
 
 const MiB = 2 ** 20;
 
@@ -20,4 +21,18 @@ test('V8 is told of a host tensor storage once, however many handles view it, un
   const copy = tidy(() => zeros([4 * MiB]).clone());
   assert.ok(heldHostBytes() - before >= 15 * MiB, 'a copy is its own storage and counts');
   copy.dispose();
+});
+
+test('V8 hears of a rise in held tensor memory at once and of a fall only past a slack, so steady churn tells it nothing', () => {
+  const told = () => native.externalBytesTold();
+  const a = zeros([8 * MiB]); // 32 MiB
+  const peak = told();
+  assert.ok(peak >= heldHostBytes(), 'a rise was not told at once');
+  a.dispose();
+  for (let i = 0; i < 20; i++) zeros([8 * MiB]).dispose(); // a batch made and freed every step
+  assert.equal(told(), peak, 'V8 was told of a 32 MiB fall and rise');
+  const big = zeros([64 * MiB]); // 256 MiB: more than any slack
+  assert.equal(told(), heldHostBytes(), 'a rise past the peak was not told at once');
+  big.dispose();
+  assert.equal(told(), heldHostBytes(), 'a 256 MiB fall was not told');
 });
