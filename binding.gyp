@@ -45,7 +45,7 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["<!(node scripts/torch-config.mjs std)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node scripts/torch-config.mjs cflags)"],
+      "cflags_cc": ["<!(node scripts/torch-config.mjs std)", "-fexceptions", "-frtti", "-O2", "-ffp-contract=off", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node scripts/torch-config.mjs cflags)"],
       "libraries": [
         "-L<!(node scripts/torch-config.mjs libdir)",
         "-Wl,-rpath,<!(node scripts/torch-config.mjs libdir)",

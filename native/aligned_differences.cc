@@ -149,23 +149,29 @@ at::Tensor ShiftCosts(const at::Tensor& input, int64_t pool, int64_t r) {
   at::Tensor costs = at::empty({B * (T - 1), side * side}, at::kFloat);
   float* cost = costs.data_ptr<float>();
   const int64_t ih = h - 2 * r, iw = w - 2 * r;
+  // Every shift's sum runs in the same (y, x) order as one loop per shift would, so the costs are
+  // the same to the bit; keeping all shifts' sums in flight at once hides the addition latency.
   at::parallel_for(0, B * (T - 1), 1, [&](int64_t begin, int64_t end) {
+    std::vector<double> sums(static_cast<size_t>(side * side));
     for (int64_t pair = begin; pair < end; pair++) {
       const int64_t b = pair / (T - 1), t = pair % (T - 1);
       const float* prev = g + (b * T + t) * h * w;
       const float* next = prev + h * w;
-      for (int64_t dy = -r; dy <= r; dy++) {
-        for (int64_t dx = -r; dx <= r; dx++) {
-          double sum = 0;
-          for (int64_t y = r; y < h - r; y++) {
-            for (int64_t xx = r; xx < w - r; xx++) {
-              const float d = next[y * w + xx] - prev[(y + dy) * w + xx + dx];
-              sum += static_cast<double>(d) * d;
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t y = r; y < h - r; y++) {
+        for (int64_t xx = r; xx < w - r; xx++) {
+          const float n = next[y * w + xx];
+          const float* window = prev + (y - r) * w + (xx - r);  // prev at shift (-r, -r)
+          double* s = sums.data();
+          for (int64_t dy = 0; dy < side; dy++) {
+            for (int64_t dx = 0; dx < side; dx++) {
+              const float d = n - window[dy * w + dx];
+              *s++ += static_cast<double>(d) * d;
             }
           }
-          cost[pair * side * side + (dy + r) * side + (dx + r)] = static_cast<float>(sum / static_cast<double>(ih * iw));
         }
       }
+      for (int64_t k = 0; k < side * side; k++) cost[pair * side * side + k] = static_cast<float>(sums[k] / static_cast<double>(ih * iw));
     }
   });
   return costs;

@@ -123,6 +123,54 @@ test('the native shift-search costs equal the tensor ops version; bad arguments 
   });
 });
 
+/** The shift-search costs as native/aligned_differences.cc defines them, one shift at a time: float steps through Math.fround, sums in double. */
+function shiftCostsReference(x: Float32Array, [B, C, T, H, W]: number[], pool: number, r: number): Float32Array {
+  const f = Math.fround, h = Math.floor(H / pool), w = Math.floor(W / pool), side = 2 * r + 1;
+  const gray = new Float32Array(B * T * h * w);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const mono = new Float32Array(H * W);
+      for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) mono[i] = f(mono[i] + x[((b * C + c) * T + t) * H * W + i]);
+      for (let i = 0; i < H * W; i++) mono[i] = f(mono[i] / C);
+      for (let y = 0; y < h; y++) {
+        for (let xx = 0; xx < w; xx++) {
+          let sum = 0;
+          for (let i = 0; i < pool; i++) for (let j = 0; j < pool; j++) sum = f(sum + mono[(y * pool + i) * W + xx * pool + j]);
+          gray[((b * T + t) * h + y) * w + xx] = f(sum / (pool * pool));
+        }
+      }
+    }
+  }
+  const out = new Float32Array(B * (T - 1) * side * side);
+  for (let pair = 0; pair < B * (T - 1); pair++) {
+    const prev = (Math.floor(pair / (T - 1)) * T + (pair % (T - 1))) * h * w, next = prev + h * w;
+    for (let dy = -r; dy <= r; dy++) {
+      for (let dx = -r; dx <= r; dx++) {
+        let sum = 0;
+        for (let y = r; y < h - r; y++) {
+          for (let xx = r; xx < w - r; xx++) {
+            const d = f(gray[next + y * w + xx] - gray[prev + (y + dy) * w + xx + dx]);
+            sum += d * d; // exact in double, as the native product of two floats
+          }
+        }
+        out[pair * side * side + (dy + r) * side + dx + r] = f(sum / ((h - 2 * r) * (w - 2 * r)));
+      }
+    }
+  }
+  return out;
+}
+
+test('the native shift-search costs equal a one-shift-at-a-time reference to the bit', () => {
+  manualSeed(16);
+  tidy(() => {
+    for (const [shape, pool, r] of [[[2, 3, 3, 24, 20], 2, 2], [[1, 3, 2, 13, 11], 1, 1]] as const) {
+      const x = randn([...shape]).mul(3);
+      const ours = wrap(native.shiftCosts(x.handle, pool, r)).toTypedArray() as Float32Array;
+      assert.deepEqual(Array.from(ours), Array.from(shiftCostsReference(x.toTypedArray() as Float32Array, [...shape], pool, r)), `${shape}`);
+    }
+  });
+});
+
 test("input 'aligned-diff': the encoder runs on it", () => {
   manualSeed(14);
   tidy(() => {
