@@ -20,6 +20,8 @@ export interface Machine {
   cvrl_torch: string;
   reference_torch: string;
   jemalloc: boolean;
+  /** OPENBLAS_THREAD_TIMEOUT both sides ran with (src/native/addon.ts sets it). */
+  openblas_thread_timeout: string;
 }
 
 export function machine(threads: number): Machine {
@@ -36,5 +38,6 @@ export function machine(threads: number): Machine {
     peak_gflops: { fp32: Math.round(fp32), bf16: Math.round(flags.has('avx512_bf16') ? 2 * fp32 : fp32) },
     cvrl_torch: info().libtorchVersion, reference_torch: py.stdout.trim() || `unavailable: ${py.stderr.trim().split('\n').pop()}`,
     jemalloc: (process.env.LD_PRELOAD ?? '').includes('jemalloc'),
+    openblas_thread_timeout: process.env.OPENBLAS_THREAD_TIMEOUT ?? 'library default',
   };
 }

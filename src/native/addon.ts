@@ -234,6 +234,12 @@ function findAddon(): string {
     + '`npm rebuild cvrl` (in a checkout of cvrl: `npm run build:native`)');
 }
 
+// Debian's libtorch calls OpenBLAS (pthreads build) for float matrix products, whose worker threads
+// spin on sched_yield for about 2^28 cycles after every call: on a few cores they took CPU from the
+// training step's own threads and the loader all step long. 2^4 cycles puts them to sleep at once
+// (read when the library loads, so set before the addon is; a value the user set is kept).
+process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+
 /** The loaded addon (one per process or worker thread). */
 export const native: NativeAddon = createRequire(import.meta.url)(findAddon()) as NativeAddon;
 
