@@ -35,9 +35,9 @@ const threads = Number(a.threads), rounds = Number(a.rounds ?? (a.quick ? 2 : 3)
 if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads must be a positive integer, got ${a.threads}`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${a.rounds}`);
 const here = dirname(fileURLToPath(import.meta.url));
-// Both sides with OpenBLAS's worker spin cut short, as cvrl sets it for itself (src/native/addon.ts),
-// so that the ratios compare the code and not that setting (like jemalloc, used on both).
-const env = { ...(jemallocEnv() ?? process.env), OPENBLAS_THREAD_TIMEOUT: process.env.OPENBLAS_THREAD_TIMEOUT ?? '4' };
+// Loading cvrl (above) set OPENBLAS_THREAD_TIMEOUT in process.env (src/native/addon.ts): both sides
+// inherit it, as they share jemalloc, so that the ratios compare the code and not that setting.
+const env = jemallocEnv() ?? process.env;
 
 interface Case { name: string; spec: StepSpec }
 const step = (mode: StepSpec['mode'], arch: string, batch: number, frames: number, size: number, precision: StepSpec['precision'], reps: number, head: [number, number] = [256, 64]): Case => ({

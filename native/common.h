@@ -14,13 +14,13 @@ namespace cvrl {
 struct AddonData {
   Napi::FunctionReference tensorCtor;
   int64_t liveTensors = 0;
-  // Host storages held by JS handles: handles on each and the bytes reported to V8 for it.
+  // Host storages held by JS handles: handles on each and its size in bytes.
   struct HeldStorage {
     int64_t handles = 0, bytes = 0;
   };
   std::unordered_map<const void*, HeldStorage> heldStorages;
-  int64_t reportedBytes = 0;  // the sum held by handles
-  int64_t toldBytes = 0;      // what V8 was told: follows reportedBytes up at once, down with slack
+  int64_t heldBytes = 0;  // the sum of heldStorages and storage-less handles
+  int64_t toldBytes = 0;  // what V8 was told: follows heldBytes up at once, down with slack
 };
 
 // A JS handle that owns one reference to an at::Tensor until dispose() or garbage collection.

@@ -82,7 +82,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     return Guard(info, [](Args& a) { return Item(a); });
   }, "item"));
   CVRL_OP("liveTensors", a.env().GetInstanceData<AddonData>()->liveTensors);
-  CVRL_OP("heldHostBytes", a.env().GetInstanceData<AddonData>()->reportedBytes);
+  CVRL_OP("heldHostBytes", a.env().GetInstanceData<AddonData>()->heldBytes);
   CVRL_OP("externalBytesTold", a.env().GetInstanceData<AddonData>()->toldBytes);
   // Waits for every queued kernel of the current GPU (for timing); throws on a build without CUDA.
   CVRL_VOID("cudaSynchronize", torch::cuda::synchronize());

@@ -36,11 +36,11 @@ void TellV8(Napi::Env env, AddonData* d, int64_t change) {
     Napi::MemoryManagement::AdjustExternalMemory(env, change);
     return;
   }
-  d->reportedBytes += change;
+  d->heldBytes += change;
   const int64_t slack = std::max(kMinSlack, d->toldBytes / 2);
-  if (d->reportedBytes > d->toldBytes || d->reportedBytes < d->toldBytes - slack) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, d->reportedBytes - d->toldBytes);
-    d->toldBytes = d->reportedBytes;
+  if (d->heldBytes > d->toldBytes || d->heldBytes < d->toldBytes - slack) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, d->heldBytes - d->toldBytes);
+    d->toldBytes = d->heldBytes;
   }
 }
 
