@@ -12,6 +12,7 @@
         "native/add_relu.cc",
         "native/onednn_common.cc",
         "native/onednn_conv.cc",
+        "native/conv_space_to_depth.cc",
         "native/onednn_batchnorm.cc",
         "native/onednn_pool.cc",
         "native/aligned_differences.cc",

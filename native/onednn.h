@@ -26,6 +26,9 @@ at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRe
 // Whether the oneDNN kernels are in use (built in and not turned off with CVRL_ONEDNN=0).
 bool OneDnnEnabled();
 
+// How many convolutions ran folded into 2x2 pixel blocks (conv_space_to_depth.cc) in this process.
+int64_t FoldedConvolutions();
+
 }  // namespace cvrl
 
 #if CVRL_WITH_ONEDNN
@@ -63,6 +66,16 @@ dnnl::memory AsLayout(const at::Tensor& t, dnnl::memory::format_tag tag, const d
 bool IsOptimized(const char* implInfo);
 // Primitives by key, built once by `make` (nullptr: not supported here); thread-safe.
 std::shared_ptr<void> Cached(const std::string& key, const std::function<std::shared_ptr<void>()>& make);
+// A convolution rewritten as an equivalent one (conv_space_to_depth.cc): input, weight, stride and
+// padding for Conv3d to run instead.
+struct FoldedConv {
+  at::Tensor x, w;
+  std::vector<int64_t> stride, padding;
+};
+// A bfloat16 stride-2 convolution over fewer than 16 input channels as a stride-1 one over 2x2
+// pixel blocks, where that is faster (AMX); nullopt where it does not apply.
+c10::optional<FoldedConv> FoldStride2(const at::Tensor& x, const at::Tensor& w, const std::vector<int64_t>& stride,
+                                      const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation);
 // Whether x can take these kernels: a CPU float32 or bfloat16 5-D tensor.
 bool Eligible(const at::Tensor& x);
 // Eligible and channels-last (not also NCDHW-contiguous): what onednn_conv.cc leaves, and what the

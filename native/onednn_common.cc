@@ -23,6 +23,8 @@ bool OneDnnEnabled() {
 }
 
 #if !CVRL_WITH_ONEDNN
+int64_t FoldedConvolutions() { return 0; }
+
 at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b,
                   at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
   return at::conv3d(x, w, b, stride, padding, dilation, groups);

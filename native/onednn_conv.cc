@@ -5,6 +5,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -176,15 +177,26 @@ at::Tensor Conv3d(const at::Tensor& xIn, const at::Tensor& wIn, const c10::optio
   auto fallback = [&] { return at::conv3d(xIn, wIn, bIn, stride, padding, dilation, groups); };
   if (!onednn::Eligible(xIn) || groups != 1 || wIn.dim() != 5 || xIn.size(1) != wIn.size(1) || !wIn.is_cpu()) return fallback();
   at::Tensor x = xIn, w = wIn, b = bIn.value_or(at::Tensor());
-  if (at::autocast::is_cpu_enabled()) {  // what autocast does for at::conv3d: all operands in its dtype
+  const bool cast = at::autocast::is_cpu_enabled();
+  if (cast) {  // what autocast does for at::conv3d: all operands in its dtype
     const auto to = at::autocast::get_autocast_cpu_dtype();
-    x = at::autocast::cached_cast(to, x, c10::DeviceType::CPU);
     w = at::autocast::cached_cast(to, w, c10::DeviceType::CPU);
     if (b.defined()) b = at::autocast::cached_cast(to, b, c10::DeviceType::CPU);
   }
-  if (w.scalar_type() != x.scalar_type() || (b.defined() && b.scalar_type() != x.scalar_type()) || !onednn::Eligible(x)) return fallback();
   const auto st = onednn::Triple(stride, stride), pad = onednn::Triple(padding, padding), dil = onednn::Triple(dilation, dilation);
   if (st.size() != 3 || pad.size() != 3 || dil.size() != 3) return fallback();
+  const at::Tensor bias = b.defined() ? b.contiguous() : at::empty({0}, w.options());  // 1.13's custom functions take no undefined inputs
+  // The fold reads x in float32 as well, converting as it copies: it replaces autocast's cast.
+  if (cast || x.scalar_type() == w.scalar_type()) {
+    if (auto f = onednn::FoldStride2(x, w, st, pad, dil)) {
+      const ConvShape fs = ShapeOf(f->x, f->w, b.defined(), f->stride, f->padding, dil);
+      if (std::all_of(fs.y.begin(), fs.y.end(), [](int64_t e) { return e > 0; }) && Primitives(fs)) {
+        return ConvFn::apply(f->x, f->w, bias, f->stride, f->padding, dil);
+      }
+    }
+  }
+  if (cast) x = at::autocast::cached_cast(at::autocast::get_autocast_cpu_dtype(), x, c10::DeviceType::CPU);
+  if (w.scalar_type() != x.scalar_type() || (b.defined() && b.scalar_type() != x.scalar_type()) || !onednn::Eligible(x)) return fallback();
   const ConvShape s = ShapeOf(x, w, b.defined(), st, pad, dil);
   for (int64_t e : s.y) {
     if (e <= 0) return fallback();  // ATen reports the shape error
@@ -194,8 +206,7 @@ at::Tensor Conv3d(const at::Tensor& xIn, const at::Tensor& wIn, const c10::optio
   // layer) is saved as it is and copied to channels-last again in backward, rather than keeping a
   // second copy alive; one made here by the autocast cast is converted at once.
   if (!x.is_same(xIn)) x = x.contiguous(at::MemoryFormat::ChannelsLast3d);
-  // libtorch 1.13's custom functions take no undefined inputs: an empty tensor stands for no bias.
-  return ConvFn::apply(x, w.contiguous(), b.defined() ? b.contiguous() : at::empty({0}, w.options()), st, pad, dil);
+  return ConvFn::apply(x, w.contiguous(), bias, st, pad, dil);
 }
 
 }  // namespace cvrl

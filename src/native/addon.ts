@@ -213,6 +213,8 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   heldHostBytes(): number;
   /** What V8 has been told of heldHostBytes (native/tensor_wrap.cc: rises at once, falls past a slack). */
   externalBytesTold(): number;
+  /** Convolutions run as stride-1 ones over 2x2 pixel blocks (native/conv_space_to_depth.cc) so far. */
+  foldedConvolutions(): number;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;

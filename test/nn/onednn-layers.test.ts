@@ -1,11 +1,12 @@
 // The channels-last oneDNN convolution and batch norm (native/onednn_*.cc) against float64
 // references, which take ATen's own kernels (oneDNN handles float32 and bfloat16 only): outputs,
 // every gradient and the running statistics, over strides, padding, dilation, kernel shapes, bias,
-// a 3-channel stem and non-contiguous inputs.
+// a 3-channel stem (also folded into 2x2 pixel blocks) and non-contiguous inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randn, manualSeed, autocast, noGrad, info, type Tensor } from '../../src/torch/index.js';
 import * as F from '../../src/torch/functional.js';
+import { native } from '../../src/native/addon.js';
 
 const built = info().oneDnnLayers;
 const skip = built ? false : 'the addon was built without the oneDNN layers (libdnnl-dev missing, or a libtorch with its own oneDNN)';
@@ -86,6 +87,7 @@ for (const stemF32 of [true, false]) {
     const before = process.env.CVRL_ONEDNN_STEM_GRAD_F32;
     if (stemF32) process.env.CVRL_ONEDNN_STEM_GRAD_F32 = '1';
     else delete process.env.CVRL_ONEDNN_STEM_GRAD_F32;
+    process.env.CVRL_ONEDNN_STEM_S2D = '0'; // the unfolded kernels (the fold is tested below)
     try {
       manualSeed(5);
       const x = randn([2, 3, 4, 12, 12]), w = randn([16, 3, 3, 7, 7]).mul(0.1).requiresGrad_(), b = randn([16]).requiresGrad_();
@@ -102,9 +104,63 @@ for (const stemF32 of [true, false]) {
     } finally {
       if (before === undefined) delete process.env.CVRL_ONEDNN_STEM_GRAD_F32;
       else process.env.CVRL_ONEDNN_STEM_GRAD_F32 = before;
+      delete process.env.CVRL_ONEDNN_STEM_S2D;
     }
   });
 }
+
+// Stride-2 bfloat16 convolutions over few channels, folded into 2x2 pixel blocks (CVRL_ONEDNN_STEM_S2D=1
+// forces the fold on CPUs without AMX): odd sizes, even and odd kernels, padding beyond the kernel's half.
+const FOLD_CASES: ConvCase[] = [
+  { name: 'stem 3x7x7, odd height', x: [2, 3, 5, 17, 16], w: [16, 3, 3, 7, 7], bias: true, stride: [1, 2, 2], padding: [1, 3, 3] },
+  { name: '1x3x3, temporal stride 2, odd width, channels-last input view', x: [2, 5, 4, 10, 9], w: [8, 5, 1, 3, 3], bias: false, stride: [2, 2, 2], padding: [0, 1, 1], channelsLast: true },
+  { name: '3x4x5 kernel, uneven padding', x: [1, 3, 3, 11, 12], w: [4, 3, 3, 4, 5], bias: true, stride: [1, 2, 2], padding: [1, 0, 2] },
+  { name: '1x1x1', x: [1, 2, 3, 6, 7], w: [4, 2, 1, 1, 1], bias: false, stride: [1, 2, 2] },
+];
+
+for (const c of FOLD_CASES) {
+  test(`oneDNN bfloat16 convolution folded into 2x2 pixel blocks equals the unfolded one: ${c.name}`, { skip }, () => {
+    manualSeed(9);
+    const x = input(c), w = randn(c.w).mul(0.1), b = c.bias ? randn([c.w[0]]) : null, g = randn([1]);
+    const o = { stride: c.stride!, padding: c.padding ?? 0 };
+    const run = (fold: '0' | '1') => {
+      process.env.CVRL_ONEDNN_STEM_S2D = fold;
+      try {
+        const ws = [w, ...(b ? [b] : [])].map((t) => t.detach().requiresGrad_());
+        const folds = native.foldedConvolutions();
+        const y = autocast(() => F.conv3d(x, ws[0], ws[1] ?? null, o));
+        assert.equal(native.foldedConvolutions() - folds, Number(fold), 'folded convolutions run');
+        y.float().mul(g.expand(y.shape).add(y.float())).sum().backward();
+        return { y, grads: ws.map((t) => t.grad!) };
+      } finally {
+        delete process.env.CVRL_ONEDNN_STEM_S2D;
+      }
+    };
+    const plain = run('0'), folded = run('1');
+    assert.equal(folded.y.dtype, 'bfloat16');
+    assert.deepEqual(folded.y.shape, plain.y.shape);
+    // The same products summed in another order: at most a bfloat16 rounding step apart.
+    assert.ok(relErr(folded.y, plain.y) < 8e-3, `output differs by ${relErr(folded.y, plain.y)}`);
+    folded.grads.forEach((gr, i) => assert.ok(relErr(gr, plain.grads[i]) < 8e-3, `${i ? 'bias' : 'weight'} gradient differs by ${relErr(gr, plain.grads[i])}`));
+    const ref = F.conv3d(x.double(), w.double(), b ? b.double() : null, o);
+    assert.ok(relErr(folded.y, ref) < 2e-2, `output differs from float64 by ${relErr(folded.y, ref)}`);
+  });
+}
+
+test('the fold leaves an input that needs its gradient, and float32, to the unfolded kernels', { skip }, () => {
+  process.env.CVRL_ONEDNN_STEM_S2D = '1';
+  try {
+    const folds = native.foldedConvolutions();
+    const w = randn([8, 3, 3, 7, 7]), o = { stride: [1, 2, 2], padding: [1, 3, 3] };
+    const x = randn([1, 3, 4, 12, 12]).requiresGrad_();
+    autocast(() => F.conv3d(x, w, null, o)).float().sum().backward();
+    assert.ok(x.grad!.abs().sum().item() > 0);
+    F.conv3d(randn([1, 3, 4, 12, 12]), w, null, o);
+    assert.equal(native.foldedConvolutions(), folds);
+  } finally {
+    delete process.env.CVRL_ONEDNN_STEM_S2D;
+  }
+});
 
 for (const affine of [true, false]) {
   test(`oneDNN batch norm (training, channels-last input${affine ? '' : ', no affine'}) equals float64: output, gradients, running statistics`, { skip }, () => {
