@@ -13,6 +13,7 @@
         "native/onednn_common.cc",
         "native/onednn_conv.cc",
         "native/conv_space_to_depth.cc",
+        "native/onednn_matmul.cc",
         "native/onednn_batchnorm.cc",
         "native/onednn_pool.cc",
         "native/aligned_differences.cc",

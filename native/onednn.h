@@ -26,6 +26,14 @@ at::Tensor MaxPool3d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRe
 // Whether the oneDNN kernels are in use (built in and not turned off with CVRL_ONEDNN=0).
 bool OneDnnEnabled();
 
+// Float32 products through oneDNN's matmul (onednn_matmul.cc); other dtypes, autocast and N-D
+// matmul go to ATen.
+at::Tensor Mm(const at::Tensor& a, const at::Tensor& b);
+at::Tensor Matmul(const at::Tensor& a, const at::Tensor& b);
+at::Tensor Linear(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b);
+// How many products ran through oneDNN's matmul in this process.
+int64_t OneDnnMatmuls();
+
 // How many convolutions ran folded into 2x2 pixel blocks (conv_space_to_depth.cc) in this process.
 int64_t FoldedConvolutions();
 

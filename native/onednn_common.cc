@@ -24,6 +24,10 @@ bool OneDnnEnabled() {
 
 #if !CVRL_WITH_ONEDNN
 int64_t FoldedConvolutions() { return 0; }
+int64_t OneDnnMatmuls() { return 0; }
+at::Tensor Mm(const at::Tensor& a, const at::Tensor& b) { return at::mm(a, b); }
+at::Tensor Matmul(const at::Tensor& a, const at::Tensor& b) { return at::matmul(a, b); }
+at::Tensor Linear(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) { return at::linear(x, w, b); }
 
 at::Tensor Conv3d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b,
                   at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {

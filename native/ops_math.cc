@@ -1,5 +1,6 @@
 // Elementwise math, reductions, matrix products and the in-place updates optimisers need.
 #include "common.h"
+#include "onednn.h"
 
 namespace cvrl {
 
@@ -74,8 +75,8 @@ void RegisterMathOps(Napi::Env env, Napi::Object exports) {
   CVRL_OP("any", at::any(a.t(0)));
   CVRL_OP("all", at::all(a.t(0)));
 
-  CVRL_OP("matmul", at::matmul(a.t(0), a.t(1)));
-  CVRL_OP("mm", at::mm(a.t(0), a.t(1)));
+  CVRL_OP("matmul", Matmul(a.t(0), a.t(1)));
+  CVRL_OP("mm", Mm(a.t(0), a.t(1)));
   CVRL_OP("bmm", at::bmm(a.t(0), a.t(1)));
   CVRL_OP("einsum", at::einsum(a.s(0), a.tensors(1)));
 

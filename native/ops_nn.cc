@@ -106,7 +106,7 @@ void RegisterNnOps(Napi::Env env, Napi::Object exports) {
   CVRL_OP("conv3d", Conv3d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("conv2d", at::conv2d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("conv1d", at::conv1d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
-  CVRL_OP("linear", at::linear(a.t(0), a.t(1), a.optT(2)));
+  CVRL_OP("linear", Linear(a.t(0), a.t(1), a.optT(2)));
   CVRL_OP("batchNorm", BatchNorm(a.t(0), a.optT(1), a.optT(2), a.optT(3), a.optT(4), a.b(5), a.d(6), a.d(7), a.b(8)));
   CVRL_OP("layerNorm", at::layer_norm(a.t(0), a.ints(1), a.optT(2), a.optT(3), a.d(4)));
   CVRL_OP("groupNorm", at::group_norm(a.t(0), a.i(1), a.optT(2), a.optT(3), a.d(4)));

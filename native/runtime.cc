@@ -84,6 +84,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   CVRL_OP("liveTensors", a.env().GetInstanceData<AddonData>()->liveTensors);
   CVRL_OP("heldHostBytes", a.env().GetInstanceData<AddonData>()->heldBytes);
   CVRL_OP("foldedConvolutions", FoldedConvolutions());
+  CVRL_OP("oneDnnMatmuls", OneDnnMatmuls());
   CVRL_OP("externalBytesTold", a.env().GetInstanceData<AddonData>()->toldBytes);
   // Waits for every queued kernel of the current GPU (for timing); throws on a build without CUDA.
   CVRL_VOID("cudaSynchronize", torch::cuda::synchronize());

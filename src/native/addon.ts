@@ -215,6 +215,8 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   externalBytesTold(): number;
   /** Convolutions run as stride-1 ones over 2x2 pixel blocks (native/conv_space_to_depth.cc) so far. */
   foldedConvolutions(): number;
+  /** Float32 products run through oneDNN's matmul (native/onednn_matmul.cc) so far. */
+  oneDnnMatmuls(): number;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
