@@ -92,11 +92,12 @@ c10::optional<FoldedConv> FoldStride2(const at::Tensor& x, const at::Tensor& w, 
   if (x.scalar_type() != at::kBFloat16 && x.scalar_type() != at::kFloat) return c10::nullopt;
   if (dilation[0] != 1 || dilation[1] != 1 || dilation[2] != 1) return c10::nullopt;
   if (x.requires_grad() || !FoldWanted()) return c10::nullopt;  // the folded input has no gradient path back
+  if (x.size(3) + 2 * padding[1] < w.size(3) || x.size(4) + 2 * padding[2] < w.size(4)) return c10::nullopt;  // ATen's shape error
   const AxisFold h = Fold(x.size(3), w.size(3), padding[1]), v = Fold(x.size(4), w.size(4), padding[2]);
   const int64_t n = x.size(0), c = x.size(1), t = x.size(2);
   const int64_t bh = (x.size(3) + 1) / 2 + h.left + h.right, bw = (x.size(4) + 1) / 2 + v.left + v.right;
   const int64_t kh = h.last - h.first + 1, kw = v.last - v.first + 1;
-  if (bh < kh || bw < kw) return c10::nullopt;  // no output: ATen reports the shape error
+  if (bh < kh || bw < kw) return c10::nullopt;
   at::Tensor blocks = at::empty({n, t, bh, bw, c, 2, 2}, x.options().dtype(at::kBFloat16).memory_format(at::MemoryFormat::Contiguous));
   if (x.scalar_type() == at::kFloat) {
     Blocks<float>(x, blocks, h.left, v.left);

@@ -147,7 +147,7 @@ for (const c of FOLD_CASES) {
   });
 }
 
-test('the fold leaves an input that needs its gradient, and float32, to the unfolded kernels', { skip }, () => {
+test('the fold leaves an input that needs its gradient, float32 and impossible shapes to the unfolded kernels', { skip }, () => {
   process.env.CVRL_ONEDNN_STEM_S2D = '1';
   try {
     const folds = native.foldedConvolutions();
@@ -156,6 +156,9 @@ test('the fold leaves an input that needs its gradient, and float32, to the unfo
     autocast(() => F.conv3d(x, w, null, o)).float().sum().backward();
     assert.ok(x.grad!.abs().sum().item() > 0);
     F.conv3d(randn([1, 3, 4, 12, 12]), w, null, o);
+    assert.equal(native.foldedConvolutions(), folds);
+    // A kernel larger than the padded input stays ATen's error.
+    assert.throws(() => autocast(() => F.conv3d(randn([1, 3, 4, 5, 12]), w, null, { stride: [1, 2, 2], padding: [1, 0, 0] })), /size|kernel/i);
     assert.equal(native.foldedConvolutions(), folds);
   } finally {
     delete process.env.CVRL_ONEDNN_STEM_S2D;
