@@ -68,16 +68,16 @@ void Blocks(const at::Tensor& x, at::Tensor& out, int64_t padH, int64_t padW) {
           at::BFloat16* oc = o + c * 4 + dy * 2;
           const int64_t yy = 2 * bh + dy - 2 * padH;
           const T* row = yy >= 0 && yy < H ? src + n * s[0] + c * s[1] + t * s[2] + yy * s[3] : nullptr;
-          const auto at = [&](int64_t xx) { return row && xx >= 0 && xx < W ? at::BFloat16(static_cast<float>(row[xx * s[4]])) : at::BFloat16(0.f); };
+          const auto pixel = [&](int64_t xx) { return row && xx >= 0 && xx < W ? at::BFloat16(static_cast<float>(row[xx * s[4]])) : at::BFloat16(0.f); };
           // Blocks with both pixels inside the row: no bounds checks.
           const int64_t lo = std::min(BW, padW), hi = row ? std::max(lo, std::min(BW, W / 2 + padW)) : lo;
-          for (int64_t bw = 0; bw < lo; bw++) oc[bw * C * 4] = at(2 * bw - 2 * padW), oc[bw * C * 4 + 1] = at(2 * bw - 2 * padW + 1);
+          for (int64_t bw = 0; bw < lo; bw++) oc[bw * C * 4] = pixel(2 * bw - 2 * padW), oc[bw * C * 4 + 1] = pixel(2 * bw - 2 * padW + 1);
           for (int64_t bw = lo; bw < hi; bw++) {
             const T* p = row + (2 * bw - 2 * padW) * s[4];
             oc[bw * C * 4] = at::BFloat16(static_cast<float>(p[0]));
             oc[bw * C * 4 + 1] = at::BFloat16(static_cast<float>(p[s[4]]));
           }
-          for (int64_t bw = hi; bw < BW; bw++) oc[bw * C * 4] = at(2 * bw - 2 * padW), oc[bw * C * 4 + 1] = at(2 * bw - 2 * padW + 1);
+          for (int64_t bw = hi; bw < BW; bw++) oc[bw * C * 4] = pixel(2 * bw - 2 * padW), oc[bw * C * 4 + 1] = pixel(2 * bw - 2 * padW + 1);
         }
       }
     }
