@@ -113,7 +113,7 @@ let fp32EndToEnd: number | undefined; // 1 process x 2 threads, reused by the wo
 for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
   const name = `load: demo pre-training end to end vs compute only, ${p}`;
   if (a.only && !name.includes(a.only)) continue;
-  const row = await pretrainCase({ quick: a.quick, threads, precision: p, env });
+  const row = await pretrainCase({ quick: a.quick, rounds, threads, precision: p, env });
   if (p === 'fp32' && threads === 2 && typeof row.ours === 'number') fp32EndToEnd = row.ours;
   out.push(row);
   progress(`${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}`, row.error);
