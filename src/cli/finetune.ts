@@ -1,24 +1,17 @@
 /** `cvrl finetune`: fine-tune the whole network on all or a fraction of the labels, or train from scratch. */
 import { TEST_VIEWS } from '../video/samplers.js';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { runFinetune } from '../jobs/run-classification.js';
 import { addEvalOptions, evalJob, type EvalFlags } from './eval-options.js';
-import { nonNegative, numberIn, positiveInt, positiveNumber } from './parse.js';
+import { labelFraction, nonNegative, numberIn, positiveInt, positiveNumber } from './parse.js';
 
 const VIEWS = TEST_VIEWS;
-
-function fractionArg(v: string): number {
-  const n = Number(v);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`--label-fraction must be in (0, 1], e.g. 0.01 or 0.1, got '${v}'`);
-  return n;
-}
 
 export function registerFinetune(program: Command): void {
   const cmd = program.command('finetune').description('fine-tune encoder + dropout/linear head end to end (semi-supervised with --label-fraction; supervised baseline with --scratch)');
   addEvalOptions(cmd, VIEWS, { training: true })
     .option('--scratch', 'random initial weights with the same architecture and schedule (the supervised baseline)')
-    .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', fractionArg, 1)
+    .option('--label-fraction <x>', 'class-balanced, seeded fraction of the training labels (CVRL: 0.01, 0.1)', labelFraction, 1)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 30)
     .option('--lr <x>', 'SGD learning rate (warm-up then cosine, momentum 0.9)', positiveNumber('--lr'), 0.01)
     .option('--backbone-lr-mult <x>', 'encoder learning rate as a multiple of the head\'s', nonNegative('--backbone-lr-mult'), 1)

@@ -51,3 +51,10 @@ export function numberIn(flag: string, min: number, max: number, o: { openMin?: 
     return n;
   };
 }
+
+/** --label-fraction: a fraction of the training labels in (0, 1]. */
+export function labelFraction(v: string): number {
+  const n = num(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`--label-fraction must be in (0, 1], e.g. 0.01 or 0.1, got '${v}'`);
+  return n;
+}

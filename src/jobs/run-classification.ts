@@ -19,14 +19,17 @@ import { EvalEvents } from './events.js';
 
 type TrainKnobs<T> = Omit<T, 'frames' | 'stride' | 'size' | 'decodeShortSide' | 'temporalViews' | 'spatialViews' | 'seed' | 'parallelism' | 'frameCacheMb' | 'onEpoch' | 'log'>;
 
-export interface LinearEvalJob extends EvalJobOptions {
+interface LabelledJob extends EvalJobOptions {
+  /** Fraction of the training labels, class-balanced (CVRL: 0.01, 0.1). */
+  labelFraction?: number;
+}
+
+export interface LinearEvalJob extends LabelledJob {
   linear?: TrainKnobs<LinearEvalOptions>;
 }
 
-export interface FinetuneJob extends EvalJobOptions {
+export interface FinetuneJob extends LabelledJob {
   finetune?: TrainKnobs<FinetuneOptions>;
-  /** Fraction of the training labels, class-balanced (CVRL: 0.01, 0.1). */
-  labelFraction?: number;
 }
 
 export interface ClassificationMetrics extends ClassificationReport {
@@ -97,11 +100,14 @@ function perSplitName(name: string, split: number | undefined, o: EvalJobOptions
 }
 
 export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMetrics> {
-  return overSplits('linear-eval', o, 'Linear evaluation', { linear: o.linear ?? {} }, async (split, onEpoch) => {
+  const fraction = o.labelFraction ?? 1;
+  return overSplits('linear-eval', o, `Linear evaluation${ofLabels(fraction)}`, { labelFraction: fraction, linear: o.linear ?? {} }, async (split, onEpoch) => {
     const { train, test } = openSplit(o.data, split);
+    const subset = labelFractionSubset(train, fraction, o.seed ?? 0);
     const src = openEncoder({ seed: o.seed, ...o.encoder });
     const clip = resolveClip(o, src);
-    const r = await linearEval(src.encoder, train, test, {
+    if (fraction < 1) o.log?.(`linear-eval: ${subset.items.length} of ${train.items.length} training videos`);
+    const r = await linearEval(src.encoder, subset, test, {
       ...clip, ...o.linear, temporalViews: o.temporalViews, spatialViews: o.spatialViews, seed: o.seed, parallelism: o.parallelism, frameCacheMb: o.frameCacheMb, onEpoch, log: o.log,
     });
     saveSections(join(o.out, perSplitName('linear-head', split, o)), { classifier: r.head }, { model: src.spec, classes: train.classes });
@@ -109,9 +115,12 @@ export async function runLinearEval(o: LinearEvalJob): Promise<ClassificationMet
   });
 }
 
+/** " (10% of the labels)" for a fraction below 1, else nothing. */
+const ofLabels = (fraction: number) => (fraction < 1 ? ` (${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of the labels)` : '');
+
 export async function runFinetune(o: FinetuneJob): Promise<ClassificationMetrics> {
   const fraction = o.labelFraction ?? 1;
-  return overSplits('finetune', o, `Fine-tuning (${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of the labels)`, { labelFraction: fraction, finetune: o.finetune ?? {} }, async (split, onEpoch) => {
+  return overSplits('finetune', o, `Fine-tuning${ofLabels(fraction) || ' (100% of the labels)'}`, { labelFraction: fraction, finetune: o.finetune ?? {} }, async (split, onEpoch) => {
     const { train, test } = openSplit(o.data, split);
     const subset = labelFractionSubset(train, fraction, o.seed ?? 0);
     const src = openEncoder({ seed: o.seed, ...o.encoder });

@@ -78,6 +78,24 @@ test('linear-eval on cached features fits its training set (the optimiser works)
   assert.equal(readFileSync(join(root, 'le-cached', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 60);
 });
 
+test('linear-eval --label-fraction through the CLI: a class-balanced subset trains the probe, the whole test set scores it', () => {
+  const base = ['bin/cvrl.js', 'linear-eval', '--checkpoint', ckpt, '--data', data, '--format', 'ucf101', '--annotations', ann, '--split', '1', '--epochs', '2', '--batch', '4', '--temporal-views', '1', '--spatial-views', '1', '--threads', '1', '--quiet'];
+  const r = spawnSync(process.execPath, [...base, '--label-fraction', '0.5', '--out', join(root, 'le-half')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const m = readJson(join(root, 'le-half', 'metrics.json')) as ReturnType<typeof readJson> & { perSplit: { trainVideos: number; testVideos: number }[]; confusion: number[][] };
+  assert.equal(m.labelFraction, 0.5);
+  const train = openDataset({ data, format: 'ucf101', annotations: ann, split: 1 });
+  assert.equal(m.perSplit[0].trainVideos, labelFractionSubset(train, 0.5, 0).items.length);
+  assert.ok(m.perSplit[0].trainVideos < train.items.length);
+  assert.equal(sum(m.confusion), openDataset({ data, format: 'ucf101', annotations: ann, split: 1, subset: 'test' }).items.length);
+  assert.match(readFileSync(join(root, 'le-half', 'summary.md'), 'utf8'), /Linear evaluation \(50% of the labels\)/);
+  for (const bad of ['0', '1.5', '']) {
+    const e = spawnSync(process.execPath, [...base, '--label-fraction', bad, '--out', join(root, 'le-bad')], { encoding: 'utf8' });
+    assert.equal(e.status, 2, `--label-fraction '${bad}'`);
+    assert.match(e.stderr, /--label-fraction must be in \(0, 1\]/);
+  }
+});
+
 test('label-fraction subsets of every official split stay inside its training videos, away from its test videos', () => {
   for (const split of [1, 2, 3]) {
     const train = openDataset({ data, format: 'ucf101', annotations: ann, split });
