@@ -37,6 +37,13 @@ int64_t OneDnnMatmuls();
 // How many convolutions ran folded into 2x2 pixel blocks (conv_space_to_depth.cc) in this process.
 int64_t FoldedConvolutions();
 
+// Whether this CPU has bfloat16 convolutions: oneDNN has them from AVX-512 on (emulated where
+// AVX512_BF16 is missing) and none for AVX2, and libtorch 1.13 has no others.
+bool Bf16Convolutions();
+// A bfloat16 convolution (a bfloat16 input, or bfloat16 autocast) on a CPU without them is an
+// error that says so, rather than a failure inside a library.
+void CheckBf16Convolution(const at::Tensor& x);
+
 }  // namespace cvrl
 
 #if CVRL_WITH_ONEDNN

@@ -2,6 +2,8 @@
 // ATen paths used when oneDNN is not built in.
 #include "onednn.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -20,6 +22,23 @@ bool OneDnnEnabled() {
 #else
   return false;
 #endif
+}
+
+bool Bf16Convolutions() {
+#if CVRL_WITH_ONEDNN
+  static const bool yes = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
+#else
+  static const bool yes = __builtin_cpu_supports("avx512bw");
+#endif
+  return yes;
+}
+
+void CheckBf16Convolution(const at::Tensor& x) {
+  if (!x.is_cpu() || Bf16Convolutions()) return;
+  const bool bf16 = x.scalar_type() == at::kBFloat16 ||
+                    (at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16);
+  TORCH_CHECK(!bf16, "bfloat16 convolutions need a CPU with AVX-512 (oneDNN has none for this one); "
+                     "use float32: precision 'fp32' or 'auto', or no bf16 autocast");
 }
 
 #if !CVRL_WITH_ONEDNN

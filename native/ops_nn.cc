@@ -103,7 +103,7 @@ static at::Tensor RoiAlign(const at::Tensor& input, const at::Tensor& boxes, con
 }
 
 void RegisterNnOps(Napi::Env env, Napi::Object exports) {
-  CVRL_OP("conv3d", Conv3d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
+  CVRL_OP("conv3d", (CheckBf16Convolution(a.t(0)), Conv3d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6))));
   CVRL_OP("conv2d", at::conv2d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("conv1d", at::conv1d(a.t(0), a.t(1), a.optT(2), a.ints(3), a.ints(4), a.ints(5), a.i(6)));
   CVRL_OP("linear", Linear(a.t(0), a.t(1), a.optT(2)));

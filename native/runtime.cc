@@ -24,6 +24,7 @@ static Napi::Value Info(Args& a) {
   o.Set("cudaCompiled", CVRL_WITH_CUDA == 1);
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("oneDnnLayers", OneDnnEnabled());
+  o.Set("bf16Convolutions", Bf16Convolutions());
   o.Set("openmp", at::hasOpenMP());
 #ifdef _OPENMP
   o.Set("addonOpenmp", true);  // the addon's own at::parallel_for loops run on the intra-op threads

@@ -29,6 +29,8 @@ export interface NativeInfo {
   mkldnn: boolean; openmp: boolean; addonOpenmp: boolean; mkl: boolean; cxx11Abi: boolean;
   /** 3-D convolutions and batch norms run channels-last through oneDNN (native/onednn.h; CVRL_ONEDNN=0 turns it off). */
   oneDnnLayers: boolean;
+  /** This CPU has bfloat16 convolutions (oneDNN's, from AVX-512 on; none for AVX2). */
+  bf16Convolutions: boolean;
   buildConfig: string;
   parallelInfo: string;
 }

@@ -6,6 +6,7 @@
  * layer (measurements: README "Pre-training").
  */
 import { readFileSync } from 'node:fs';
+import { info } from './runtime.js';
 
 export const PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -32,13 +33,16 @@ export function cpuHasNativeBf16(cpuinfo?: string): boolean {
 
 /**
  * 'auto' becomes 'bf16' or 'fp32' for this CPU ('bf16' on a GPU, whose tensor cores run it); 'bf16'
- * on a CPU without AVX-512 is an error.
+ * on a CPU without bfloat16 convolutions is an error. `bf16Convolutions` defaults to the addon's
+ * answer for this machine (oneDNN's own CPU check, which ONEDNN_MAX_CPU_ISA also lowers), or to
+ * AVX-512 in the flags of a `cpuinfo` text given.
  */
-export function resolvePrecision(p: Precision, cpuinfo?: string, device = 'cpu'): 'fp32' | 'bf16' {
+export function resolvePrecision(p: Precision, cpuinfo?: string, device = 'cpu', bf16Convolutions?: boolean): 'fp32' | 'bf16' {
   if (p === 'fp32') return p;
   if (device !== 'cpu') return 'bf16';
-  if (p === 'auto') return cpuHasNativeBf16(cpuinfo) ? 'bf16' : 'fp32';
-  const f = cpuFlags(cpuinfo);
-  if (f !== null && !f.has('avx512f')) throw new Error("precision 'bf16' needs a CPU with AVX-512 (oneDNN has no bfloat16 convolutions for AVX2): use precision 'auto' or 'fp32'");
+  const flags = cpuFlags(cpuinfo);
+  const convs = bf16Convolutions ?? (cpuinfo === undefined ? info().bf16Convolutions : flags === null || flags.has('avx512f'));
+  if (p === 'auto') return convs && cpuHasNativeBf16(cpuinfo) ? 'bf16' : 'fp32';
+  if (!convs) throw new Error("precision 'bf16' needs a CPU with AVX-512 (oneDNN has no bfloat16 convolutions for this one): use precision 'auto' or 'fp32'");
   return p;
 }

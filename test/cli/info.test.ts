@@ -13,6 +13,7 @@ test('cvrl info --json reports libtorch version, threads, CUDA and build flags',
   assert.equal(typeof j.cuda.available, 'boolean');
   assert.equal(typeof j.cuda.deviceCount, 'number');
   assert.equal(j.build.mkldnn, true, 'convolutions need oneDNN (mkldnn)');
+  assert.equal(typeof j.bf16Convolutions, 'boolean');
   assert.match(j.build.config, /PyTorch built with/);
 });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randn, manualSeed, autocast, noGrad, info, type Tensor } from '../../src/torch/index.js';
 import * as F from '../../src/torch/functional.js';
 import { native } from '../../src/native/addon.js';
+import { noBf16Convolutions } from '../helpers/bf16.js';
 
 const built = info().oneDnnLayers;
 const skip = built ? false : 'the addon was built without the oneDNN layers (libdnnl-dev missing, or a libtorch with its own oneDNN)';
@@ -65,7 +66,7 @@ test('oneDNN conv3d writes channels-last outputs (so the kernels are in use), an
   assert.equal(z.permute([0, 2, 3, 4, 1]).isContiguous(), true);
 });
 
-test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of float64, float32 gradients for float32 weights', { skip }, () => {
+test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of float64, float32 gradients for float32 weights', { skip: skip || noBf16Convolutions }, () => {
   manualSeed(3);
   const x = randn([4, 16, 4, 8, 8]).requiresGrad_(), w = randn([16, 16, 3, 3, 3]).mul(0.1).requiresGrad_();
   const y = autocast(() => F.conv3d(x, w, null, { padding: 1 }));
@@ -83,7 +84,7 @@ test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of 
 });
 
 for (const stemF32 of [true, false]) {
-  test(`oneDNN bfloat16 stem (3 input channels): weight and bias gradients within rounding of float64, computed in ${stemF32 ? 'float32 (CVRL_ONEDNN_STEM_GRAD_F32=1)' : 'bfloat16'}`, { skip }, () => {
+  test(`oneDNN bfloat16 stem (3 input channels): weight and bias gradients within rounding of float64, computed in ${stemF32 ? 'float32 (CVRL_ONEDNN_STEM_GRAD_F32=1)' : 'bfloat16'}`, { skip: skip || noBf16Convolutions }, () => {
     const before = process.env.CVRL_ONEDNN_STEM_GRAD_F32;
     if (stemF32) process.env.CVRL_ONEDNN_STEM_GRAD_F32 = '1';
     else delete process.env.CVRL_ONEDNN_STEM_GRAD_F32;
@@ -119,7 +120,7 @@ const FOLD_CASES: ConvCase[] = [
 ];
 
 for (const c of FOLD_CASES) {
-  test(`oneDNN bfloat16 convolution folded into 2x2 pixel blocks equals the unfolded one: ${c.name}`, { skip }, () => {
+  test(`oneDNN bfloat16 convolution folded into 2x2 pixel blocks equals the unfolded one: ${c.name}`, { skip: skip || noBf16Convolutions }, () => {
     manualSeed(9);
     const x = input(c), w = randn(c.w).mul(0.1), b = c.bias ? randn([c.w[0]]) : null, g = randn([1]);
     const o = { stride: c.stride!, padding: c.padding ?? 0 };
@@ -147,7 +148,7 @@ for (const c of FOLD_CASES) {
   });
 }
 
-test('the fold leaves an input that needs its gradient, float32 and impossible shapes to the unfolded kernels', { skip }, () => {
+test('the fold leaves an input that needs its gradient, float32 and impossible shapes to the unfolded kernels', { skip: skip || noBf16Convolutions }, () => {
   process.env.CVRL_ONEDNN_STEM_S2D = '1';
   try {
     const folds = native.foldedConvolutions();
