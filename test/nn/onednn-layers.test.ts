@@ -11,6 +11,7 @@ import { noBf16Convolutions } from '../helpers/bf16.js';
 
 const built = info().oneDnnLayers;
 const skip = built ? false : 'the addon was built without the oneDNN layers (libdnnl-dev missing, or a libtorch with its own oneDNN)';
+const bf16Skip = skip || noBf16Convolutions;
 
 /** Largest |a - b| over the largest |b|: a relative error that ignores entries near zero. */
 function relErr(a: Tensor, b: Tensor): number {
@@ -66,7 +67,7 @@ test('oneDNN conv3d writes channels-last outputs (so the kernels are in use), an
   assert.equal(z.permute([0, 2, 3, 4, 1]).isContiguous(), true);
 });
 
-test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of float64, float32 gradients for float32 weights', { skip: skip || noBf16Convolutions }, () => {
+test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of float64, float32 gradients for float32 weights', { skip: bf16Skip }, () => {
   manualSeed(3);
   const x = randn([4, 16, 4, 8, 8]).requiresGrad_(), w = randn([16, 16, 3, 3, 3]).mul(0.1).requiresGrad_();
   const y = autocast(() => F.conv3d(x, w, null, { padding: 1 }));
@@ -84,7 +85,7 @@ test('oneDNN conv3d under bfloat16 autocast: bfloat16 output within rounding of 
 });
 
 for (const stemF32 of [true, false]) {
-  test(`oneDNN bfloat16 stem (3 input channels): weight and bias gradients within rounding of float64, computed in ${stemF32 ? 'float32 (CVRL_ONEDNN_STEM_GRAD_F32=1)' : 'bfloat16'}`, { skip: skip || noBf16Convolutions }, () => {
+  test(`oneDNN bfloat16 stem (3 input channels): weight and bias gradients within rounding of float64, computed in ${stemF32 ? 'float32 (CVRL_ONEDNN_STEM_GRAD_F32=1)' : 'bfloat16'}`, { skip: bf16Skip }, () => {
     const before = process.env.CVRL_ONEDNN_STEM_GRAD_F32;
     if (stemF32) process.env.CVRL_ONEDNN_STEM_GRAD_F32 = '1';
     else delete process.env.CVRL_ONEDNN_STEM_GRAD_F32;
@@ -120,7 +121,7 @@ const FOLD_CASES: ConvCase[] = [
 ];
 
 for (const c of FOLD_CASES) {
-  test(`oneDNN bfloat16 convolution folded into 2x2 pixel blocks equals the unfolded one: ${c.name}`, { skip: skip || noBf16Convolutions }, () => {
+  test(`oneDNN bfloat16 convolution folded into 2x2 pixel blocks equals the unfolded one: ${c.name}`, { skip: bf16Skip }, () => {
     manualSeed(9);
     const x = input(c), w = randn(c.w).mul(0.1), b = c.bias ? randn([c.w[0]]) : null, g = randn([1]);
     const o = { stride: c.stride!, padding: c.padding ?? 0 };
@@ -148,7 +149,7 @@ for (const c of FOLD_CASES) {
   });
 }
 
-test('the fold leaves an input that needs its gradient, float32 and impossible shapes to the unfolded kernels', { skip: skip || noBf16Convolutions }, () => {
+test('the fold leaves an input that needs its gradient, float32 and impossible shapes to the unfolded kernels', { skip: bf16Skip }, () => {
   process.env.CVRL_ONEDNN_STEM_S2D = '1';
   try {
     const folds = native.foldedConvolutions();

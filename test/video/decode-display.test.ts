@@ -95,7 +95,7 @@ for (const [name, args, what] of FORMATS) {
 
 test('4:2:0 shrunk to odd and even sizes, in one or both directions, equals the CLI\'s area scale into rgb24', { skip }, async () => {
   // Sharp colour edges: a conversion that sites chroma differently (scaling the planes first, then
-  // converting at the output size) was 1-7 levels off on average here, up to 255 at edges.
+  // converting at the output size) was 1-8 levels off on average here, up to 255 at edges.
   const path = join(dir, 'shrink.mp4');
   ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
   for (const [h, w] of [[112, 112], [57, 75], [57, 76], [240, 160], [120, 320], [1, 1]]) {
