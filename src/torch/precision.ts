@@ -3,7 +3,7 @@
  * bf16 dot products (AVX512_BF16 or AMX), where it is faster than float32; float32 elsewhere. On
  * AVX-512 without native bf16 oneDNN emulates it, slower than float32; on AVX2 libtorch 1.13 has no
  * bf16 convolution at all, so `bf16` is refused there with a message instead of failing inside a
- * layer (measurements: README "Pre-training").
+ * layer (measurements: bench/NOTES.md).
  */
 import { readFileSync } from 'node:fs';
 import { info } from './runtime.js';
