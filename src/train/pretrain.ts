@@ -10,6 +10,7 @@
  * per rank; the learning rate scales with batch x accumulate x world size.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tidy } from '../torch/scope.js';
 import { type Tensor } from '../torch/tensor.js';
@@ -30,6 +31,7 @@ import { initDistributed, startTogether, allReduceGradients, anyRank, parameterD
 import { chanceLoss } from './collapse-watch.js';
 import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, runFacts, type Training } from './pretrain-setup.js';
 import { RunLog } from './run-log.js';
+import { loaderAdvice } from './loader-watch.js';
 import { hparamValues } from '../formats/tensorboard.js';
 import { StopSignals } from './stop-signals.js';
 
@@ -93,7 +95,8 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   if (group && c.syncBn) useSyncBatchNorm(model, group);
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives) + Number(c.shuffleNegatives)) * c.batch * worldSize;
-  const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }) });
+  const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }),
+    loaderAdvice: loaderAdvice(c, availableParallelism()) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
   const cache = new VideoCache(frameCacheBytes(c.frameCacheMb));

@@ -1,12 +1,13 @@
 /**
  * What a pre-training run reports per optimiser step: metrics.jsonl, TensorBoard scalars, the
- * progress line, the collapse warning, and the online monitor's values; rank 0 only. Throughput and
+ * progress line, the collapse and slow-loader warnings, and the online monitor's values; rank 0 only. Throughput and
  * data-wait share are measured here from the time the loop reports.
  */
 import { join } from 'node:path';
 import { EventWriter, type HParamValue } from '../formats/tensorboard.js';
 import { Progress } from './progress.js';
 import { CollapseWatch } from './collapse-watch.js';
+import { LoaderWatch } from './loader-watch.js';
 import { DiskFullPolicy, MetricsLog } from './disk-full.js';
 import { trimMetrics } from './run-files.js';
 
@@ -29,6 +30,7 @@ export class RunLog {
   readonly #metrics: MetricsLog | null;
   readonly #tb: EventWriter | null;
   readonly #watch: CollapseWatch;
+  readonly #loaderWatch: LoaderWatch | null;
   readonly #quiet: boolean;
   readonly #t0 = performance.now();
   readonly #startStep: number;
@@ -36,8 +38,11 @@ export class RunLog {
   #waitMs = 0;
   #computeMs = 0;
 
-  /** hparams: the run's configuration for TensorBoard's HPARAMS tab (written once per event file). */
-  constructor(o: { runDir: string; main: boolean; quiet: boolean; logEvery: number; resumedAt: number; resumed: boolean; chanceLoss: number; totalSteps: number; hparams?: Record<string, HParamValue> }) {
+  /**
+   * hparams: the run's configuration for TensorBoard's HPARAMS tab (written once per event file).
+   * loaderAdvice: what to try when the loader sets the pace (no check without it).
+   */
+  constructor(o: { runDir: string; main: boolean; quiet: boolean; logEvery: number; resumedAt: number; resumed: boolean; chanceLoss: number; totalSteps: number; hparams?: Record<string, HParamValue>; loaderAdvice?: string }) {
     this.#quiet = o.quiet;
     this.#startStep = o.resumedAt;
     this.total = o.totalSteps;
@@ -50,6 +55,7 @@ export class RunLog {
     // Like PyTorch's purge_step: TensorBoard hides the crashed attempt's events from this step on.
     this.#tb = o.main ? new EventWriter(o.runDir, o.resumed ? { purgeStep: o.resumedAt + 1 } : {}) : null;
     this.#watch = new CollapseWatch(o.chanceLoss);
+    this.#loaderWatch = o.main && o.loaderAdvice ? new LoaderWatch(o.loaderAdvice) : null;
     if (o.hparams) this.#tbWrite((w) => w.hparams(o.hparams!));
   }
 
@@ -83,6 +89,8 @@ export class RunLog {
     // Chance is NT-Xent's: the auxiliary terms would hide a collapse or fake one.
     const collapsed = this.#metrics ? this.#watch.update(r.step, r.parts?.ntxent ?? r.loss) : null;
     if (collapsed) this.warn(collapsed);
+    const slow = this.#loaderWatch?.update(r.step, r.epoch, this.#waitMs, this.#computeMs);
+    if (slow) this.warn(slow);
     const done = r.step - this.#startStep;
     this.progress.update({ step: r.step, total: this.total, epoch: r.epoch, loss: r.loss, lr: r.lr, clipsPerSec: rate, dataWaitShare: wait, etaSec: ((this.total - r.step) * elapsed) / Math.max(1, done) });
   }
