@@ -32,7 +32,8 @@
         "native/video_args.cc",
         "native/video_writer.cc",
         "native/video_bindings.cc",
-        "native/augment.cc"
+        "native/augment.cc",
+        "native/augment_resize.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

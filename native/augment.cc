@@ -1,17 +1,19 @@
 // Fused augmentation: every op of one frame runs on three float planes that stay in cache, instead
 // of one pass over the whole clip's tensor per op. Formulas: torchvision's colour ops,
-// at::upsample_bilinear2d's taps, SimCLR's zero-padded separable blur; src/video/augment.ts is the
-// op-by-op reference that tests compare against.
+// at::upsample_bilinear2d's taps (augment_resize.cc), SimCLR's zero-padded separable blur;
+// src/video/augment.ts is the op-by-op reference that tests compare against.
 // Vectorise the per-plane loops: the addon builds at -O2, whose cost model leaves them scalar, and
 // without no-trapping-math a select guarding a division stays a branch. The pragma precedes the
 // includes because GCC will not inline std::min and friends compiled under other options.
 #pragma GCC optimize("O3", "no-trapping-math")
 #include "augment.h"
+#include "augment_resize.h"
 #include "simd_clones.h"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 
 namespace cvrl::video {
 
@@ -19,84 +21,27 @@ namespace {
 
 constexpr float kR = 0.2989f, kG = 0.587f, kB = 0.114f;  // torchvision's luma weights
 
-struct Planes {
-  float *r, *g, *b;
-  int64_t n;
-};
-
-inline float Clamp01(float v) { return std::min(1.0f, std::max(0.0f, v)); }
-
-// Source taps of at::upsample_bilinear2d (align_corners=false) for one axis.
-struct Taps {
-  std::vector<int64_t> i0, i1;
-  std::vector<float> w0, w1;
-};
-
-// Computed in double: the exact source coordinate, which ATen's float arithmetic approximates.
-Taps BilinearTaps(int64_t in, int64_t out) {
-  Taps t;
-  const double scale = static_cast<double>(in) / static_cast<double>(out);
-  for (int64_t o = 0; o < out; o++) {
-    const double src = std::max(0.0, scale * (static_cast<double>(o) + 0.5) - 0.5);
-    const int64_t i0 = static_cast<int64_t>(src);
-    const double l1 = src - static_cast<double>(i0);
-    t.i0.push_back(i0);
-    t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0));
-    t.w0.push_back(static_cast<float>(1.0 - l1));
-    t.w1.push_back(static_cast<float>(l1));
-  }
-  return t;
-}
-
-// Horizontal taps of one source row of the crop: S interleaved RGB floats (mirrored if p.flip).
-CVRL_WIDE void ResizeRow(const uint8_t* row, const AugParams& p, const Taps& tx, int64_t S, float* dst) {
-  for (int64_t x = 0; x < S; x++) {
-    const int64_t sx = p.flip ? S - 1 - x : x;
-    const int64_t a = tx.i0[sx] * 3, b = tx.i1[sx] * 3;
-    const float wx0 = tx.w0[sx], wx1 = tx.w1[sx];
-    for (int c = 0; c < 3; c++) dst[x * 3 + c] = wx0 * row[a + c] + wx1 * row[b + c];
-  }
-}
-
-// Crop of an HWC uint8 frame, resized to S x S, optionally mirrored, scaled to [0, 1]. Separable: each
-// source row is resampled horizontally once (rows[k] holds source row rowOf[k]; consecutive output
-// rows share theirs), then pairs of rows are blended vertically, in the same order of operations as
-// wy0 * (wx0 * a + wx1 * b) + wy1 * (wx0 * c + wx1 * d). rows: 3 buffers of 3 * S floats.
-CVRL_WIDE void ResizeCrop(const uint8_t* frame, int64_t W, const AugParams& p, const Taps& ty, const Taps& tx, int64_t S, Planes o, float* rows) {
-  float* slot[2] = {rows, rows + 3 * S};
-  float* blend = rows + 6 * S;
-  int64_t rowOf[2] = {-1, -1};
-  auto source = [&](int64_t r, int64_t keep) -> const float* {
-    for (int k = 0; k < 2; k++) {
-      if (rowOf[k] == r) return slot[k];
-    }
-    const int k = rowOf[0] == keep ? 1 : 0;  // never overwrite the other row this output row needs
-    ResizeRow(frame + ((p.top + r) * W + p.left) * 3, p, tx, S, slot[k]);
-    rowOf[k] = r;
-    return slot[k];
-  };
-  float* out[3] = {o.r, o.g, o.b};
-  for (int64_t y = 0; y < S; y++) {
-    const float* h0 = source(ty.i0[y], -1);
-    const float* h1 = source(ty.i1[y], ty.i0[y]);
-    const float wy0 = ty.w0[y], wy1 = ty.w1[y];
-    for (int64_t k = 0; k < 3 * S; k++) blend[k] = wy0 * h0[k] + wy1 * h1[k];
-    for (int64_t x = 0; x < S; x++) {
-      for (int c = 0; c < 3; c++) out[c][y * S + x] = Clamp01(blend[x * 3 + c] / 255.0f);
-    }
-  }
-}
-
 CVRL_WIDE void Brightness(Planes x, float f) {
   for (float* c : {x.r, x.g, x.b}) {
     for (int64_t k = 0; k < x.n; k++) c[k] = Clamp01(c[k] * f);
   }
 }
 
+// The mean luma, summed in double over 8 lanes so that the loop vectorises (one running sum is a
+// chain of dependent additions).
+CVRL_WIDE float MeanLuma(Planes x) {
+  double lane[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= x.n; k += 8) {
+    for (int j = 0; j < 8; j++) lane[j] += x.r[k + j] * kR + x.g[k + j] * kG + x.b[k + j] * kB;
+  }
+  double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  for (; k < x.n; k++) sum += x.r[k] * kR + x.g[k] * kG + x.b[k] * kB;
+  return static_cast<float>(sum / static_cast<double>(x.n));
+}
+
 CVRL_WIDE void Contrast(Planes x, float f) {
-  double sum = 0;
-  for (int64_t k = 0; k < x.n; k++) sum += x.r[k] * kR + x.g[k] * kG + x.b[k] * kB;
-  const float m = static_cast<float>(sum / static_cast<double>(x.n));
+  const float m = MeanLuma(x);
   for (float* c : {x.r, x.g, x.b}) {
     for (int64_t k = 0; k < x.n; k++) c[k] = Clamp01((c[k] - m) * f + m);
   }
@@ -163,27 +108,49 @@ std::vector<float> GaussianTaps(double sigma, int64_t r) {
   return w;
 }
 
-// Separable blur of one S x S plane with zero padding; tmp holds S * S floats.
-CVRL_WIDE void BlurPlane(float* p, float* tmp, int64_t S, const std::vector<float>& w) {
-  const int64_t r = static_cast<int64_t>(w.size()) / 2;
-  std::fill(tmp, tmp + S * S, 0.0f);
-  for (int64_t y = 0; y < S; y++) {
-    const float* in = p + y * S;
-    float* out = tmp + y * S;
-    for (int64_t k = -r; k <= r; k++) {
-      const float wk = w[k + r];
-      const int64_t lo = std::max<int64_t>(0, -k), hi = std::min<int64_t>(S, S - k);
-      for (int64_t x = lo; x < hi; x++) out[x] += wk * in[x + k];
+// out[x] = sum over k < taps of w[k] * in[x + k * step], for x < n rounded up to kGroup: the taps
+// added in order, as the tap-by-tap passes over the plane did, in four independent accumulators of
+// 16 pixels (one accumulator would wait on its previous sum at every tap). in and out must allow
+// reads and writes kGroup floats past n.
+constexpr int64_t kGroup = 64;
+typedef float Float16 __attribute__((vector_size(64)));
+inline void AddTap(Float16& acc, float w, const float* p) {  // by reference: a 64-byte vector value would change the ABI
+  Float16 v;
+  std::memcpy(&v, p, sizeof v);
+  acc += w * v;
+}
+CVRL_WIDE void TapRow(const float* in, int64_t step, const float* w, int64_t taps, int64_t n, float* out) {
+  for (int64_t x0 = 0; x0 < n; x0 += kGroup) {
+    Float16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (int64_t k = 0; k < taps; k++) {
+      const float* p = in + x0 + k * step;
+      AddTap(a0, w[k], p);
+      AddTap(a1, w[k], p + 16);
+      AddTap(a2, w[k], p + 32);
+      AddTap(a3, w[k], p + 48);
     }
+    for (const Float16* a : {&a0, &a1, &a2, &a3}) std::memcpy(out + x0 + 16 * (a - &a0), a, sizeof *a);
   }
-  std::fill(p, p + S * S, 0.0f);
+}
+
+// Separable blur of one S x S plane with zero padding; a tap that falls in the padding adds w * 0,
+// which leaves the non-negative sums unchanged. scratch: BlurScratch(S, taps) floats.
+inline int64_t BlurScratch(int64_t S, int64_t taps) { return S * S + kGroup + 2 * (S + taps + kGroup); }
+CVRL_WIDE void BlurPlane(float* p, float* scratch, int64_t S, const std::vector<float>& w) {
+  const int64_t taps = static_cast<int64_t>(w.size()), r = taps / 2;
+  float* tmp = scratch;                      // the horizontal pass, then kGroup floats of slack
+  float* padded = tmp + S * S + kGroup;      // one row with r zeros before it and zeros after
+  float* row = padded + S + taps + kGroup;   // one output row and kGroup floats of slack
+  std::fill(tmp + S * S, row, 0.0f);
   for (int64_t y = 0; y < S; y++) {
-    float* out = p + y * S;
-    for (int64_t k = std::max<int64_t>(-r, -y); k <= std::min<int64_t>(r, S - 1 - y); k++) {
-      const float wk = w[k + r];
-      const float* in = tmp + (y + k) * S;
-      for (int64_t x = 0; x < S; x++) out[x] += wk * in[x];
-    }
+    std::copy(p + y * S, p + (y + 1) * S, padded + r);
+    TapRow(padded, 1, w.data(), taps, S, row);
+    std::copy(row, row + S, tmp + y * S);
+  }
+  for (int64_t y = 0; y < S; y++) {
+    const int64_t k0 = std::max<int64_t>(0, r - y), k1 = std::min<int64_t>(taps, S + r - y);
+    TapRow(tmp + (y + k0 - r) * S, S, w.data() + k0, k1 - k0, S, row);
+    std::copy(row, row + S, p + y * S);
   }
 }
 
@@ -208,7 +175,7 @@ at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& pa
   if (!out.defined()) out = at::empty({3, T, S, S}, at::kFloat);
   float* dst = out.data_ptr<float>();
   const uint8_t* src = frames.data_ptr<uint8_t>();
-  std::vector<float> buf(4 * n), rows(9 * S);
+  std::vector<float> buf(3 * n + BlurScratch(S, spec.blurKernel + 1)), rows(ResizeScratchFloats(S, W));
   Planes x{buf.data(), buf.data() + n, buf.data() + 2 * n, n};
   float* tmp = buf.data() + 3 * n;
   const AugParams* last = nullptr;
@@ -218,7 +185,7 @@ at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& pa
     const AugParams& p = params.size() == 1 ? params[0] : params[t];
     if (&p != last) {
       ty = BilinearTaps(p.height, S);
-      tx = BilinearTaps(p.width, S);
+      tx = BilinearTaps(p.width, S, p.flip);
       blur = p.blurSigma > 0 && spec.blurKernel / 2 >= 1 ? GaussianTaps(p.blurSigma, spec.blurKernel / 2) : std::vector<float>();
       last = &p;
     }

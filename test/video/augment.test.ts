@@ -111,9 +111,11 @@ test('Gaussian blur preserves the mean of a constant interior and matches a dire
 test('the native (worker-thread) augmentation equals the TypeScript one for every op', async () => {
   const frames = fromTypedArray(movingPattern(6, 40, 56), [6, 40, 56, 3]);
   const [v1, v2] = cvrlViewConfigs(24);
-  // The last two: an 11-tap blur (as at 112 pixels), and crops smaller than the output (upsampling).
+  // The last three: an 11-tap blur (as at 112 pixels), crops smaller than the output (upsampling),
+  // and an odd size (the vectorised loops' remainders).
   const configs = [v1, v2, { ...v1, jitterProb: 1, grayscaleProb: 0.5 }, { ...v2, solarizeProb: 1, blurProb: 1 }, { ...v1, consistent: false },
-    { ...cvrlViewConfigs(36)[0], blurKernelFraction: 0.31, jitterProb: 1 }, { ...cvrlViewConfigs(48)[1], cropArea: [0.08, 0.2] as [number, number], jitterProb: 1 }];
+    { ...cvrlViewConfigs(36)[0], blurKernelFraction: 0.31, jitterProb: 1 }, { ...cvrlViewConfigs(48)[1], cropArea: [0.08, 0.2] as [number, number], jitterProb: 1 },
+    { ...cvrlViewConfigs(37)[0], flipProb: 1, blurKernelFraction: 0.2, jitterProb: 1 }];
   for (let i = 0; i < 28; i++) {
     const cfg = configs[i % configs.length];
     const params = sampleClipParams(cfg, 6, 40, 56, Rng.from(100 + i));
