@@ -129,7 +129,10 @@ CVRL_WIDE void TapRow(const float* in, int64_t step, const float* w, int64_t tap
       AddTap(a2, w[k], p + 32);
       AddTap(a3, w[k], p + 48);
     }
-    for (const Float16* a : {&a0, &a1, &a2, &a3}) std::memcpy(out + x0 + 16 * (a - &a0), a, sizeof *a);
+    std::memcpy(out + x0, &a0, sizeof a0);
+    std::memcpy(out + x0 + 16, &a1, sizeof a1);
+    std::memcpy(out + x0 + 32, &a2, sizeof a2);
+    std::memcpy(out + x0 + 48, &a3, sizeof a3);
   }
 }
 

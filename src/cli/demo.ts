@@ -7,7 +7,7 @@ import { DIRECTIONAL_CLASSES } from '../video/synth-scene.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('end-to-end demo on a built-in synthetic dataset whose test videos show looks unseen in training (10-12 minutes on 2 cores with native bf16, longer in fp32): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
+    .description('end-to-end demo on a built-in synthetic dataset whose test videos show looks unseen in training (6-11 minutes on 2 cores with native bf16, longer in fp32): pre-training, linear probe, 10% fine-tuning, supervised baseline, HTML report')
     .option('--out <dir>', 'output folder (data, pre-training run, metrics)', 'runs/demo')
     .option('--config <file>', 'pre-training recipe (default configs/cpu-small.yaml)')
     .option('--classes <n>', `synthetic motion classes (2-${DIRECTIONAL_CLASSES.length})`, positiveInt('--classes'))

@@ -1,7 +1,7 @@
 /**
  * What a pre-training run reports per optimiser step: metrics.jsonl, TensorBoard scalars, the
- * progress line, the collapse and slow-loader warnings, and the online monitor's values; rank 0 only. Throughput and
- * data-wait share are measured here from the time the loop reports.
+ * progress line, the collapse and slow-loader warnings, and the online monitor's values; rank 0
+ * only. Throughput and data-wait share are measured here from the time the loop reports.
  */
 import { join } from 'node:path';
 import { EventWriter, type HParamValue } from '../formats/tensorboard.js';
