@@ -108,52 +108,47 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   let badVideos = 0, lossSum = 0, lossCount = 0, partSums: Record<string, number> = {};
 
   try {
-    outer: for (let epoch = pos.epoch; pos.step < totalSteps; epoch++) {
-      let b = epoch === pos.epoch ? pos.batchInEpoch : 0;
-      const loader = new VideoLoader({ ...loaderBase, epoch, startBatch: b }, cache);
-      let tWait = performance.now();
-      for await (const batch of loader) {
-        if (b >= t.stepsPerEpoch * c.accumulate) { // a last partial accumulation ends no step
-          batch.views.forEach((v) => v.dispose());
-          break;
-        }
-        log.waited(performance.now() - tWait);
-        const tc = performance.now();
-        // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
-        const parts: Record<string, number> = {};
-        const options = { ...stepOptions, pseudoMotion: pseudoMotionWeight(c, pos.step, totalSteps) };
-        const loss = await backwardStep(model, toDeviceBatch(batch.views, t.device), options, Rng.from(c.seed, epoch, b, dist.rank, 0xc0), group, parts);
-        for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
-        b++;
-        if (!Number.isFinite(loss)) {
-          throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoints.last || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
-        }
-        lossSum += loss;
-        lossCount++;
-        const stepEnds = b % c.accumulate === 0;
-        if (stepEnds) await optimizerStep(t, group);
-        log.computed(performance.now() - tc, c.clipsPerVideo * c.batch * worldSize);
-        if (stepEnds) {
-          pos = { ...pos, step: pos.step + 1, epoch, batchInEpoch: b, scheduleStep: schedule.currentStep, lastLoss: lossSum / lossCount };
-          const lossParts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / lossCount]));
-          lossSum = lossCount = 0;
-          partSums = {};
-          const monitorNow = main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps);
-          const extra = monitorNow ? await o.monitor!(model.encoder) : undefined;
-          log.step({ step: pos.step, epoch, loss: pos.lastLoss, parts: lossParts, lr: schedule.lr, badVideos: badVideos + loader.stats.badVideos, extra });
-          // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
-          const stopNow = await anyRank(signals.requested, group) || (o.stopAfter !== undefined && pos.step - stepsAtStart >= o.stopAfter);
-          if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoints.save(pos);
-          if (stopNow || pos.step >= totalSteps) {
-            badVideos += loader.stats.badVideos;
-            break outer;
-          }
-        }
-        tWait = performance.now();
+    // One loader for the rest of the run: its prefetch window runs across epoch boundaries.
+    const loader = new VideoLoader({ ...loaderBase, epoch: pos.epoch, startBatch: pos.batchInEpoch, epochs: Infinity }, cache);
+    let tWait = performance.now();
+    for await (const batch of loader) {
+      const { epoch } = batch;
+      if (batch.batchInEpoch >= t.stepsPerEpoch * c.accumulate) { // a last partial accumulation ends no step
+        batch.views.forEach((v) => v.dispose());
+        continue;
       }
-      badVideos += loader.stats.badVideos;
-      pos = { ...pos, epoch: epoch + 1, batchInEpoch: 0 };
+      log.waited(performance.now() - tWait);
+      const tc = performance.now();
+      // The global batch's loss (identical on every rank); gradients reach this rank's rows only.
+      const parts: Record<string, number> = {};
+      const options = { ...stepOptions, pseudoMotion: pseudoMotionWeight(c, pos.step, totalSteps) };
+      const loss = await backwardStep(model, toDeviceBatch(batch.views, t.device), options, Rng.from(c.seed, epoch, batch.batchInEpoch, dist.rank, 0xc0), group, parts);
+      for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
+      const b = batch.batchInEpoch + 1;
+      if (!Number.isFinite(loss)) {
+        throw new TrainingDiverged(`loss became ${loss} at step ${pos.step} (epoch ${epoch}, batch ${b}); the last good checkpoint is ${checkpoints.last || 'none (no checkpoint written yet)'}; lower --lr or check the data`);
+      }
+      lossSum += loss;
+      lossCount++;
+      const stepEnds = b % c.accumulate === 0;
+      if (stepEnds) await optimizerStep(t, group);
+      log.computed(performance.now() - tc, c.clipsPerVideo * c.batch * worldSize);
+      if (stepEnds) {
+        pos = { ...pos, step: pos.step + 1, epoch, batchInEpoch: b, scheduleStep: schedule.currentStep, lastLoss: lossSum / lossCount };
+        const lossParts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / lossCount]));
+        lossSum = lossCount = 0;
+        partSums = {};
+        const monitorNow = main && o.monitor && c.knnEvery > 0 && (pos.step % c.knnEvery === 0 || pos.step >= totalSteps);
+        const extra = monitorNow ? await o.monitor!(model.encoder) : undefined;
+        log.step({ step: pos.step, epoch, loss: pos.lastLoss, parts: lossParts, lr: schedule.lr, badVideos: loader.stats.badVideos, extra });
+        // A signal seen by any rank stops every rank at the same step (one tiny all-reduce).
+        const stopNow = await anyRank(signals.requested, group) || (o.stopAfter !== undefined && pos.step - stepsAtStart >= o.stopAfter);
+        if (pos.step % c.checkpointEvery === 0 || pos.step >= totalSteps || stopNow) checkpoints.save(pos);
+        if (stopNow || pos.step >= totalSteps) break;
+      }
+      tWait = performance.now();
     }
+    badVideos = loader.stats.badVideos;
   } finally {
     signals.dispose();
     log.close();
@@ -173,10 +168,15 @@ async function pretrainLoaderOptions(c: PretrainConfig, dataset: VideoDataset, d
     report?.(p, r);
   };
   const groups = c.sceneBatches > 0 ? await sceneBatchGroups(dataset, Math.ceil((c.batch * worldSize) / c.sceneBatches), c.parallelism, log.progress, main ? join(runDir, 'scene-groups.json') : null) : undefined;
+  return { ...pretrainLoaderBase(c, dataset), groups, rank, worldSize, onBadVideo };
+}
+
+/** A config's loader settings for one process, before scene groups and ranks (also bench/pretrain-paired.ts's). */
+export function pretrainLoaderBase(c: PretrainConfig, dataset: VideoDataset): LoaderOptions {
   return {
     dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
-    augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed, groups,
-    parallelism: c.parallelism, prefetch: c.prefetch, rank, worldSize, onBadVideo,
+    augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed,
+    parallelism: c.parallelism, prefetch: c.prefetch,
   };
 }
 
@@ -186,7 +186,7 @@ export function pseudoMotionWeight(c: Pick<PretrainConfig, 'pseudoMotion' | 'pse
 }
 
 /** Gradients summed over ranks, then one optimiser step at the schedule's rate. */
-async function optimizerStep(t: Training, group: DistributedContext['group']): Promise<void> {
+export async function optimizerStep(t: Training, group: DistributedContext['group']): Promise<void> {
   await allReduceGradients(t.model.parameters(), group);
   t.opt.setLr(t.schedule.lr);
   t.opt.step();
@@ -201,7 +201,7 @@ async function optimizerStep(t: Training, group: DistributedContext['group']): P
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Forward, loss and backward of one batch (its views freed); returns the loss value. */
-async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig & { bf16: boolean }, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
+export async function backwardStep(model: CvrlModel, views: Tensor[], c: PretrainConfig & { bf16: boolean }, rng: Rng, group: DistributedContext['group'], parts: Record<string, number>): Promise<number> {
   const l = await contrastiveLoss(model, views, c, rng, group, parts);
   try {
     await nextTurn();

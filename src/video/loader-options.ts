@@ -39,8 +39,14 @@ export interface LoaderOptions {
   parallelism?: number;
   /** Batches prepared ahead of the consumer. */
   prefetch?: number;
-  /** Skip this many batches at the start of the epoch (resuming mid-epoch). */
+  /** Skip this many batches at the start of the epoch (resuming mid-epoch); past the epoch's end, into the next ones. */
   startBatch?: number;
+  /**
+   * Epochs to iterate from `epoch` on (default 1; Infinity: until the consumer stops). One loader
+   * over several epochs keeps its prefetch window full across their boundaries, so that an epoch's
+   * first batches are prepared during the previous one's last steps.
+   */
+  epochs?: number;
   rank?: number;
   worldSize?: number;
   /** Replacement attempts for one slot before giving up on the dataset. */
@@ -60,6 +66,9 @@ export interface Batch {
   indices: number[];
   /** eval: views per video. */
   viewsPerVideo: number;
+  /** The batch's epoch and its position in it. */
+  epoch: number;
+  batchInEpoch: number;
 }
 
 export interface LoaderStats {

@@ -34,13 +34,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
   readonly stats: LoaderStats = { samples: 0, badVideos: 0, retriedDecodes: 0, dataWaitMs: 0 };
   readonly #onBad: (path: string, reason: string) => void;
   readonly #cache: VideoCache;
-  readonly #positions: number[];
+  /** This rank's positions per epoch, computed when the epoch's first sample is scheduled. */
+  readonly #orders = new Map<number, number[]>();
 
   constructor(opts: LoaderOptions, cache = new VideoCache()) {
     const training = opts.mode !== 'eval';
     this.o = {
       decodeShortSide: Math.round((opts.size * 8) / 7), clipsPerVideo: 2, gapLaw: 'cvrl', temporalViews: TEST_VIEWS.temporal, spatialViews: TEST_VIEWS.spatial,
-      normalization: KINETICS_NORM, seed: 0, epoch: 0, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
+      normalization: KINETICS_NORM, seed: 0, epoch: 0, epochs: 1, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
       startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20,
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     } as VideoLoader['o'];
@@ -49,6 +50,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     for (const [k, v] of Object.entries({ batchSize: o.batchSize, frames: o.frames, stride: o.stride, size: o.size, parallelism: o.parallelism, worldSize: o.worldSize, decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`loader: ${k} must be a positive integer, got ${v}`);
     }
+    if (o.epochs !== Infinity && (!Number.isInteger(o.epochs) || o.epochs < 1)) throw new RangeError(`loader: epochs must be a positive integer or Infinity, got ${o.epochs}`);
     if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new RangeError(`loader: rank must be in [0, ${o.worldSize}), got ${o.rank}`);
     if (o.dataset.items.length === 0) throw new RangeError(`loader: dataset ${o.dataset.root} has no videos`);
     if (opts.groups && opts.groups.length !== o.dataset.items.length) throw new RangeError(`loader: groups has ${opts.groups.length} entries for ${o.dataset.items.length} videos`);
@@ -59,13 +61,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
     this.views.forEach(validateAugment);
     this.#onBad = opts.onBadVideo ?? ((p, r) => console.warn(`cvrl: skipping unreadable video ${p}: ${r}`));
     this.#cache = cache;
-    this.#positions = this.#order();
   }
 
-  /** This rank's dataset positions for the epoch: a seeded permutation, padded so that every rank gets as many. */
-  #order(): number[] {
+  /** This rank's dataset positions in an epoch: a seeded permutation, padded so that every rank gets as many. */
+  #positions(epoch: number): number[] {
+    const known = this.#orders.get(epoch);
+    if (known) return known;
     const n = this.o.dataset.items.length, W = this.o.worldSize;
-    const rng = Rng.from(this.o.seed, this.o.epoch, 0x5eed);
+    const rng = Rng.from(this.o.seed, epoch, 0x5eed);
     const groups = this.o.groups;
     let perm = Array.from({ length: n }, (_, i) => i);
     if (this.o.shuffle && groups) {
@@ -78,17 +81,19 @@ export class VideoLoader implements AsyncIterable<Batch> {
     } else if (this.o.shuffle) rng.shuffle(perm);
     const padded = Math.ceil(n / W) * W;
     for (let i = n; i < padded; i++) perm.push(perm[i - n]);
-    return perm.filter((_, i) => i % W === this.o.rank);
+    const mine = perm.filter((_, i) => i % W === this.o.rank);
+    this.#orders.set(epoch, mine);
+    return mine;
   }
 
-  /** Dataset indices in this rank's order for the epoch (before unreadable videos are replaced). */
+  /** Dataset indices in this rank's order for the (first) epoch, before unreadable videos are replaced. */
   get order(): readonly number[] {
-    return this.#positions;
+    return this.#positions(this.o.epoch);
   }
 
   /** Batches per epoch for this rank. */
   get length(): number {
-    const n = this.#positions.length, b = this.o.batchSize;
+    const n = Math.ceil(this.o.dataset.items.length / this.o.worldSize), b = this.o.batchSize;
     return this.o.dropLast ? Math.floor(n / b) : Math.ceil(n / b);
   }
 
@@ -143,14 +148,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
     }
   }
 
-  /** One slot of the epoch: the scheduled video, or replacements while videos turn out unreadable. */
-  async #sample(pos: number, sem: Semaphore, rows?: BatchRows): Promise<Sample> {
-    let index = this.#positions[pos];
+  /** Slot `pos` of an epoch, written to row `row` of batch `batch`: the scheduled video, or replacements while videos turn out unreadable. */
+  async #sample(epoch: number, pos: number, sem: Semaphore, rows: BatchRows, batch: number, row: number): Promise<Sample> {
+    let index = this.#positions(epoch)[pos];
     for (let attempt = 0; ; attempt++) {
       const path = this.o.dataset.items[index].path;
       if (!this.#cache.bad.has(path)) {
-        const rng = Rng.from(this.o.seed, this.o.epoch, this.o.rank, pos, attempt);
-        const out = rows?.row(Math.floor(pos / this.o.batchSize), pos % this.o.batchSize);
+        const rng = Rng.from(this.o.seed, epoch, this.o.rank, pos, attempt);
+        const out = rows.row(batch, row);
         try {
           const s = await sem.run(() => this.#decodeSample(index, rng, out));
           this.stats.samples++;
@@ -165,21 +170,26 @@ export class VideoLoader implements AsyncIterable<Batch> {
             this.#onBad(path, reason);
           }
         } finally {
-          out?.forEach((t) => t.dispose());
+          out.forEach((t) => t.dispose());
         }
       }
       if (attempt >= this.o.maxBadRetries || this.#cache.bad.size >= this.o.dataset.items.length) {
         throw new Error(`loader: gave up after ${attempt + 1} unreadable videos in a row (last: ${path}: ${this.#cache.bad.get(path)}); check the dataset`);
       }
-      index = Rng.from(this.o.seed, this.o.epoch, this.o.rank, pos, attempt, 0xbad).int(this.o.dataset.items.length);
+      index = Rng.from(this.o.seed, epoch, this.o.rank, pos, attempt, 0xbad).int(this.o.dataset.items.length);
     }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
-    const o = this.o, bs = o.batchSize, nBatches = this.length;
-    const total = Math.min(this.#positions.length, nBatches * bs);
+    const o = this.o, bs = o.batchSize, perEpoch = this.length;
+    if (perEpoch === 0) return;
+    // Batches are numbered across epochs: g is batch g % perEpoch of epoch o.epoch + floor(g / perEpoch).
+    const end = o.epochs * perEpoch;
+    const total = Math.min(this.order.length, perEpoch * bs);
+    const rowsOf = (g: number) => Math.min(bs, total - (g % perEpoch) * bs);
+    const epochOf = (g: number) => o.epoch + Math.floor(g / perEpoch);
     const sem = new Semaphore(o.parallelism);
-    const pending = new Map<number, Promise<Sample>>();
+    const pending = new Map<number, Promise<Sample>>(); // by g * bs + row
     // One [3, T, S, S] per clip of a video, S from the clip's view config; eval: all views of a video in one.
     const viewsPerVideo = o.mode === 'eval' ? o.temporalViews * o.spatialViews : 1;
     const clipShapes = o.mode === 'eval' ? [[viewsPerVideo, 3, o.frames, o.size, o.size]]
@@ -187,34 +197,38 @@ export class VideoLoader implements AsyncIterable<Batch> {
         const S = this.views[v % this.views.length].size;
         return [3, o.frames, S, S];
       });
-    const rows = new BatchRows((b) => Math.min(bs, total - b * bs), clipShapes);
-    let next = o.startBatch * bs;
-    const fill = (b: number) => {
-      const limit = Math.min(total, (b + 1 + o.prefetch) * bs);
-      for (; next < limit; next++) {
-        const p = this.#sample(next, sem, rows);
-        p.catch(() => undefined);
-        pending.set(next, p);
+    const rows = new BatchRows(rowsOf, clipShapes);
+    let next = o.startBatch; // the first batch not yet scheduled
+    const fill = (g: number) => {
+      for (; next < Math.min(end, g + 1 + o.prefetch); next++) {
+        const first = (next % perEpoch) * bs;
+        for (let k = 0; k < rowsOf(next); k++) {
+          const p = this.#sample(epochOf(next), first + k, sem, rows, next, k);
+          p.catch(() => undefined);
+          pending.set(next * bs + k, p);
+        }
       }
     };
     try {
-      for (let b = o.startBatch; b < nBatches; b++) {
-        fill(b);
+      for (let g = o.startBatch; g < end; g++) {
+        fill(g);
         const t0 = performance.now();
-        const ids = Array.from({ length: Math.min(bs, total - b * bs) }, (_, k) => b * bs + k);
+        const ids = Array.from({ length: rowsOf(g) }, (_, k) => g * bs + k);
         const samples = await Promise.all(ids.map((i) => pending.get(i)!));
         ids.forEach((i) => pending.delete(i));
         this.stats.dataWaitMs += performance.now() - t0;
-        const views = rows.take(b);
+        const views = rows.take(g);
         for (const s of samples) s.clips.forEach((c) => c.dispose());
+        const epoch = epochOf(g);
+        for (const e of this.#orders.keys()) if (e < epoch) this.#orders.delete(e);
         const batch: Batch = {
           views: o.mode === 'eval' ? [views[0].flatten(0, 1)] : views,
           labels: samples.map((s) => s.label),
           indices: samples.map((s) => s.index),
-          viewsPerVideo,
+          viewsPerVideo, epoch, batchInEpoch: g % perEpoch,
         };
         if (o.mode === 'eval') views[0].dispose();
-        fill(b + 1);
+        fill(g + 1);
         yield batch;
       }
     } finally {

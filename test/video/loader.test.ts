@@ -9,11 +9,11 @@ import { tempDir } from '../helpers/python.js';
 const root = tempDir('cvrl-loader-');
 let ds: VideoDataset;
 
-async function collect(o: Partial<LoaderOptions>, cache?: VideoCache): Promise<{ batches: { sums: number[]; labels: number[]; indices: number[]; shapes: number[][] }[]; loader: VideoLoader }> {
+async function collect(o: Partial<LoaderOptions>, cache?: VideoCache): Promise<{ batches: { sums: number[]; labels: number[]; indices: number[]; shapes: number[][]; at: [number, number] }[]; loader: VideoLoader }> {
   const loader = new VideoLoader({ dataset: ds, mode: 'pretrain', batchSize: 4, frames: 4, stride: 2, size: 24, seed: 1, ...o }, cache);
   const batches = [];
   for await (const b of loader as AsyncIterable<Batch>) {
-    batches.push({ sums: tidy(() => b.views.map((v) => Math.round(v.sum().item() * 1e3) / 1e3)), labels: b.labels, indices: b.indices, shapes: b.views.map((v) => v.shape) });
+    batches.push({ sums: tidy(() => b.views.map((v) => Math.round(v.sum().item() * 1e3) / 1e3)), labels: b.labels, indices: b.indices, shapes: b.views.map((v) => v.shape), at: [b.epoch, b.batchInEpoch] });
     b.views.forEach((v) => v.dispose());
   }
   return { batches, loader };
@@ -33,6 +33,30 @@ test('loader: shapes, determinism across parallelism, epochs differ, no leaked t
   assert.equal(liveTensorCount(), base);
   const resumed = await collect({ startBatch: 2 });
   assert.deepEqual(resumed.batches, a.batches.slice(2), 'resuming mid-epoch continues the same order');
+});
+
+test('loader: one loader over several epochs yields what one loader per epoch does', async () => {
+  const base = liveTensorCount();
+  // Without dropping the last batch, which is a partial one.
+  const n = ds.items.length, bs = n % 5 ? 5 : 7, batches = Math.ceil(n / bs);
+  const o = { mode: 'train' as const, batchSize: bs, dropLast: false, prefetch: 2, parallelism: 3 };
+  const perEpoch = await Promise.all([2, 3, 4].map(async (epoch) => (await collect({ ...o, epoch })).batches));
+  assert.deepEqual(perEpoch[0].map((b) => b.at), Array.from({ length: batches }, (_, i) => [2, i]));
+  assert.equal(perEpoch[0][batches - 1].indices.length, n % bs);
+  const spanning = await collect({ ...o, epoch: 2, epochs: 3 });
+  assert.deepEqual(spanning.batches, perEpoch.flat(), 'the same batches, epochs and positions in order');
+  const resumed = await collect({ ...o, epoch: 2, epochs: 3, startBatch: batches + 1 });
+  assert.deepEqual(resumed.batches, perEpoch.flat().slice(batches + 1), 'a start past the first epoch continues in the next');
+  // Endless: the consumer stops it; nothing prepared ahead is left behind.
+  const endless = new VideoLoader({ dataset: ds, frames: 4, stride: 2, size: 24, seed: 1, ...o, epoch: 2, epochs: Infinity });
+  let seen = 0;
+  for await (const b of endless) {
+    b.views.forEach((v) => v.dispose());
+    if (++seen === 2 * batches + 1) break;
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(liveTensorCount(), base);
+  assert.throws(() => new VideoLoader({ dataset: ds, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, epochs: 0 }), /epochs must be a positive integer or Infinity, got 0/);
 });
 
 test('loader: rho clips per video give rho distinct views, deterministically', async () => {
