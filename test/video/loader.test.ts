@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/python.js';
 const root = tempDir('cvrl-loader-');
 let ds: VideoDataset;
 
-async function collect(o: Partial<LoaderOptions>, cache?: VideoCache): Promise<{ batches: { sums: number[]; labels: number[]; indices: number[]; shapes: number[][]; at: [number, number] }[]; loader: VideoLoader }> {
+async function collect(o: Partial<LoaderOptions>, cache?: VideoCache): Promise<{ batches: { sums: number[]; labels: number[]; indices: number[]; shapes: number[][]; at: number[] }[]; loader: VideoLoader }> {
   const loader = new VideoLoader({ dataset: ds, mode: 'pretrain', batchSize: 4, frames: 4, stride: 2, size: 24, seed: 1, ...o }, cache);
   const batches = [];
   for await (const b of loader as AsyncIterable<Batch>) {
