@@ -3,6 +3,7 @@
  * PyAV for decoding) on this machine, alternating the two so that drift hits both, warm-up excluded.
  * Per case: our median, the reference's, ratio = our throughput over theirs (above 1: cvrl is
  * faster), achieved GFLOP/s and share of this CPU's peak (compute cases), peak resident memory.
+ * The paired cases compare cvrl with itself in one process (the loader's cost, bf16 against fp32).
  * Usage: npm run bench -- [--quick] [--json FILE] [--only SUBSTRING] [--threads N] [--rounds N] [--device cuda:N].
  * With --device, the compute cases run on that GPU on both sides (larger clips and batches; no
  * loader cases), the reference with CVRL_BENCH_PYTHON (default /usr/bin/python3).
@@ -19,7 +20,8 @@ import { createModel } from '../src/models/index.js';
 import { machine } from './machine.js';
 import { type StepSpec } from './step/ours.js';
 import { decodeCases } from './decode-cases.js';
-import { pretrainCase, worldSizeCase, WORLD_SIZE_CASE } from './pretrain-e2e.js';
+import { pretrainCase, worldSizeCase, WORLD_SIZE_CASE, pairedCases, pairedCaseNames } from './pretrain-e2e.js';
+import { resolvePrecision } from '../src/torch/precision.js';
 import { allreduceCases, ALLREDUCE_CASE } from './allreduce-case.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 import { compiledBenchScript } from './compiled.js';
@@ -110,13 +112,22 @@ for (const c of cases.filter((x) => !a.only || x.name.includes(a.only))) {
   progress(`${c.name}: cvrl ${row.ours} ms, PyTorch ${row.reference} ms, ratio ${row.ratio}`, row.error);
 }
 let fp32EndToEnd: number | undefined; // 1 process x 2 threads, reused by the world-size case
-for (const p of gpu ? [] : ['fp32', 'bf16'] as const) {
+// `cvrl pretrain` end to end in its own processes; --quick leaves it to the paired cases below, which resolve more in less time.
+for (const p of gpu || a.quick ? [] : ['fp32', 'bf16'] as const) {
   const name = `load: demo pre-training end to end vs compute only, ${p}`;
   if (a.only && !name.includes(a.only)) continue;
   const row = await pretrainCase({ quick: a.quick, rounds, threads, precision: p, env });
   if (p === 'fp32' && threads === 2 && typeof row.ours === 'number') fp32EndToEnd = row.ours;
   out.push(row);
   progress(`${name}: ${row.ours} clips/s end to end, ${row.reference} compute only, ratio ${row.ratio}`, row.error);
+}
+const pairedPrecisions = resolvePrecision('auto') === 'bf16' ? ['bf16', 'fp32'] as const : ['fp32'] as const;
+if (!gpu && (!a.only || pairedCaseNames([...pairedPrecisions]).some((n) => n.includes(a.only!)))) {
+  // Blocks of seconds, alternating: many rounds cost little and make the median steady.
+  for (const row of await pairedCases({ rounds: a.quick ? 6 : 4 * rounds, threads, precisions: [...pairedPrecisions], env })) {
+    out.push(row);
+    progress(`${row.name}: ${row.ours} clips/s, ${row.reference} against, ratio ${row.ratio}`, row.error);
+  }
 }
 if (!gpu && (!a.only || WORLD_SIZE_CASE.includes(a.only))) {
   const row = await worldSizeCase({ quick: a.quick, env, oneByTwo: fp32EndToEnd });
