@@ -111,10 +111,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
     // One loader for the rest of the run: its prefetch window runs across epoch boundaries.
     const loader = new VideoLoader({ ...loaderBase, epoch: pos.epoch, startBatch: pos.batchInEpoch, epochs: Infinity }, cache);
     let tWait = performance.now();
-    for await (const batch of loader) {
+    for await (const batch of pos.step < totalSteps ? loader : []) { // a finished run resumed takes no step
       const { epoch } = batch;
       if (batch.batchInEpoch >= t.stepsPerEpoch * c.accumulate) { // a last partial accumulation ends no step
         batch.views.forEach((v) => v.dispose());
+        tWait = performance.now();
         continue;
       }
       log.waited(performance.now() - tWait);
