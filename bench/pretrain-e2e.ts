@@ -29,9 +29,17 @@ const CONFIG = join(here, '..', 'configs', 'cpu-small.yaml');
 const DEMO_DATA = join(tmpdir(), `cvrl-bench-demo-${createHash('sha256').update(JSON.stringify(STUDY_DATASETS.hard)).digest('hex').slice(0, 8)}`);
 const SKIP = 30; // steps before timing: the first epochs also probe every video once
 
+/** The demo's data set, rendered on first use. */
+async function ensureDemoData(): Promise<void> {
+  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.hard });
+}
+
+/** configs/cpu-small.yaml resolved on the demo's data. */
+const demoConfig = () => resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG);
+
 /** Clips per second of `cvrl pretrain` (cpu-small.yaml on the demo set) from step SKIP to the end, or an error. */
 async function timedPretrain(steps: number, flags: string[], env: NodeJS.ProcessEnv): Promise<{ rate: number; waitShare: number } | { error: string }> {
-  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.hard });
+  await ensureDemoData();
   const out = mkdtempSync(join(tmpdir(), 'cvrl-bench-e2e-'));
   try {
     const args = [compiledBenchScript(join(here, 'cli.ts')), 'pretrain', '--config', CONFIG, '--data', DEMO_DATA, '--format', 'ucf101', '--annotations', join(DEMO_DATA, 'annotations'), '--split', '1',
@@ -51,7 +59,7 @@ async function timedPretrain(steps: number, flags: string[], env: NodeJS.Process
 
 /** Clips per second of the demo's training step on clips already in memory (bench/step/ours.ts `recipe`, mean step), or an error. */
 function computeOnly(o: { quick: boolean; threads: number; precision: 'fp32' | 'bf16'; env: NodeJS.ProcessEnv }): { rate: number } | { error: string } {
-  const c = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG);
+  const c = demoConfig();
   const spec: StepSpec = { mode: 'recipe', config: CONFIG, arch: c.arch, batch: c.batch, frames: c.frames, size: c.size, precision: o.precision, threads: o.threads, warmup: 2, reps: o.quick ? 6 : 12, head: [c.headHidden, c.headOut] };
   const r = spawnSync(process.execPath, [compiledBenchScript(join(here, 'step', 'ours.ts')), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
   if (r.status !== 0) return { error: (r.stderr || 'failed').trim().split('\n').pop()! };
@@ -96,7 +104,7 @@ export const WORLD_SIZE_CASE = 'train: demo pre-training, 2 processes x 1 thread
 export async function worldSizeCase(o: { quick: boolean; env: NodeJS.ProcessEnv; oneByTwo?: number }): Promise<Record<string, unknown>> {
   const name = WORLD_SIZE_CASE;
   const steps = o.quick ? 60 : 150;
-  const batch = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG).batch;
+  const batch = demoConfig().batch;
   const two = await timedPretrain(steps, ['--precision', 'fp32', '--threads', '2', '--nproc', '2', '--batch', String(batch / 2)], o.env);
   const one = o.oneByTwo !== undefined ? { rate: o.oneByTwo } : await timedPretrain(steps, ['--precision', 'fp32', '--threads', '2'], o.env);
   if ('error' in two) return { name, unit: 'clips/s', error: two.error };
@@ -124,13 +132,13 @@ function spread(xs: number[]): number[] {
  */
 export async function pairedCases(o: { rounds: number; threads: number; precisions: ('fp32' | 'bf16')[]; env: NodeJS.ProcessEnv }): Promise<Record<string, unknown>[]> {
   const names = pairedCaseNames(o.precisions);
-  if (!existsSync(join(DEMO_DATA, 'annotations'))) await synthesizeDataset({ out: DEMO_DATA, format: 'ucf101', seed: 0, ...STUDY_DATASETS.hard });
+  await ensureDemoData();
   const spec: PairedSpec = { config: CONFIG, data: DEMO_DATA, precisions: o.precisions, threads: o.threads, warmup: SKIP, rounds: o.rounds, blockSteps: 9, settle: 3 };
   const r = spawnSync(process.execPath, [compiledBenchScript(join(here, 'pretrain-paired.ts')), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
   if (r.status !== 0) return names.map((name) => ({ name, unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop()! }));
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { arms: { feed: string; precision: string; block_ms: number[] }[]; wait_ms_per_step: number };
   const ms = (feed: string, precision: string) => out.arms.find((a) => a.feed === feed && a.precision === precision)!.block_ms;
-  const c = resolveConfig({ data: DEMO_DATA, format: 'ucf101', out: '-' }, CONFIG), clipsPerStep = c.clipsPerVideo * c.batch;
+  const c = demoConfig(), clipsPerStep = c.clipsPerVideo * c.batch;
   const row = (name: string, a: number[], b: number[], referenceIs: string) => {
     const ratios = a.map((x, i) => b[i] / x);
     return { name, unit: 'clips/s', ours: round((clipsPerStep * 1000) / median(a), 1), reference: round((clipsPerStep * 1000) / median(b), 1), ratio: round(median(ratios), 3),

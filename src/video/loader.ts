@@ -91,9 +91,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
     return this.#positions(this.o.epoch);
   }
 
+  /** Videos per epoch for this rank (the order is padded so that every rank gets as many). */
+  get #perRank(): number {
+    return Math.ceil(this.o.dataset.items.length / this.o.worldSize);
+  }
+
   /** Batches per epoch for this rank. */
   get length(): number {
-    const n = Math.ceil(this.o.dataset.items.length / this.o.worldSize), b = this.o.batchSize;
+    const n = this.#perRank, b = this.o.batchSize;
     return this.o.dropLast ? Math.floor(n / b) : Math.ceil(n / b);
   }
 
@@ -185,7 +190,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     if (perEpoch === 0) return;
     // Batches are numbered across epochs: g is batch g % perEpoch of epoch o.epoch + floor(g / perEpoch).
     const end = o.epochs * perEpoch;
-    const total = Math.min(this.order.length, perEpoch * bs);
+    const total = Math.min(this.#perRank, perEpoch * bs);
     const rowsOf = (g: number) => Math.min(bs, total - (g % perEpoch) * bs);
     const epochOf = (g: number) => o.epoch + Math.floor(g / perEpoch);
     const sem = new Semaphore(o.parallelism);
