@@ -1,6 +1,6 @@
 /** Headless Chromium (Debian's `chromium`) for checking that generated pages render, with a hard timeout. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,7 +28,7 @@ export interface ChromiumResult {
 export function runChromium(bin: string, args: string[], timeoutMs = 60_000, signal?: AbortSignal): Promise<ChromiumResult> {
   const profile = mkdtempSync(join(tmpdir(), 'cvrl-chromium-'));
   const child = spawn(bin, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
-    '--disable-dev-shm-usage', `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--disable-dev-shm-usage', `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: profile } }); // its other temp files too
   let stdout = '', stderr = '', timedOut = false;
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -52,6 +52,11 @@ export function runChromium(bin: string, args: string[], timeoutMs = 60_000, sig
     child.on('close', (code) => {
       clearTimeout(timer);
       killGroup(); // helpers left behind by the browser process
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // a helper still writing into it: the system's temp cleaning takes the rest
+      }
       resolve({ stdout, stderr, code, timedOut });
     });
   });

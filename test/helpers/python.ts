@@ -1,6 +1,6 @@
 /** Runs a PyTorch reference script (Debian's python3-torch under /usr/bin/python3). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,27 @@ export function runPython(code: string, dir: string): string {
   return r.stdout;
 }
 
+const made: string[] = [];
+/**
+ * A fresh directory in the system's temp folder, removed with everything in it when this test
+ * file's process exits (a full run would otherwise leave gigabytes behind each time);
+ * CVRL_KEEP_TEST_DIRS=1 keeps them to look at.
+ */
 export function tempDir(prefix = 'cvrl-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!process.env.CVRL_KEEP_TEST_DIRS) {
+    if (made.length === 0) process.on('exit', removeTempDirs);
+    made.push(dir);
+  }
+  return dir;
+}
+
+function removeTempDirs(): void {
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a file still held open elsewhere: the system's temp cleaning takes the rest
+    }
+  }
 }

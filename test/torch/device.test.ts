@@ -2,11 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { info } from '../../src/torch/runtime.js';
 import { resolveDevice, cudaIndex, toDeviceBatch } from '../../src/torch/device.js';
 import { resolvePrecision } from '../../src/torch/precision.js';
 import { randn } from '../../src/torch/creation.js';
 import { resolveConfig } from '../../src/train/config.js';
+import { tempDir } from '../helpers/python.js';
 
 const cpuOnly = info().cudaCompiled ? 'this addon has CUDA' : false;
 
@@ -37,10 +39,11 @@ test('precision auto means bf16 on a GPU, whatever the CPU', () => {
 });
 
 test('`cvrl pretrain --device cuda` on a CPU-only build exits at once with that message', { skip: cpuOnly }, () => {
-  const r = spawnSync(process.execPath, ['bin/cvrl.js', 'pretrain', '--data', '/nonexistent', '--format', 'folder', '--out', '/tmp/cvrl-never', '--device', 'cuda'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
+  const never = join(tempDir(), 'never');
+  const r = spawnSync(process.execPath, ['bin/cvrl.js', 'pretrain', '--data', '/nonexistent', '--format', 'folder', '--out', never, '--device', 'cuda'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /device 'cuda': this cvrl addon was built against a libtorch without CUDA/);
-  const e = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--arch', 'r3d_18_tiny', '--random-init', '--data', '/nonexistent', '--format', 'folder', '--out', '/tmp/cvrl-never', '--device', 'cuda:0'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
+  const e = spawnSync(process.execPath, ['bin/cvrl.js', 'linear-eval', '--arch', 'r3d_18_tiny', '--random-init', '--data', '/nonexistent', '--format', 'folder', '--out', never, '--device', 'cuda:0'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CVRL_NO_JEMALLOC: '1' } });
   assert.notEqual(e.status, 0);
   assert.match(e.stderr, /device 'cuda:0': this cvrl addon was built against a libtorch without CUDA/);
 });
