@@ -158,9 +158,9 @@ CVRL_WIDE void BlurPlane(float* p, float* scratch, int64_t S, const std::vector<
 }
 
 // A product with the reciprocal: a division per value would cost more than the rest of the pass.
-CVRL_WIDE void Normalize(const float* in, float mean, float sd, int64_t n, float* out) {
-  const float inv = 1.0f / sd;
-  for (int64_t k = 0; k < n; k++) out[k] = (in[k] - mean) * inv;
+// invSd is 1 / std rounded from double, as src/video/augment.ts's normalizeClip has it.
+CVRL_WIDE void Normalize(const float* in, float mean, float invSd, int64_t n, float* out) {
+  for (int64_t k = 0; k < n; k++) out[k] = (in[k] - mean) * invSd;
 }
 
 CVRL_WIDE void Solarize(Planes x) {
@@ -209,7 +209,7 @@ at::Tensor AugmentClip(const at::Tensor& input, const std::vector<AugParams>& pa
     }
     if (p.solarize) Solarize(x);
     const float* planes[3] = {x.r, x.g, x.b};
-    for (int c = 0; c < 3; c++) Normalize(planes[c], static_cast<float>(spec.mean[c]), static_cast<float>(spec.std[c]), n, dst + (c * T + t) * n);
+    for (int c = 0; c < 3; c++) Normalize(planes[c], static_cast<float>(spec.mean[c]), static_cast<float>(1.0 / spec.std[c]), n, dst + (c * T + t) * n);
   }
   return out;
 }

@@ -100,11 +100,12 @@ CVRL_WIDE void ResizeCrop(const uint8_t* frame, int64_t W, const AugParams& p, c
     return slot[k];
   };
   float* out[3] = {o.r, o.g, o.b};
+  const float kInv255 = static_cast<float>(1.0 / 255.0);  // as src/video/augment.ts's framesToUnit
   for (int64_t y = 0; y < S; y++) {
     const float* h0 = source(ty.i0[y], -1);
     const float* h1 = source(ty.i1[y], ty.i0[y]);
     const float wy0 = ty.w0[y], wy1 = ty.w1[y];
-    for (int64_t k = 0; k < 3 * S; k++) blend[k] = Clamp01((wy0 * h0[k] + wy1 * h1[k]) * (1.0f / 255.0f));
+    for (int64_t k = 0; k < 3 * S; k++) blend[k] = Clamp01((wy0 * h0[k] + wy1 * h1[k]) * kInv255);
     SplitChannels(blend, S, out[0] + y * S, out[1] + y * S, out[2] + y * S);
   }
 }

@@ -18,11 +18,20 @@ export interface Normalization {
 /** PyTorchVideo's Kinetics statistics (the common choice for video SSL in PyTorch). */
 export const KINETICS_NORM: Normalization = { mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225] };
 
+/**
+ * uint8 [T, H, W, 3] -> float [T, 3, H, W] in [0, 1]. A product with 1/255 and, in normalizeClip,
+ * with 1/std: what the native augmentation computes (a division per value costs more there), so
+ * that these and the loader's views are the same bits.
+ */
+export function framesToUnit(frames: Tensor): Tensor {
+  return frames.permute([0, 3, 1, 2]).float().mul(1 / 255);
+}
+
 /** [T, 3, S, S] in [0, 1] -> normalised [3, T, S, S]. */
 export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tensor {
   const mean = tensor(n.mean).reshape([1, 3, 1, 1]);
-  const std = tensor(n.std).reshape([1, 3, 1, 1]);
-  return x.sub(mean).div(std).permute([1, 0, 2, 3]).contiguous();
+  const invStd = tensor(n.std.map((s) => 1 / s)).reshape([1, 3, 1, 1]);
+  return x.sub(mean).mul(invStd).permute([1, 0, 2, 3]).contiguous();
 }
 
 /**
@@ -59,7 +68,7 @@ export function evalCrops(frames: Tensor, size: number, crops: 1 | 3, n: Normali
   const [, h, w] = frames.shape;
   return tidy(() => {
     const views = evalCropCorners(h, w, size, crops).map(([top, left]) => {
-      const x = frames.narrow(1, top, size).narrow(2, left, size).permute([0, 3, 1, 2]).float().div(255);
+      const x = framesToUnit(frames.narrow(1, top, size).narrow(2, left, size));
       return normalizeClip(x, n).unsqueeze(0);
     });
     return cat(views, 0);

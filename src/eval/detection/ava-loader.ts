@@ -10,7 +10,7 @@ import { Tensor } from '../../torch/tensor.js';
 import { tidy } from '../../torch/scope.js';
 import { fromTypedArray, stack } from '../../torch/creation.js';
 import { probeVideo, decodeClips } from '../../video/io.js';
-import { normalizeClip, KINETICS_NORM, type Normalization } from '../../video/augment.js';
+import { framesToUnit, normalizeClip, KINETICS_NORM, type Normalization } from '../../video/augment.js';
 import { Rng } from '../../video/rng.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { keyframeClipStart } from './ava-clips.js';
@@ -126,7 +126,7 @@ export class KeyframeLoader implements AsyncIterable<KeyframeBatch> {
     }
     const frames = decoded.frames;
     try {
-      return tidy(() => normalizeClip(frames.select(0, 0).permute([0, 3, 1, 2]).float().div(255), o.normalization ?? KINETICS_NORM));
+      return tidy(() => normalizeClip(framesToUnit(frames.select(0, 0)), o.normalization ?? KINETICS_NORM));
     } finally {
       frames.dispose();
     }
