@@ -9,12 +9,23 @@ export function writeEvalOutput(out: string, metrics: Record<string, unknown>, s
   writeFileSync(join(out, 'summary.md'), summary);
 }
 
-/** Appends per-epoch records to OUT/metrics.jsonl (started afresh by `reset`). */
+/**
+ * Appends per-epoch records to OUT/metrics.jsonl, started afresh at the first record after `reset`
+ * (a job that fails before its first epoch, on a missing data folder say, creates nothing).
+ */
 export function epochLog(out: string): { reset(): void; write(r: Record<string, unknown>): void } {
   const file = join(out, 'metrics.jsonl');
+  let fresh = false;
   return {
-    reset: () => { mkdirSync(out, { recursive: true }); writeFileSync(file, ''); },
-    write: (r) => appendFileSync(file, `${JSON.stringify(r)}\n`),
+    reset: () => { fresh = true; },
+    write: (r) => {
+      if (fresh) {
+        mkdirSync(out, { recursive: true });
+        writeFileSync(file, '');
+        fresh = false;
+      }
+      appendFileSync(file, `${JSON.stringify(r)}\n`);
+    },
   };
 }
 

@@ -83,11 +83,11 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   const c = o.config;
   const { group, isMain: main, worldSize } = dist;
   const runDir = resolve(c.out);
-  if (main) mkdirSync(runDir, { recursive: true });
   resolveDevice(c.device, dist.localRank); // a device this build or machine lacks fails before any data is read
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const dataset = openDataset({ data: c.data, format: c.format as DatasetFormat, annotations: c.annotations, split: c.split });
+  if (main) mkdirSync(runDir, { recursive: true }); // only once the run can start: a mistyped flag leaves no empty folder
   const t = buildTraining(c, worldSize, dataset.items.length, dist.localRank);
   const { model, schedule, totalSteps } = t;
   let pos = startPosition(t, c, { runDir, resume: o.resume, main, worldSize, videos: dataset.items.length });

@@ -2,7 +2,7 @@
 // command line exits with status 2 (a failed run with 1), and numeric flags reject NaN by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers/python.js';
@@ -49,6 +49,17 @@ test('library errors name options; the command line shows them as its flags', ()
   const linear = cvrl('linear-eval', '--arch', 'r3d_18_tiny', '--data', 'test', '--format', 'ucf101', '--out', join(tempDir('cvrl-usage-'), 'out'));
   assert.equal(linear.status, 1);
   assert.match(linear.stderr, /cvrl: --annotations: required for --format ucf101/);
+});
+
+test('a run whose data folder is missing says so and leaves no output folder behind', () => {
+  const root = tempDir('cvrl-usage-');
+  for (const cmd of [['pretrain'], ['linear-eval', '--arch', 'r3d_18_tiny', '--random-init'], ['finetune', '--arch', 'r3d_18_tiny', '--scratch']]) {
+    const out = join(root, cmd[0]);
+    const r = cvrl(...cmd, '--data', join(root, 'no-such-data'), '--format', 'folder', '--out', out);
+    assert.equal(r.status, 1, cmd[0]);
+    assert.match(r.stderr, /no-such-data: the dataset folder does not exist/, cmd[0]);
+    assert.equal(existsSync(out), false, `${cmd[0]} left ${out}`);
+  }
 });
 
 test('cvrl pretrain --help explains every config key, with its default and allowed values', () => {
