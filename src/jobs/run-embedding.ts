@@ -40,12 +40,12 @@ export function embeddingPaths(out: string): { asFile: boolean; file: string; in
 export async function runEmbed(o: EmbedJob): Promise<EmbedResult> {
   startJob(o);
   const log = o.log ?? (() => undefined);
-  const { asFile, file, index } = embeddingPaths(o.out);
   const split = o.data.split === 'all' ? undefined : o.data.split;
   if (o.data.split === 'all') throw namingOptions(new Error("embedding takes one split (1, 2 or 3), not 'all'"), 'split');
   const dataset: VideoDataset = openDataset({ data: o.data.data, format: o.data.format, annotations: o.data.annotations, split, subset: o.subset });
   const src = openEncoder({ seed: o.seed, ...o.encoder });
   const clip = resolveClip(o, src);
+  const { asFile, file, index } = embeddingPaths(o.out); // once the data and encoder are there: a failed start leaves no folder
   const writer = new EmbeddingWriter(file, index);
   const stats = { badVideos: 0 };
   const t0 = performance.now();

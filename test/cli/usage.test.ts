@@ -53,12 +53,12 @@ test('library errors name options; the command line shows them as its flags', ()
 
 test('a run whose data folder is missing says so and leaves no output folder behind', () => {
   const root = tempDir('cvrl-usage-');
-  for (const cmd of [['pretrain'], ['linear-eval', '--arch', 'r3d_18_tiny', '--random-init'], ['finetune', '--arch', 'r3d_18_tiny', '--scratch']]) {
-    const out = join(root, cmd[0]);
+  for (const cmd of [['pretrain'], ['linear-eval', '--arch', 'r3d_18_tiny', '--random-init'], ['finetune', '--arch', 'r3d_18_tiny', '--scratch'], ['embed', '--arch', 'r3d_18_tiny', '--random-init']]) {
+    const out = join(root, cmd[0], cmd[0] === 'embed' ? 'features.safetensors' : '');
     const r = cvrl(...cmd, '--data', join(root, 'no-such-data'), '--format', 'folder', '--out', out);
     assert.equal(r.status, 1, cmd[0]);
     assert.match(r.stderr, /no-such-data: the dataset folder does not exist/, cmd[0]);
-    assert.equal(existsSync(out), false, `${cmd[0]} left ${out}`);
+    assert.equal(existsSync(join(root, cmd[0])), false, `${cmd[0]} left a folder`);
   }
 });
 
