@@ -10,19 +10,18 @@ export function writeEvalOutput(out: string, metrics: Record<string, unknown>, s
 }
 
 /**
- * Appends per-epoch records to OUT/metrics.jsonl, started afresh at the first record after `reset`
- * (a job that fails before its first epoch, on a missing data folder say, creates nothing).
+ * Appends per-epoch records to OUT/metrics.jsonl, which its first record starts afresh (a job that
+ * fails before its first epoch, on a missing data folder say, creates nothing).
  */
-export function epochLog(out: string): { reset(): void; write(r: Record<string, unknown>): void } {
+export function epochLog(out: string): { write(r: Record<string, unknown>): void } {
   const file = join(out, 'metrics.jsonl');
-  let fresh = false;
+  let started = false;
   return {
-    reset: () => { fresh = true; },
     write: (r) => {
-      if (fresh) {
+      if (!started) {
         mkdirSync(out, { recursive: true });
         writeFileSync(file, '');
-        fresh = false;
+        started = true;
       }
       appendFileSync(file, `${JSON.stringify(r)}\n`);
     },

@@ -62,7 +62,6 @@ async function overSplits(
   startJob(o);
   const log = o.log ?? (() => undefined);
   const epochs = epochLog(o.out);
-  epochs.reset();
   const events = new EvalEvents(o.out, command, o.data.split === 'all', log);
   const splits: SplitScore[] = [];
   const perSplit: Record<string, unknown>[] = [];

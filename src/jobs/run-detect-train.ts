@@ -74,7 +74,6 @@ export async function runDetectTrain(o: DetectTrainJob): Promise<DetectTrainResu
   log(`detect train: ${set.keyframes.length} keyframes, ${boxes} boxes, ${set.classes.length} classes; ${src.randomInit ? `random ${spec.arch}` : src.checkpoint}; clips ${clip.frames} x ${clip.stride} at ${clip.size}`);
   mkdirSync(o.out, { recursive: true });
   const epochs = epochLog(o.out);
-  epochs.reset();
   const tb = new EventWriter(o.out);
   const progress = new Progress(process.stderr, 10, o.quiet ?? false);
   const t0 = performance.now();
