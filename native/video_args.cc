@@ -14,11 +14,29 @@ namespace {
 constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1: every integer up to it is exact in a double
 constexpr int64_t kMaxSide = 1 << 16;            // output sides, crop offsets and sizes (pixels)
 
-[[noreturn]] void TypeErr(Napi::Env env, const std::string& field, const std::string& msg) {
-  throw Napi::TypeError::New(env, field + " " + msg);
+// A field's name for error messages, a chain of parts on the stack: the string is built only when
+// an error is thrown (a batch's clips pass their parameters on the thread that drives training).
+class Field {
+ public:
+  Field(const char* name) : name_(name) {}  // NOLINT: literals and std::string convert implicitly
+  Field(const std::string& name) : name_(name.c_str()) {}  // NOLINT
+  Field(const Field& parent, const char* part, int64_t index = -1) : parent_(&parent), name_(part), index_(index) {}
+  std::string Str() const {
+    std::string s = parent_ ? parent_->Str() + name_ : name_;
+    return index_ < 0 ? s : s + "[" + std::to_string(index_) + "]";
+  }
+
+ private:
+  const Field* parent_ = nullptr;
+  const char* name_;
+  int64_t index_ = -1;
+};
+
+[[noreturn]] void TypeErr(Napi::Env env, const Field& field, const std::string& msg) {
+  throw Napi::TypeError::New(env, field.Str() + " " + msg);
 }
-[[noreturn]] void RangeErr(Napi::Env env, const std::string& field, const std::string& msg) {
-  throw Napi::RangeError::New(env, field + " " + msg);
+[[noreturn]] void RangeErr(Napi::Env env, const Field& field, const std::string& msg) {
+  throw Napi::RangeError::New(env, field.Str() + " " + msg);
 }
 
 std::string Show(const Napi::Value& v) {
@@ -43,38 +61,38 @@ std::string Num(double d) {
 bool Given(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
 Napi::Value Arg(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); }
 
-double Finite(Napi::Env env, const std::string& f, const Napi::Value& v) {
+double Finite(Napi::Env env, const Field& f, const Napi::Value& v) {
   if (!v.IsNumber()) TypeErr(env, f, "must be a number, got " + Show(v));
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d)) RangeErr(env, f, "must be a finite number, got " + Show(v));
   return d;
 }
 
-double Real(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi) {
+double Real(Napi::Env env, const Field& f, const Napi::Value& v, double lo, double hi) {
   const double d = Finite(env, f, v);
   if (d < lo || d > hi) RangeErr(env, f, "must be in [" + Num(lo) + ", " + Num(hi) + "], got " + Show(v));
   return d;
 }
 
-int64_t Int(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi) {
+int64_t Int(Napi::Env env, const Field& f, const Napi::Value& v, double lo, double hi) {
   const double d = Finite(env, f, v);
   if (std::trunc(d) != d) RangeErr(env, f, "must be an integer, got " + Show(v));
   if (d < lo || d > hi) RangeErr(env, f, "must be an integer in [" + Num(lo) + ", " + Num(hi) + "], got " + Show(v));
   return static_cast<int64_t>(d);
 }
 
-int64_t OptInt(Napi::Env env, const std::string& f, const Napi::Value& v, double lo, double hi, int64_t def) {
+int64_t OptInt(Napi::Env env, const Field& f, const Napi::Value& v, double lo, double hi, int64_t def) {
   return Given(v) ? Int(env, f, v, lo, hi) : def;
 }
 
-bool OptBool(Napi::Env env, const std::string& f, const Napi::Value& v, bool def) {
+bool OptBool(Napi::Env env, const Field& f, const Napi::Value& v, bool def) {
   if (!Given(v)) return def;
   if (!v.IsBoolean()) TypeErr(env, f, "must be a boolean, got " + Show(v));
   return v.As<Napi::Boolean>().Value();
 }
 
 // C++ and FFmpeg would silently cut a string at its first NUL byte.
-std::string Str(Napi::Env env, const std::string& f, const Napi::Value& v) {
+std::string Str(Napi::Env env, const Field& f, const Napi::Value& v) {
   if (!v.IsString()) TypeErr(env, f, "must be a string, got " + Show(v));
   std::string s = v.As<Napi::String>().Utf8Value();
   if (s.find('\0') != std::string::npos) TypeErr(env, f, "must not contain NUL bytes");
@@ -82,18 +100,18 @@ std::string Str(Napi::Env env, const std::string& f, const Napi::Value& v) {
   return s;
 }
 
-Napi::Object Obj(Napi::Env env, const std::string& f, const Napi::Value& v) {
+Napi::Object Obj(Napi::Env env, const Field& f, const Napi::Value& v) {
   if (!v.IsObject() || v.IsArray() || v.IsFunction()) TypeErr(env, f, "must be an object, got " + Show(v));
   return v.As<Napi::Object>();
 }
 
-Napi::Array Arr(Napi::Env env, const std::string& f, const Napi::Value& v) {
+Napi::Array Arr(Napi::Env env, const Field& f, const Napi::Value& v) {
   if (!v.IsArray()) TypeErr(env, f, "must be an array, got " + Show(v));
   return v.As<Napi::Array>();
 }
 
 // uint8 [T, H, W, 3] on the CPU: the native code reads it through data_ptr.
-at::Tensor Frames(Napi::Env env, const std::string& f, const Napi::Value& v, size_t argIndex) {
+at::Tensor Frames(Napi::Env env, const Field& f, const Napi::Value& v, size_t argIndex) {
   at::Tensor t;
   try {
     t = UnwrapTensor(v, argIndex);
@@ -109,7 +127,7 @@ at::Tensor Frames(Napi::Env env, const std::string& f, const Napi::Value& v, siz
 
 // The optional destination of augmentClip: float32 [3, T, S, S], contiguous, on the CPU.
 static at::Tensor AugmentOut(Napi::Env env, const Napi::Value& v, int64_t T, int64_t S) {
-  const std::string f = "augmentClip: out";
+  const Field f("augmentClip: out");
   at::Tensor t;
   try {
     t = UnwrapTensor(v, 3);
@@ -122,7 +140,7 @@ static at::Tensor AugmentOut(Napi::Env env, const Napi::Value& v, int64_t T, int
   return t;
 }
 
-int64_t Timeout(Napi::Env env, const std::string& f, const Napi::Value& v) {
+int64_t Timeout(Napi::Env env, const Field& f, const Napi::Value& v) {
   return OptInt(env, f, v, 1, 7 * 24 * 3600 * 1000.0, 0);
 }
 
@@ -142,7 +160,8 @@ DecodeRequest ParseDecode(const Napi::CallbackInfo& info) {
   r.path = Str(env, "decodeClips: path", Arg(info, 0));
   Napi::Array starts = Arr(env, "decodeClips: starts", Arg(info, 1));
   if (starts.Length() == 0) RangeErr(env, "decodeClips: starts", "needs at least one clip start");
-  for (uint32_t k = 0; k < starts.Length(); k++) r.starts.push_back(Int(env, "decodeClips: starts[" + std::to_string(k) + "]", starts.Get(k), 0, kMaxSafe));
+  const Field sf("decodeClips: starts");
+  for (uint32_t k = 0; k < starts.Length(); k++) r.starts.push_back(Int(env, Field(sf, "", k), starts.Get(k), 0, kMaxSafe));
   r.frames = Int(env, "decodeClips: frames", Arg(info, 2), 1, 1 << 20);
   r.stride = Int(env, "decodeClips: stride", Arg(info, 3), 1, 1 << 20);
   // Bounds the per-frame bookkeeping even when frames are tiny (output bytes are bounded later).
@@ -163,35 +182,38 @@ DecodeRequest ParseDecode(const Napi::CallbackInfo& info) {
 }
 
 // One ClipParams object from src/video/augment-params.ts.
-static AugParams ParseParams(Napi::Env env, const std::string& f, const Napi::Value& v, int64_t H, int64_t W) {
+static AugParams ParseParams(Napi::Env env, const Field& f, const Napi::Value& v, int64_t H, int64_t W) {
   Napi::Object o = Obj(env, f, v);
   AugParams p;
-  Napi::Object crop = Obj(env, f + ".crop", o.Get("crop"));
+  const Field cf(f, ".crop");
+  Napi::Object crop = Obj(env, cf, o.Get("crop"));
   // Each part is bounded first, so the sums below are exact and cannot overflow.
-  p.top = Int(env, f + ".crop.top", crop.Get("top"), 0, kMaxSide);
-  p.left = Int(env, f + ".crop.left", crop.Get("left"), 0, kMaxSide);
-  p.height = Int(env, f + ".crop.height", crop.Get("height"), 1, kMaxSide);
-  p.width = Int(env, f + ".crop.width", crop.Get("width"), 1, kMaxSide);
-  if (p.top + p.height > H) RangeErr(env, f + ".crop", "top + height = " + std::to_string(p.top + p.height) + " exceeds the frame height " + std::to_string(H));
-  if (p.left + p.width > W) RangeErr(env, f + ".crop", "left + width = " + std::to_string(p.left + p.width) + " exceeds the frame width " + std::to_string(W));
-  p.flip = OptBool(env, f + ".flip", o.Get("flip"), false);
+  p.top = Int(env, Field(cf, ".top"), crop.Get("top"), 0, kMaxSide);
+  p.left = Int(env, Field(cf, ".left"), crop.Get("left"), 0, kMaxSide);
+  p.height = Int(env, Field(cf, ".height"), crop.Get("height"), 1, kMaxSide);
+  p.width = Int(env, Field(cf, ".width"), crop.Get("width"), 1, kMaxSide);
+  if (p.top + p.height > H) RangeErr(env, cf, "top + height = " + std::to_string(p.top + p.height) + " exceeds the frame height " + std::to_string(H));
+  if (p.left + p.width > W) RangeErr(env, cf, "left + width = " + std::to_string(p.left + p.width) + " exceeds the frame width " + std::to_string(W));
+  p.flip = OptBool(env, Field(f, ".flip"), o.Get("flip"), false);
   Napi::Value j = o.Get("jitter");
   if (Given(j)) {
-    Napi::Object jo = Obj(env, f + ".jitter", j);
+    const Field jf(f, ".jitter");
+    Napi::Object jo = Obj(env, jf, j);
     p.jitter = true;
-    Napi::Array order = Arr(env, f + ".jitter.order", jo.Get("order"));
-    if (order.Length() > 4) RangeErr(env, f + ".jitter.order", "has more than 4 entries");
+    const Field of(jf, ".order");
+    Napi::Array order = Arr(env, of, jo.Get("order"));
+    if (order.Length() > 4) RangeErr(env, of, "has more than 4 entries");
     p.order.clear();
-    for (uint32_t k = 0; k < order.Length(); k++) p.order.push_back(static_cast<int>(Int(env, f + ".jitter.order[" + std::to_string(k) + "]", order.Get(k), 0, 3)));
-    p.brightness = Real(env, f + ".jitter.brightness", jo.Get("brightness"), 0, 1e6);
-    p.contrast = Real(env, f + ".jitter.contrast", jo.Get("contrast"), 0, 1e6);
-    p.saturation = Real(env, f + ".jitter.saturation", jo.Get("saturation"), 0, 1e6);
-    p.hue = Real(env, f + ".jitter.hue", jo.Get("hue"), -0.5, 0.5);
+    for (uint32_t k = 0; k < order.Length(); k++) p.order.push_back(static_cast<int>(Int(env, Field(of, "", k), order.Get(k), 0, 3)));
+    p.brightness = Real(env, Field(jf, ".brightness"), jo.Get("brightness"), 0, 1e6);
+    p.contrast = Real(env, Field(jf, ".contrast"), jo.Get("contrast"), 0, 1e6);
+    p.saturation = Real(env, Field(jf, ".saturation"), jo.Get("saturation"), 0, 1e6);
+    p.hue = Real(env, Field(jf, ".hue"), jo.Get("hue"), -0.5, 0.5);
   }
-  p.grayscale = OptBool(env, f + ".grayscale", o.Get("grayscale"), false);
+  p.grayscale = OptBool(env, Field(f, ".grayscale"), o.Get("grayscale"), false);
   Napi::Value blur = o.Get("blur");
-  p.blurSigma = Given(blur) ? Real(env, f + ".blur", blur, 0, 1e4) : 0;
-  p.solarize = OptBool(env, f + ".solarize", o.Get("solarize"), false);
+  p.blurSigma = Given(blur) ? Real(env, Field(f, ".blur"), blur, 0, 1e4) : 0;
+  p.solarize = OptBool(env, Field(f, ".solarize"), o.Get("solarize"), false);
   return p;
 }
 
@@ -200,21 +222,22 @@ AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
   AugmentRequest r;
   r.frames = Frames(env, "augmentClip: frames", Arg(info, 0), 0);
   const int64_t T = r.frames.size(0), H = r.frames.size(1), W = r.frames.size(2);
-  Napi::Array arr = Arr(env, "augmentClip: params", Arg(info, 1));
+  const Field pf("augmentClip: params");
+  Napi::Array arr = Arr(env, pf, Arg(info, 1));
   if (arr.Length() != 1 && arr.Length() != static_cast<uint32_t>(T)) {
-    RangeErr(env, "augmentClip: params", "needs one parameter set, or one per frame (" + std::to_string(T) + "), got " + std::to_string(arr.Length()));
+    RangeErr(env, pf, "needs one parameter set, or one per frame (" + std::to_string(T) + "), got " + std::to_string(arr.Length()));
   }
-  for (uint32_t k = 0; k < arr.Length(); k++) r.params.push_back(ParseParams(env, "augmentClip: params[" + std::to_string(k) + "]", arr.Get(k), H, W));
+  for (uint32_t k = 0; k < arr.Length(); k++) r.params.push_back(ParseParams(env, Field(pf, "", k), arr.Get(k), H, W));
   Napi::Object so = Obj(env, "augmentClip: spec", Arg(info, 2));
   r.spec.size = Int(env, "augmentClip: spec.size", so.Get("size"), 1, 4096);
   r.spec.blurKernel = OptInt(env, "augmentClip: spec.blurKernel", so.Get("blurKernel"), 0, 4096, 0);
-  Napi::Array mean = Arr(env, "augmentClip: spec.mean", so.Get("mean")), stdv = Arr(env, "augmentClip: spec.std", so.Get("std"));
-  if (mean.Length() != 3 || stdv.Length() != 3) RangeErr(env, "augmentClip: spec.mean", "and spec.std need 3 entries (R, G, B)");
+  const Field mf("augmentClip: spec.mean"), sf("augmentClip: spec.std");
+  Napi::Array mean = Arr(env, mf, so.Get("mean")), stdv = Arr(env, sf, so.Get("std"));
+  if (mean.Length() != 3 || stdv.Length() != 3) RangeErr(env, mf, "and spec.std need 3 entries (R, G, B)");
   for (uint32_t k = 0; k < 3; k++) {
-    const std::string i = "[" + std::to_string(k) + "]";
-    r.spec.mean[k] = Real(env, "augmentClip: spec.mean" + i, mean.Get(k), -1e6, 1e6);
-    r.spec.std[k] = Real(env, "augmentClip: spec.std" + i, stdv.Get(k), 0, 1e6);
-    if (r.spec.std[k] <= 0) RangeErr(env, "augmentClip: spec.std" + i, "must be positive (it divides), got " + Show(stdv.Get(k)));
+    r.spec.mean[k] = Real(env, Field(mf, "", k), mean.Get(k), -1e6, 1e6);
+    r.spec.std[k] = Real(env, Field(sf, "", k), stdv.Get(k), 0, 1e6);
+    if (r.spec.std[k] <= 0) RangeErr(env, Field(sf, "", k), "must be positive (it divides), got " + Show(stdv.Get(k)));
   }
   if (Given(Arg(info, 3))) r.out = AugmentOut(env, Arg(info, 3), T, r.spec.size);
   return r;
