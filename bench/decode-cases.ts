@@ -15,7 +15,9 @@ export function decodeCases(o: { quick: boolean; only?: string; env: NodeJS.Proc
   // `--only "load: demo"` names the end-to-end case (bench/pretrain-e2e.ts), not these rows.
   if (o.only && (!/decode|load/.test(o.only) || o.only.startsWith('load:'))) return [];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--clips', o.quick ? '16' : '48', '--reps', o.quick ? '1' : '3'], { encoding: 'utf8', env: o.env, maxBuffer: 64 << 20 });
+  // --quick: a 16-clip window (a tenth of a second of our decoding) let one hiccup move a ratio by half.
+  const size = o.quick ? ['--clips', '48', '--reps', '1', '--pv-clips', '16'] : ['--clips', '48', '--reps', '3'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...size], { encoding: 'utf8', env: o.env, maxBuffer: 64 << 20 });
   if (r.status !== 0) return [{ name: 'decode', unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop() }];
   const { results } = JSON.parse(r.stdout) as { results: DecodeResult[] };
   const rows: Record<string, unknown>[] = [];

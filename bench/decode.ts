@@ -9,8 +9,9 @@
  * cvrl_pairs is pre-training's workload: two clips per video from CVRL's sampler, requested in one
  * call as the loader does (the tuned reference shares a pass between clips a second apart or less).
  * Rates are medians of --reps runs (ours and the tuned reference interleaved) because a shared
- * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case.
- * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--out DIR]. Prints one JSON object.
+ * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case, on
+ * --pv-clips clips (default: --clips; several times slower, fewer clips resolve its rate as well).
+ * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--pv-clips N] [--out DIR]. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -24,9 +25,11 @@ import { renderVideo } from '../src/video/synth.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 import { median, round } from './stats.js';
 
-const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') } } });
+const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, 'pv-clips': { type: 'string' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') } } });
 const CLIPS = Number(values.clips), REPS = Math.max(1, Number(values.reps)), FRAMES = 16, STRIDE = 2, LENGTH = 175; // UCF-101's mean length at 25 fps
+const PV_CLIPS = Number(values['pv-clips'] ?? CLIPS);
 if (!Number.isInteger(CLIPS) || CLIPS < 8) throw new RangeError(`--clips must be an integer >= 8 (one batch of 8), got ${values.clips}`);
+if (!Number.isInteger(PV_CLIPS) || PV_CLIPS < 8 || PV_CLIPS > CLIPS) throw new RangeError(`--pv-clips must be an integer from 8 to --clips (${CLIPS}), got ${values['pv-clips']}`);
 if (!Number.isInteger(REPS)) throw new RangeError(`--reps must be a positive integer, got ${values.reps}`);
 mkdirSync(values.out, { recursive: true });
 
@@ -117,7 +120,7 @@ type RefResult = Record<string, number | string>;
 /** One run of bench/decode_ref.py under the same allocator settings as ours (jemalloc, no page decay). */
 function reference(path: string, threads: number, mode: 'decode' | 'augment' | 'pairs', recipe: 'pytorchvideo' | 'tuned'): RefResult {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode_ref.py');
-  const args = [script, path, String(CLIPS), String(threads), mode, '0', recipe, ...(mode === 'pairs' ? [PAIRS_FILE] : [])];
+  const args = [script, path, String(recipe === 'pytorchvideo' ? PV_CLIPS : CLIPS), String(threads), mode, '0', recipe, ...(mode === 'pairs' ? [PAIRS_FILE] : [])];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: jemallocEnv() ?? process.env });
   if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() ?? 'failed' };
   return JSON.parse(r.stdout);
@@ -193,6 +196,6 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
   }
 }
 console.log(JSON.stringify({
-  bench: 'decode', clips: CLIPS, reps: REPS, frames: FRAMES, stride: STRIDE,
+  bench: 'decode', clips: CLIPS, pv_clips: PV_CLIPS, reps: REPS, frames: FRAMES, stride: STRIDE,
   source: '320x240, 175 frames, 25 fps; h264 keyframe every 25 (bframes 0 or 3), mpeg4 every 12', results,
 }, null, 1));

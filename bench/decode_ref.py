@@ -1,6 +1,7 @@
 """Reference for bench/decode.ts: PyAV decode + torch transforms.
 
 Usage: decode_ref.py FILE CLIPS THREADS MODE SEED RECIPE [STARTS.json]
+  CLIPS   clips to time (in pairs mode the first CLIPS starts of STARTS.json)
   MODE    decode (clips of 16 frames at stride 2, 112x112), augment (CVRL-style batches of 8) or
           pairs (decode, two clips per video as CVRL samples them: STARTS.json lists the starts,
           pair by pair; the pytorchvideo recipe decodes each clip by its own call, as
@@ -39,7 +40,7 @@ with av.open(path) as c:
     n_frames = s.frames or sum(1 for _ in c.demux(s))
 if mode == 'pairs':
     with open(sys.argv[7]) as f:
-        starts = json.load(f)
+        starts = json.load(f)[:clips]
 else:
     starts = np.random.default_rng(seed).integers(0, max(1, n_frames - (FRAMES - 1) * STRIDE), size=clips).tolist()
 
