@@ -16,6 +16,7 @@ constexpr int64_t kMaxSide = 1 << 16;            // output sides, crop offsets a
 
 // A field's name for error messages, a chain of parts on the stack: the string is built only when
 // an error is thrown (a batch's clips pass their parameters on the thread that drives training).
+// It points at its parts, so they must outlive it: literals, or a temporary within one call.
 class Field {
  public:
   Field(const char* name) : name_(name) {}  // NOLINT: literals and std::string convert implicitly
