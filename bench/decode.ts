@@ -9,8 +9,8 @@
  * cvrl_pairs is pre-training's workload: two clips per video from CVRL's sampler, requested in one
  * call as the loader does (the tuned reference shares a pass between clips a second apart or less).
  * Rates are medians of --reps runs (ours and the tuned reference interleaved) because a shared
- * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case, on
- * --pv-clips clips (default: --clips; several times slower, fewer clips resolve its rate as well).
+ * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case, on the
+ * first --pv-clips clips (default: all of them; fewer resolve its rate as well).
  * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--pv-clips N] [--out DIR]. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
