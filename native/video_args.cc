@@ -16,11 +16,10 @@ constexpr int64_t kMaxSide = 1 << 16;            // output sides, crop offsets a
 
 // A field's name for error messages, a chain of parts on the stack: the string is built only when
 // an error is thrown (a batch's clips pass their parameters on the thread that drives training).
-// It points at its parts, so they must outlive it: literals, or a temporary within one call.
+// It points at its parts: string literals, and parent Fields that outlive it.
 class Field {
  public:
-  Field(const char* name) : name_(name) {}  // NOLINT: literals and std::string convert implicitly
-  Field(const std::string& name) : name_(name.c_str()) {}  // NOLINT
+  Field(const char* name) : name_(name) {}  // NOLINT: string literals convert implicitly
   Field(const Field& parent, const char* part, int64_t index = -1) : parent_(&parent), name_(part), index_(index) {}
   std::string Str() const {
     std::string s = parent_ ? parent_->Str() + name_ : name_;
@@ -169,16 +168,16 @@ DecodeRequest ParseDecode(const Napi::CallbackInfo& info) {
   if (static_cast<double>(r.starts.size()) * r.frames > (1 << 22)) RangeErr(env, "decodeClips: starts", "x frames asks for more than 4194304 frames in one call");
   if (!Given(Arg(info, 4))) return r;
   Napi::Object o = Obj(env, "decodeClips: options", Arg(info, 4));
-  const std::string p = "decodeClips: options.";
-  r.size.shortSide = static_cast<int>(OptInt(env, p + "shortSide", o.Get("shortSide"), 1, kMaxSide, 0));
-  r.size.height = static_cast<int>(OptInt(env, p + "height", o.Get("height"), 1, kMaxSide, 0));
-  r.size.width = static_cast<int>(OptInt(env, p + "width", o.Get("width"), 1, kMaxSide, 0));
-  if ((r.size.height > 0) != (r.size.width > 0)) RangeErr(env, p + "height", "and options.width must be given together");
-  if (r.size.shortSide > 0 && r.size.height > 0) RangeErr(env, p + "shortSide", "cannot be combined with options.height and options.width");
-  r.decoderThreads = static_cast<int>(OptInt(env, p + "decoderThreads", o.Get("decoderThreads"), 1, 64, 1));
-  r.seek = OptBool(env, p + "seek", o.Get("seek"), true);
-  r.skipNonRef = OptBool(env, p + "skipNonRef", o.Get("skipNonRef"), true);
-  r.timeoutMs = Timeout(env, p + "timeoutMs", o.Get("timeoutMs"));
+  const Field p("decodeClips: options.");
+  r.size.shortSide = static_cast<int>(OptInt(env, Field(p, "shortSide"), o.Get("shortSide"), 1, kMaxSide, 0));
+  r.size.height = static_cast<int>(OptInt(env, Field(p, "height"), o.Get("height"), 1, kMaxSide, 0));
+  r.size.width = static_cast<int>(OptInt(env, Field(p, "width"), o.Get("width"), 1, kMaxSide, 0));
+  if ((r.size.height > 0) != (r.size.width > 0)) RangeErr(env, Field(p, "height"), "and options.width must be given together");
+  if (r.size.shortSide > 0 && r.size.height > 0) RangeErr(env, Field(p, "shortSide"), "cannot be combined with options.height and options.width");
+  r.decoderThreads = static_cast<int>(OptInt(env, Field(p, "decoderThreads"), o.Get("decoderThreads"), 1, 64, 1));
+  r.seek = OptBool(env, Field(p, "seek"), o.Get("seek"), true);
+  r.skipNonRef = OptBool(env, Field(p, "skipNonRef"), o.Get("skipNonRef"), true);
+  r.timeoutMs = Timeout(env, Field(p, "timeoutMs"), o.Get("timeoutMs"));
   return r;
 }
 
@@ -252,16 +251,16 @@ EncodeRequest ParseEncode(const Napi::CallbackInfo& info) {
   if (r.frames.size(1) > kMaxSide || r.frames.size(2) > kMaxSide) RangeErr(env, "encodeVideo: frames", "are larger than 65536 pixels on a side");
   if (!Given(Arg(info, 2))) return r;
   Napi::Object o = Obj(env, "encodeVideo: options", Arg(info, 2));
-  const std::string p = "encodeVideo: options.";
-  r.opts.fps = static_cast<int>(OptInt(env, p + "fps", o.Get("fps"), 1, 1000, 25));
-  r.opts.gop = static_cast<int>(OptInt(env, p + "gop", o.Get("gop"), 1, 100000, 12));
-  r.opts.crf = static_cast<int>(OptInt(env, p + "crf", o.Get("crf"), 0, 51, 23));
-  r.opts.bframes = static_cast<int>(OptInt(env, p + "bframes", o.Get("bframes"), 0, 16, 0));
+  const Field p("encodeVideo: options.");
+  r.opts.fps = static_cast<int>(OptInt(env, Field(p, "fps"), o.Get("fps"), 1, 1000, 25));
+  r.opts.gop = static_cast<int>(OptInt(env, Field(p, "gop"), o.Get("gop"), 1, 100000, 12));
+  r.opts.crf = static_cast<int>(OptInt(env, Field(p, "crf"), o.Get("crf"), 0, 51, 23));
+  r.opts.bframes = static_cast<int>(OptInt(env, Field(p, "bframes"), o.Get("bframes"), 0, 16, 0));
   Napi::Value c = o.Get("codec");
   if (Given(c)) {
-    r.opts.codec = Str(env, p + "codec", c);
+    r.opts.codec = Str(env, Field(p, "codec"), c);
     if (r.opts.codec != "h264" && r.opts.codec != "mpeg4" && r.opts.codec != "mjpeg" && r.opts.codec != "vp9") {
-      RangeErr(env, p + "codec", "must be h264, mpeg4, mjpeg or vp9, got " + Show(c));
+      RangeErr(env, Field(p, "codec"), "must be h264, mpeg4, mjpeg or vp9, got " + Show(c));
     }
   }
   return r;
@@ -270,13 +269,13 @@ EncodeRequest ParseEncode(const Napi::CallbackInfo& info) {
 Limits ParseLimits(const Napi::CallbackInfo& info, Limits l) {
   Napi::Env env = info.Env();
   Napi::Object o = Obj(env, "setVideoLimits: limits", Arg(info, 0));
-  const std::string p = "setVideoLimits: ";
-  l.maxFramePixels = OptInt(env, p + "maxFramePixels", o.Get("maxFramePixels"), 1, 1LL << 40, l.maxFramePixels);
-  if (Given(o.Get("maxAspectRatio"))) l.maxAspectRatio = Real(env, p + "maxAspectRatio", o.Get("maxAspectRatio"), 1, 1e6);
-  l.maxOutputBytes = OptInt(env, p + "maxOutputBytes", o.Get("maxOutputBytes"), 1, kMaxSafe, l.maxOutputBytes);
-  l.maxFrames = OptInt(env, p + "maxFrames", o.Get("maxFrames"), 1, 1LL << 40, l.maxFrames);
-  l.indexCacheBytes = OptInt(env, p + "indexCacheBytes", o.Get("indexCacheBytes"), 0, kMaxSafe, l.indexCacheBytes);
-  l.timeoutMs = OptInt(env, p + "timeoutMs", o.Get("timeoutMs"), 1, 7 * 24 * 3600 * 1000.0, l.timeoutMs);
+  const Field p("setVideoLimits: ");
+  l.maxFramePixels = OptInt(env, Field(p, "maxFramePixels"), o.Get("maxFramePixels"), 1, 1LL << 40, l.maxFramePixels);
+  if (Given(o.Get("maxAspectRatio"))) l.maxAspectRatio = Real(env, Field(p, "maxAspectRatio"), o.Get("maxAspectRatio"), 1, 1e6);
+  l.maxOutputBytes = OptInt(env, Field(p, "maxOutputBytes"), o.Get("maxOutputBytes"), 1, kMaxSafe, l.maxOutputBytes);
+  l.maxFrames = OptInt(env, Field(p, "maxFrames"), o.Get("maxFrames"), 1, 1LL << 40, l.maxFrames);
+  l.indexCacheBytes = OptInt(env, Field(p, "indexCacheBytes"), o.Get("indexCacheBytes"), 0, kMaxSafe, l.indexCacheBytes);
+  l.timeoutMs = OptInt(env, Field(p, "timeoutMs"), o.Get("timeoutMs"), 1, 7 * 24 * 3600 * 1000.0, l.timeoutMs);
   return l;
 }
 
