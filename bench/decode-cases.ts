@@ -15,7 +15,7 @@ export function decodeCases(o: { quick: boolean; only?: string; env: NodeJS.Proc
   // `--only "load: demo"` names the end-to-end case (bench/pretrain-e2e.ts), not these rows.
   if (o.only && (!/decode|load/.test(o.only) || o.only.startsWith('load:'))) return [];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode.ts');
-  // --quick: a 16-clip window (a tenth of a second of our decoding) let one hiccup move a ratio by a third.
+  // --quick: 16 clips were too short a window for our decoding rate (bench/NOTES-loader.md).
   const size = o.quick ? ['--clips', '48', '--reps', '1', '--pv-clips', '16'] : ['--clips', '48', '--reps', '3'];
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...size], { encoding: 'utf8', env: o.env, maxBuffer: 64 << 20 });
   if (r.status !== 0) return [{ name: 'decode', unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop() }];
