@@ -37,7 +37,7 @@ struct VideoReader::Impl {
   int rotation = 0;
   AVRational sar{1, 1};
   int displayW = 0, displayH = 0;
-  std::vector<uint8_t> rgb, rotated;
+  std::vector<uint8_t> planes, rgb, rotated;
 
   ~Impl();
   [[noreturn]] void Fail(const std::string& what) const { throw VideoError(name + ": " + what); }
