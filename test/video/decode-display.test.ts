@@ -111,6 +111,20 @@ test('4:2:0 shrunk to odd and even sizes, in one or both directions, equals the 
   }
 });
 
+test('other pixel formats shrunk to an odd width (planar conversion) equal the CLI\'s area scale into rgb24', { skip }, async () => {
+  // FFV1 stores each of these as is; nv12 goes in raw (FFV1 has no semi-planar format).
+  const cases: [string, string][] = [['yuva420p', 'ffv1'], ['yuv410p', 'ffv1'], ['gbrp10le', 'ffv1'], ['gray16le', 'ffv1'], ['yuv420p16le', 'ffv1'], ['nv12', 'rawvideo']];
+  for (const [pixFmt, codec] of cases) {
+    const path = join(dir, `odd-${pixFmt}.mkv`);
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=0.2', '-pix_fmt', pixFmt, '-c:v', codec, path]);
+    for (const [h, w] of [[57, 75], [128, 171]]) {
+      const got = await ours(path, { height: h, width: w });
+      const d = byteDiff(got.bytes, cliRgb(path, { vf: `scale=${w}:${h}:flags=area` }));
+      assert.ok(d.max === 0, `${pixFmt} to ${w}x${h}: mean abs difference ${d.mean}, max ${d.max} from the CLI`);
+    }
+  }
+});
+
 test('animated GIF (palette, frames that redraw only what changed, variable delays): every frame as the CLI decodes it, and seeking lands on the same frames', { skip }, async () => {
   const path = join(dir, 'anim.gif');
   ffmpeg([...SRC, '-vf', "setpts='if(lt(N,10),N,2*N)/25/TB',split[a][b];[a]palettegen[p];[b][p]paletteuse", '-fps_mode', 'vfr', path]);
