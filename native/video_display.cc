@@ -136,7 +136,7 @@ void VideoReader::resolveSize(const OutputSize& s, int& h, int& w) const {
 constexpr size_t kSwsOvershoot = 64 * 3 + 64;
 
 // Planar G, B, R rows (swscale's GBRP) -> packed RGB24.
-CVRL_WIDE void InterleaveRow(const uint8_t* __restrict g, const uint8_t* __restrict b, const uint8_t* __restrict r, int w,
+CVRL_WIDE static void InterleaveRow(const uint8_t* __restrict g, const uint8_t* __restrict b, const uint8_t* __restrict r, int w,
                              uint8_t* __restrict out) {
   for (int x = 0; x < w; x++) {
     out[3 * x] = r[x];
@@ -161,12 +161,12 @@ const uint8_t* VideoReader::Impl::Convert(const AVFrame* f, int h, int w) {
                              planar ? AV_PIX_FMT_GBRP : AV_PIX_FMT_RGB24, scaled ? SWS_AREA : SWS_BICUBIC, nullptr, nullptr, nullptr);
   if (!sws) Fail("cannot convert pixel format " + std::to_string(f->format) + " to RGB");
   // swscale's SIMD converters write whole vectors: on a row whose width is not a multiple of their
-  // block they run past its end, into the next row (rewritten after) or, on the last row, past the buffer.
-  uint8_t* dst[4] = {nullptr, nullptr, nullptr, nullptr};
-  int stride[4] = {0, 0, 0, 0};
-  // Planes are kSwsOvershoot apart: a plane's last row must not run into the next one's first.
+  // block they run past its end, into the next row (rewritten after) or, on the last row, past the
+  // buffer; so planes are kSwsOvershoot apart, a plane's last row must not reach the next one.
   const int planeStride = (tw + 63) & ~63;
   const size_t planeBytes = static_cast<size_t>(planeStride) * th + kSwsOvershoot;
+  uint8_t* dst[4] = {nullptr, nullptr, nullptr, nullptr};
+  int stride[4] = {tw * 3, 0, 0, 0};
   if (planar) {
     planes.resize(3 * planeBytes);
     for (int p = 0; p < 3; p++) {
@@ -176,15 +176,14 @@ const uint8_t* VideoReader::Impl::Convert(const AVFrame* f, int h, int w) {
   } else {
     rgb.resize(pixels * 3 + kSwsOvershoot);
     dst[0] = rgb.data();
-    stride[0] = tw * 3;
   }
   const int lines = sws_scale(sws, f->data, f->linesize, 0, f->height, dst, stride);
   if (lines != th) Fail("pixel conversion failed (" + (lines < 0 ? AvErr(lines) : std::to_string(lines) + " of " + std::to_string(th) + " lines") + ")");
   if (planar) {
     rgb.resize(pixels * 3);
     for (int y = 0; y < th; y++) {
-      const size_t row = static_cast<size_t>(y) * planeStride;
-      InterleaveRow(dst[0] + row, dst[1] + row, dst[2] + row, tw, rgb.data() + static_cast<size_t>(y) * tw * 3);
+      const size_t at = static_cast<size_t>(y) * planeStride;
+      InterleaveRow(dst[0] + at, dst[1] + at, dst[2] + at, tw, rgb.data() + static_cast<size_t>(y) * tw * 3);
     }
   }
   if (rotation == 0) return rgb.data();
