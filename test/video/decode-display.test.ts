@@ -143,7 +143,7 @@ test('animated GIF (palette, frames that redraw only what changed, variable dela
 test('a decode at the stored size writes nothing past its frame buffer (a fresh process under glibc malloc aborts on heap corruption)', { skip }, () => {
   const addon = fileURLToPath(new URL('../../build/Release/cvrl_native.node', import.meta.url));
   // A portrait video at its own size and shrunk to an odd width (planar), and a 170x128 one (a common UCF-101 copy) at the default short side for 112 crops.
-  for (const [name, scale, size] of [['portrait-fresh.mp4', '120:160', { height: 160, width: 120 }], ['portrait-shrunk.mp4', '120:160', { height: 57, width: 38 }],
+  for (const [name, scale, size] of [['portrait-fresh.mp4', '120:160', { height: 160, width: 120 }], ['portrait-shrunk.mp4', '120:160', { height: 57, width: 37 }],
     ['ucf-170x128.mp4', '170:128', { shortSide: 128 }]] as const) {
     const path = join(dir, name);
     ffmpeg([...SRC, '-vf', `scale=${scale},setsar=1`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
