@@ -154,8 +154,8 @@ const uint8_t* VideoReader::Impl::Convert(const AVFrame* f, int h, int w) {
   // At the stored size: the CLI's default (bicubic) conversion, exactly as `ffmpeg -pix_fmt rgb24`.
   // Scaled: area averaging, sharper and faster when shrinking. To an odd width swscale's packed
   // RGB24 output interpolates chroma to every pixel in C; its planar RGB output does the same
-  // about 1.4x as fast, to the same pixels when shrinking both sides (within one level on a few
-  // rounding ties), so that case is converted planar and interleaved here.
+  // faster (bench/NOTES.md), to the same pixels when shrinking both sides (within one level on a
+  // few rounding ties), so that case is converted planar and interleaved here.
   const bool planar = tw % 2 == 1 && tw < f->width && th < f->height;
   sws = sws_getCachedContext(sws, f->width, f->height, static_cast<AVPixelFormat>(f->format), tw, th,
                              planar ? AV_PIX_FMT_GBRP : AV_PIX_FMT_RGB24, scaled ? SWS_AREA : SWS_BICUBIC, nullptr, nullptr, nullptr);
