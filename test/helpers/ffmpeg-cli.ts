@@ -24,14 +24,15 @@ export function cliRgb(path: string, o: { vf?: string; frames?: number; passthro
   return new Uint8Array(ffmpeg(args));
 }
 
-/** Mean and maximum absolute difference of two equally long byte arrays. */
-export function byteDiff(a: Uint8Array, b: Uint8Array): { mean: number; max: number } {
+/** Mean and maximum absolute difference of two equally long byte arrays, and the share of bytes that differ. */
+export function byteDiff(a: Uint8Array, b: Uint8Array): { mean: number; max: number; differing: number } {
   if (a.length !== b.length) throw new Error(`byteDiff: ${a.length} vs ${b.length} bytes`);
-  let sum = 0, max = 0;
+  let sum = 0, max = 0, n = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
     sum += d;
     if (d > max) max = d;
+    if (d) n++;
   }
-  return { mean: sum / a.length, max };
+  return { mean: sum / a.length, max, differing: n / a.length };
 }
