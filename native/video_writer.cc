@@ -9,7 +9,9 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace cvrl::video {
 
@@ -62,6 +64,7 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   if (T < 1) w.Fail("no frames to encode");
   int r = avformat_alloc_output_context2(&w.fmt, nullptr, nullptr, path.c_str());
   if (r < 0 || !w.fmt) w.Fail("cannot choose a container from the file name (" + AvErr(r) + ")");
+  w.fmt->flags |= AVFMT_FLAG_BITEXACT;  // no random ids (Matroska's segment UID): same frames, same file
 
   const char* name = o.codec == "h264" ? "libx264" : o.codec == "vp9" ? "libvpx-vp9" : o.codec.c_str();
   const AVCodec* codec = avcodec_find_encoder_by_name(name);
@@ -87,6 +90,10 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   if (o.codec == "h264") {
     av_opt_set(w.enc->priv_data, "preset", "veryfast", 0);
     av_opt_set_int(w.enc->priv_data, "crf", o.crf, 0);
+    // x264's AVX-512 kernels make its output depend on memory left over from earlier work (the same
+    // frames gave different files in about one encode in five), so synthetic sets would differ from
+    // run to run. Every AVX-512 CPU has AVX2, whose kernels are deterministic.
+    if (__builtin_cpu_supports("avx512f")) av_opt_set(w.enc->priv_data, "x264-params", "asm=avx2", 0);
   }
   if (o.codec == "vp9") {
     av_opt_set_int(w.enc->priv_data, "crf", o.crf + 8, 0);
@@ -117,9 +124,14 @@ void WriteVideo(const std::string& path, const at::Tensor& frames, const EncodeO
   w.sws = sws_getContext(W, H, AV_PIX_FMT_RGB24, W, H, w.enc->pix_fmt, SWS_BICUBIC, nullptr, nullptr, nullptr);
   if (!w.sws) w.Fail("cannot convert RGB to the encoder's pixel format");
   const uint8_t* base = frames.data_ptr<uint8_t>();
+  // swscale's vector loads read a few bytes past a frame's last row: each frame goes through a
+  // padded copy so that the last frame's reads stay inside memory we own.
+  const size_t frameBytes = static_cast<size_t>(H) * W * 3;
+  std::vector<uint8_t> padded(frameBytes + 64);
   for (int t = 0; t < T; t++) {
     if (av_frame_make_writable(w.frame) < 0) w.Fail("out of memory");
-    const uint8_t* src[4] = {base + static_cast<size_t>(t) * H * W * 3, nullptr, nullptr, nullptr};
+    std::memcpy(padded.data(), base + static_cast<size_t>(t) * frameBytes, frameBytes);
+    const uint8_t* src[4] = {padded.data(), nullptr, nullptr, nullptr};
     int srcStride[4] = {W * 3, 0, 0, 0};
     r = sws_scale(w.sws, src, srcStride, 0, H, w.frame->data, w.frame->linesize);
     if (r != H) w.Fail("pixel conversion failed (" + (r < 0 ? AvErr(r) : std::to_string(r) + " of " + std::to_string(H) + " lines") + ")");

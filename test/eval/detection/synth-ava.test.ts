@@ -105,23 +105,16 @@ test('cvrl synth --format ava is deterministic per seed; another seed gives anot
     registerSynth(program);
     await program.parseAsync(['node', 'cvrl', 'synth', '--format', 'ava', '--out', out, '--videos', '3', '--seconds', '3', '--width', '48', '--height', '32', '--fps', '8', '--seed', String(seed)]);
     const files = ['train.csv', 'val.csv', 'val_person_boxes.csv', 'val_excluded_timestamps.csv', 'action_list.pbtxt'];
-    const d = await decodeClips(join(out, 'videos', 'vid000.mp4'), { starts: [0], frames: 24, stride: 1 });
-    const frames = d.frames.toArray();
-    d.frames.dispose();
-    return { text: files.map((f) => readFileSync(join(out, 'annotations', f), 'utf8')), frames };
+    return { text: files.map((f) => readFileSync(join(out, 'annotations', f), 'utf8')), video: readFileSync(join(out, 'videos', 'vid000.mp4')) };
   };
   const a = await run(7), b = await run(7), c = await run(8);
   assert.deepEqual(a.text, b.text);
   assert.notDeepEqual(a.text[0], c.text[0]);
-  // The rendered frames are a pure function of (seed, video); the encoded files have differed
-  // between runs in rare cases (mean pixel difference 0.7 once, cause not found), so the decoded
-  // videos are compared with a tolerance well below another seed's difference.
+  assert.ok(a.video.equals(b.video), 'same seed, same video bytes');
+  assert.ok(!a.video.equals(c.video), 'another seed, another video');
   const o = { seconds: 3, width: 48, height: 32, fps: 8, noise: 3 };
   assert.ok(Buffer.from(avaSynthVideo(7, 0, o).rgb).equals(Buffer.from(avaSynthVideo(7, 0, o).rgb)));
   assert.ok(!Buffer.from(avaSynthVideo(7, 0, o).rgb).equals(Buffer.from(avaSynthVideo(8, 0, o).rgb)));
-  const meanDiff = (x: number[], y: number[]) => x.reduce((s, v, i) => s + Math.abs(v - y[i]), 0) / x.length;
-  assert.ok(meanDiff(a.frames, b.frames) < 1.5, `same seed: mean pixel difference ${meanDiff(a.frames, b.frames)}`);
-  assert.ok(meanDiff(a.frames, c.frames) > 2, `another seed: mean pixel difference ${meanDiff(a.frames, c.frames)}`);
   await assert.rejects(synthesizeAva({ out: tempDir('cvrl-synth-ava-'), videos: 4, valVideos: 4 }), /valVideos must be an integer in \[1, 3\]/);
   await assert.rejects(synthesizeAva({ out: tempDir('cvrl-synth-ava-'), seconds: 2 }), /seconds must be an integer >= 3/);
 });
