@@ -33,10 +33,12 @@ export interface PairedSpec {
    * start of an in-memory block the loader still completes its prefetch window.
    */
   settle: number;
+  /** The loader's augmentOn (default: the config's, 'auto'). */
+  augmentOn?: 'workers' | 'step';
 }
 
 const s = JSON.parse(process.argv[2]) as PairedSpec;
-const c = resolveConfig({ data: s.data, format: 'ucf101', annotations: `${s.data}/annotations`, split: 1, out: '-', threads: s.threads }, s.config);
+const c = resolveConfig({ data: s.data, format: 'ucf101', annotations: `${s.data}/annotations`, split: 1, out: '-', threads: s.threads, ...(s.augmentOn ? { augmentOn: s.augmentOn } : {}) }, s.config);
 setNumThreads(c.threads);
 manualSeed(c.seed);
 const dataset = openDataset({ data: c.data, format: 'ucf101', annotations: c.annotations, split: 1 });

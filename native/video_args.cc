@@ -126,8 +126,7 @@ at::Tensor Frames(Napi::Env env, const Field& f, const Napi::Value& v, size_t ar
 }
 
 // The optional destination of augmentClip: float32 [3, T, S, S], contiguous, on the CPU.
-static at::Tensor AugmentOut(Napi::Env env, const Napi::Value& v, int64_t T, int64_t S) {
-  const Field f("augmentClip: out");
+static at::Tensor AugmentOut(Napi::Env env, const Field& f, const Napi::Value& v, int64_t T, int64_t S) {
   at::Tensor t;
   try {
     t = UnwrapTensor(v, 3);
@@ -217,21 +216,25 @@ static AugParams ParseParams(Napi::Env env, const Field& f, const Napi::Value& v
   return p;
 }
 
-AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+namespace {
+
+// One clip's request; `fn` names the call (and the clip's index in a batch) in errors.
+AugmentRequest ParseAugmentValues(Napi::Env env, const Field& fn, const Napi::Value& frames, const Napi::Value& params, const Napi::Value& spec,
+                                  const Napi::Value& out, size_t framesArg) {
   AugmentRequest r;
-  r.frames = Frames(env, "augmentClip: frames", Arg(info, 0), 0);
+  r.frames = Frames(env, Field(fn, ": frames"), frames, framesArg);
   const int64_t T = r.frames.size(0), H = r.frames.size(1), W = r.frames.size(2);
-  const Field pf("augmentClip: params");
-  Napi::Array arr = Arr(env, pf, Arg(info, 1));
+  const Field pf(fn, ": params");
+  Napi::Array arr = Arr(env, pf, params);
   if (arr.Length() != 1 && arr.Length() != static_cast<uint32_t>(T)) {
     RangeErr(env, pf, "needs one parameter set, or one per frame (" + std::to_string(T) + "), got " + std::to_string(arr.Length()));
   }
   for (uint32_t k = 0; k < arr.Length(); k++) r.params.push_back(ParseParams(env, Field(pf, "", k), arr.Get(k), H, W));
-  Napi::Object so = Obj(env, "augmentClip: spec", Arg(info, 2));
-  r.spec.size = Int(env, "augmentClip: spec.size", so.Get("size"), 1, 4096);
-  r.spec.blurKernel = OptInt(env, "augmentClip: spec.blurKernel", so.Get("blurKernel"), 0, 4096, 0);
-  const Field mf("augmentClip: spec.mean"), sf("augmentClip: spec.std");
+  const Field sp(fn, ": spec");
+  Napi::Object so = Obj(env, sp, spec);
+  r.spec.size = Int(env, Field(sp, ".size"), so.Get("size"), 1, 4096);
+  r.spec.blurKernel = OptInt(env, Field(sp, ".blurKernel"), so.Get("blurKernel"), 0, 4096, 0);
+  const Field mf(sp, ".mean"), sf(sp, ".std");
   Napi::Array mean = Arr(env, mf, so.Get("mean")), stdv = Arr(env, sf, so.Get("std"));
   if (mean.Length() != 3 || stdv.Length() != 3) RangeErr(env, mf, "and spec.std need 3 entries (R, G, B)");
   for (uint32_t k = 0; k < 3; k++) {
@@ -239,8 +242,30 @@ AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
     r.spec.std[k] = Real(env, Field(sf, "", k), stdv.Get(k), 0, 1e6);
     if (r.spec.std[k] <= 0) RangeErr(env, Field(sf, "", k), "must be positive (it divides), got " + Show(stdv.Get(k)));
   }
-  if (Given(Arg(info, 3))) r.out = AugmentOut(env, Arg(info, 3), T, r.spec.size);
+  if (Given(out)) r.out = AugmentOut(env, Field(fn, ": out"), out, T, r.spec.size);
   return r;
+}
+
+}  // namespace
+
+AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
+  return ParseAugmentValues(info.Env(), Field("augmentClip"), Arg(info, 0), Arg(info, 1), Arg(info, 2), Arg(info, 3), 0);
+}
+
+std::vector<AugmentRequest> ParseAugmentBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Field fn("augmentClips");
+  Napi::Array list = Arr(env, fn, Arg(info, 0));
+  std::vector<AugmentRequest> reqs;
+  reqs.reserve(list.Length());
+  for (uint32_t k = 0; k < list.Length(); k++) {
+    const Field item(fn, "", k);
+    Napi::Array a = Arr(env, item, list.Get(k));
+    if (a.Length() != 4) RangeErr(env, item, "must be [frames, params, spec, out], got " + std::to_string(a.Length()) + " entries");
+    if (!Given(a.Get(3u))) TypeErr(env, Field(item, ": out"), "is required (the clip's row of the batch)");
+    reqs.push_back(ParseAugmentValues(env, item, a.Get(0u), a.Get(1u), a.Get(2u), a.Get(3u), 0));
+  }
+  return reqs;
 }
 
 EncodeRequest ParseEncode(const Napi::CallbackInfo& info) {

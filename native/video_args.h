@@ -48,6 +48,8 @@ std::string ParseProbe(const Napi::CallbackInfo& info, int64_t& timeoutMs);
 DecodeRequest ParseDecode(const Napi::CallbackInfo& info);
 // augmentClip(uint8 [T, H, W, 3], ClipParams[] (1: consistent, or T), { size, blurKernel, mean, std })
 AugmentRequest ParseAugment(const Napi::CallbackInfo& info);
+// augmentClips([[frames, params, spec, out], ...]): augmentClip's arguments per clip, `out` required.
+std::vector<AugmentRequest> ParseAugmentBatch(const Napi::CallbackInfo& info);
 // encodeVideo(path, uint8 [T, H, W, 3], { fps, codec, gop, crf, bframes })
 EncodeRequest ParseEncode(const Napi::CallbackInfo& info);
 // setVideoLimits({ maxFramePixels?, maxAspectRatio?, maxOutputBytes?, maxFrames?, indexCacheBytes?, timeoutMs? })

@@ -4,6 +4,8 @@
 #include "video_args.h"
 #include "frame_index_cache.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -205,6 +207,17 @@ void RegisterVideo(Napi::Env env, Napi::Object exports) {
   exports.Set("augmentClip", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [&](Args& a) -> Napi::Value { return Queue<AugmentWorker>(a.env(), video::ParseAugment(info)); });
   }, "augmentClip"));
+  // Synchronous, on the calling thread and libtorch's intra-op threads: a batch's clips augmented
+  // between training steps share the step's threads instead of preempting them from libuv workers.
+  exports.Set("augmentClips", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Guard(info, [&](Args& a) -> Napi::Value {
+      const std::vector<video::AugmentRequest> reqs = video::ParseAugmentBatch(info);
+      at::parallel_for(0, static_cast<int64_t>(reqs.size()), 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; i++) video::AugmentClip(reqs[i].frames, reqs[i].params, reqs[i].spec, reqs[i].out);
+      });
+      return a.env().Undefined();
+    });
+  }, "augmentClips"));
   exports.Set("encodeVideo", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Guard(info, [&](Args& a) -> Napi::Value { return Queue<EncodeWorker>(a.env(), video::ParseEncode(info)); });
   }, "encodeVideo"));

@@ -16,6 +16,7 @@ import { weightDecayGroups } from '../optim/groups.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader } from '../video/loader.js';
+import { augmentOnFor } from '../video/loader-options.js';
 import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { multiViewTest } from './classify.js';
 import { trainAugment, type SupervisedOptions, type SupervisedResult } from './supervised.js';
@@ -73,7 +74,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const trainTop1 = await runEpochs({
     name: 'finetune', epochs, model, optimizer: opt, schedule, setLr, log, onEpoch: o.onEpoch,
     logits: (x) => (o.bf16 ? autocast(() => model.forward(x)) : model.forward(x)),
-    batches: (epoch) => loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache)),
+    batches: (epoch) => loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device), seed, epoch, shuffle: true, dropLast: false }, cache)),
   });
   log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? TEST_VIEWS.temporal} x ${o.spatialViews ?? TEST_VIEWS.spatial} views`);
   const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial }, cache);

@@ -16,6 +16,7 @@ import { SGD } from '../optim/sgd.js';
 import { LrSchedule } from '../optim/schedule.js';
 import { type VideoDataset } from '../video/dataset.js';
 import { VideoLoader } from '../video/loader.js';
+import { augmentOnFor } from '../video/loader-options.js';
 import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { Rng } from '../video/rng.js';
 import { videoFeatures, toTensor, type ExtractOptions } from './extract.js';
@@ -77,7 +78,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
     trainTop1 = await runEpochs({
       name: 'linear-eval', epochs, model: head, optimizer: opt, schedule, log, onEpoch: o.onEpoch, logEvery: Math.max(1, Math.round(epochs / 10)),
       batches: (epoch) => cached ? cachedBatches(cached, bs, Rng.from(seed, epoch, 0x11ea))
-        : loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), seed, epoch, shuffle: true, dropLast: false }, cache), features),
+        : loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device), seed, epoch, shuffle: true, dropLast: false }, cache), features),
     });
   } finally {
     cached?.x.dispose();

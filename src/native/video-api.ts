@@ -1,6 +1,13 @@
 /** The addon's video functions (native/video_*.cc, native/augment.cc); part of NativeAddon. */
 import { type Handle as H } from './addon.js';
 
+export interface NativeAugmentSpec {
+  size: number;
+  blurKernel: number;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
 export interface NativeProbe {
   container: string;
   codec: string;
@@ -68,7 +75,9 @@ export interface NativeVideo {
   probeVideo(path: string, opts?: { timeoutMs?: number }): Promise<NativeProbe>;
   decodeClips(path: string, starts: readonly number[], frames: number, stride: number, opts?: NativeDecodeOptions): Promise<NativeDecodeResult>;
   encodeVideo(path: string, frames: H, opts?: NativeEncodeOptions): Promise<void>;
-  augmentClip(frames: H, params: readonly object[], spec: { size: number; blurKernel: number; mean: readonly number[]; std: readonly number[] }, out?: H): Promise<H>;
+  augmentClip(frames: H, params: readonly object[], spec: NativeAugmentSpec, out?: H): Promise<H>;
+  /** Synchronous: every clip on the calling thread and libtorch's intra-op threads. */
+  augmentClips(clips: readonly (readonly [H, readonly object[], NativeAugmentSpec, H])[]): void;
   videoLimits(): NativeVideoLimits;
   setVideoLimits(limits: Partial<NativeVideoLimits>): NativeVideoLimits;
   videoIndexCacheStats(): { entries: number; bytes: number };

@@ -69,6 +69,7 @@ export const PretrainConfigSchema = z.object({
   threads: int(1).default(2),
   parallelism: int(1).default(4),
   prefetch: int(0).default(2),
+  augmentOn: z.enum(['auto', 'workers', 'step']).default('auto'),
   frameCacheMb: int(0).default(DEFAULT_FRAME_CACHE_MB),
   logEvery: int(1).default(10),
   knnEvery: int(0).default(0),

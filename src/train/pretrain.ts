@@ -24,6 +24,7 @@ import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
 import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, type LoaderOptions } from '../video/loader.js';
+import { augmentOnFor } from '../video/loader-options.js';
 import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
@@ -177,7 +178,7 @@ export function pretrainLoaderBase(c: PretrainConfig, dataset: VideoDataset): Lo
   return {
     dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
     augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed,
-    parallelism: c.parallelism, prefetch: c.prefetch,
+    parallelism: c.parallelism, prefetch: c.prefetch, augmentOn: augmentOnFor(c.augmentOn, c.device),
   };
 }
 

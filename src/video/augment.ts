@@ -34,6 +34,14 @@ export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tens
   return x.sub(mean).mul(invStd).permute([1, 0, 2, 3]).contiguous();
 }
 
+/** The native augmentation's arguments: one parameter set when all frames share it. */
+function nativeArgs(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization) {
+  const T = frames.size(0);
+  if (params.length !== T) throw new RangeError(`augment: ${params.length} parameter sets for ${T} frames`);
+  const shared = params.every((p) => p === params[0]);
+  return [shared ? [params[0]] : params, { size: c.size, blurKernel: Math.floor(c.size * c.blurKernelFraction), mean: n.mean, std: n.std }] as const;
+}
+
 /**
  * Augments one clip with per-frame parameters (all identical when the config is temporally
  * consistent) -> float [3, T, S, S]. The JS thread stays free and several clips are augmented in
@@ -41,13 +49,24 @@ export function normalizeClip(x: Tensor, n: Normalization = KINETICS_NORM): Tens
  * `out` (float [3, T, S, S], contiguous, e.g. a row of a batch) receives the clip and is returned.
  */
 export async function augmentClipAsync(frames: Tensor, params: ClipParams[], c: AugmentConfig, n: Normalization = KINETICS_NORM, out?: Tensor): Promise<Tensor> {
-  const T = frames.size(0);
-  if (params.length !== T) throw new RangeError(`augmentClipAsync: ${params.length} parameter sets for ${T} frames`);
-  const shared = params.every((p) => p === params[0]);
-  const h = await native.augmentClip(frames.handle, shared ? [params[0]] : params, {
-    size: c.size, blurKernel: Math.floor(c.size * c.blurKernelFraction), mean: n.mean, std: n.std,
-  }, out?.handle);
-  return wrap(h);
+  return wrap(await native.augmentClip(frames.handle, ...nativeArgs(frames, params, c, n), out?.handle));
+}
+
+/** A clip's augmentation prepared ahead and run later with others (augmentClipsNow). */
+export interface AugmentJob {
+  frames: Tensor;
+  params: ClipParams[];
+  config: AugmentConfig;
+  /** float [3, T, S, S], contiguous: where the clip goes. */
+  out: Tensor;
+}
+
+/**
+ * Runs the jobs now, on this thread and libtorch's intra-op threads (one clip per task), each into
+ * its `out`: the same native code, so the same bits, as augmentClipAsync.
+ */
+export function augmentClipsNow(jobs: readonly AugmentJob[], n: Normalization = KINETICS_NORM): void {
+  native.augmentClips(jobs.map((j) => [j.frames.handle, ...nativeArgs(j.frames, j.params, j.config, n), j.out.handle]));
 }
 
 /** Top-left corners of the evaluation crops of an h x w frame: the centre, or 3 along the longer side. */

@@ -3,7 +3,7 @@ export { probeVideo, decodeClips, writeVideo, videoLimits, setVideoLimits, type 
 export { Rng } from './rng.js';
 export { validStarts, sampleClipPair, sampleRandomClip, uniformClipStarts, cvrlGapCdf, type GapLaw, type PairOptions, type ClipPair, type ClipSpan } from './samplers.js';
 export { cvrlViewConfigs, cropFlipConfig, sampleParams, sampleClipParams, sampleCrop, validateAugment, type AugmentConfig, type ClipParams, type CropBox } from './augment-params.js';
-export { augmentClipAsync, evalCrops, normalizeClip, KINETICS_NORM, type Normalization } from './augment.js';
+export { augmentClipAsync, augmentClipsNow, evalCrops, normalizeClip, KINETICS_NORM, type Normalization, type AugmentJob } from './augment.js';
 export { openDataset, resolveInside, DATASET_FORMATS, VIDEO_EXTENSIONS, DatasetError, type DatasetFormat, type DatasetOptions, type VideoDataset, type VideoItem } from './dataset.js';
 export { VideoLoader, VideoCache, type LoaderOptions, type LoaderMode, type Batch, type LoaderStats } from './loader.js';
 export { synthesizeDataset, renderVideo, MOTION_CLASSES, type SynthOptions } from './synth.js';

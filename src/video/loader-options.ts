@@ -35,6 +35,14 @@ export interface LoaderOptions {
   /** Group id per dataset item (see scene-groups.ts): shuffled epochs keep each group's members together, so a batch spans few groups. */
   groups?: number[];
   dropLast?: boolean;
+  /**
+   * Where the spatial augmentation runs. 'workers' (default): each clip on a native worker thread
+   * as soon as its frames are decoded. 'step': a batch's clips together when the consumer takes the
+   * batch, on the calling thread and libtorch's intra-op threads. On a CPU that also runs the model,
+   * 'step' keeps the augmentation off the cores while the step's threads work (workers preempting
+   * them make their partners spin); on a GPU, 'workers' overlaps it with the step.
+   */
+  augmentOn?: 'workers' | 'step';
   /** Videos decoded at once (native worker threads). */
   parallelism?: number;
   /** Batches prepared ahead of the consumer. */
@@ -77,4 +85,9 @@ export interface LoaderStats {
   retriedDecodes: number;
   /** Time the consumer waited for batches. */
   dataWaitMs: number;
+}
+
+/** A config's augmentOn for the loader: 'auto' is 'step' where the model runs on the CPU, 'workers' on a GPU. */
+export function augmentOnFor(setting: 'auto' | 'workers' | 'step', device: string): 'workers' | 'step' {
+  return setting === 'auto' ? (device === 'cpu' ? 'step' : 'workers') : setting;
 }

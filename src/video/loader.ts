@@ -15,7 +15,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { settleAll } from '../util/settle-all.js';
 import { pretrainStarts, sampleRandomClip, uniformClipStarts, TEST_VIEWS } from './samplers.js';
 import { type AugmentConfig, cvrlViewConfigs, cropFlipConfig, sampleClipParams, validateAugment } from './augment-params.js';
-import { augmentClipAsync, evalCropsAsync, KINETICS_NORM } from './augment.js';
+import { augmentClipAsync, augmentClipsNow, evalCropsAsync, KINETICS_NORM, type AugmentJob } from './augment.js';
 import { BatchRows } from './batch-rows.js';
 
 export { VideoCache };
@@ -24,8 +24,18 @@ export type { LoaderMode, LoaderOptions, Batch, LoaderStats } from './loader-opt
 
 interface Sample {
   clips: Tensor[];
+  /** augmentOn 'step': the clips' augmentation, run when the batch is taken; `hold` is what their frames need kept. */
+  jobs: AugmentJob[];
+  hold: Tensor[];
   label: number;
   index: number;
+}
+
+/** Frees what a sample still holds (its jobs' rows and frames are views: the batch and the frames stay with their owners). */
+function release(s: Sample): void {
+  s.clips.forEach((c) => c.dispose());
+  s.jobs.forEach((j) => j.out.dispose());
+  s.hold.forEach((t) => t.dispose());
 }
 
 export class VideoLoader implements AsyncIterable<Batch> {
@@ -42,7 +52,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     this.o = {
       decodeShortSide: Math.round((opts.size * 8) / 7), clipsPerVideo: 2, gapLaw: 'cvrl', temporalViews: TEST_VIEWS.temporal, spatialViews: TEST_VIEWS.spatial,
       normalization: KINETICS_NORM, seed: 0, epoch: 0, epochs: 1, shuffle: training, dropLast: training, parallelism: 4, prefetch: 2,
-      startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20,
+      startBatch: 0, rank: 0, worldSize: 1, maxBadRetries: 20, augmentOn: 'workers',
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     } as VideoLoader['o'];
     const o = this.o;
@@ -50,6 +60,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
     for (const [k, v] of Object.entries({ batchSize: o.batchSize, frames: o.frames, stride: o.stride, size: o.size, parallelism: o.parallelism, worldSize: o.worldSize, decodeShortSide: o.decodeShortSide, temporalViews: o.temporalViews })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`loader: ${k} must be a positive integer, got ${v}`);
     }
+    if (o.augmentOn !== 'workers' && o.augmentOn !== 'step') throw new RangeError(`loader: augmentOn must be 'workers' or 'step', got ${String(o.augmentOn)}`);
     if (o.epochs !== Infinity && (!Number.isInteger(o.epochs) || o.epochs < 1)) throw new RangeError(`loader: epochs must be a positive integer or Infinity, got ${o.epochs}`);
     if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new RangeError(`loader: rank must be in [0, ${o.worldSize}), got ${o.rank}`);
     if (o.dataset.items.length === 0) throw new RangeError(`loader: dataset ${o.dataset.root} has no videos`);
@@ -128,9 +139,18 @@ export class VideoLoader implements AsyncIterable<Batch> {
     if (decoded?.retried) this.stats.retriedDecodes++;
     // One uint8 [T, H, W, 3] per start: views of the cached video, or of this decode's frames.
     const perStart = cached ?? starts.map((_, v) => decoded!.frames.select(0, v));
+    let handedOver = false;
     try {
       const [T, H, W] = perStart[0].shape;
       const clips: Tensor[] = [];
+      if (o.mode !== 'eval' && o.augmentOn === 'step' && out) {
+        const jobs = perStart.map((f, v) => {
+          const cfg = this.views[v % this.views.length];
+          return { frames: f, params: sampleClipParams(cfg, T, H, W, rng), config: cfg, out: out[v] };
+        });
+        handedOver = true;
+        return { clips, jobs, hold: decoded ? [...perStart, decoded.frames] : perStart, label: item.label, index };
+      }
       if (o.mode === 'eval') {
         // Start v's crops are views v * spatialViews onwards: the order of concatenating each start's evalCrops.
         const crops = perStart.map((f, v) => {
@@ -146,10 +166,12 @@ export class VideoLoader implements AsyncIterable<Batch> {
         });
         clips.push(...await settleAll(jobs, (t) => t.dispose()));
       }
-      return { clips, label: item.label, index };
+      return { clips, jobs: [], hold: [], label: item.label, index };
     } finally {
-      perStart.forEach((f) => f.dispose());
-      decoded?.frames.dispose();
+      if (!handedOver) {
+        perStart.forEach((f) => f.dispose());
+        decoded?.frames.dispose();
+      }
     }
   }
 
@@ -161,9 +183,11 @@ export class VideoLoader implements AsyncIterable<Batch> {
       if (!this.#cache.bad.has(path)) {
         const rng = Rng.from(this.o.seed, epoch, this.o.rank, pos, attempt);
         const out = rows.row(batch, row);
+        let rowsHandedOver = false;
         try {
           const s = await sem.run(() => this.#decodeSample(index, rng, out));
           this.stats.samples++;
+          rowsHandedOver = s.jobs.length > 0;
           return s;
         } catch (e) {
           if (!(e instanceof BadVideo)) throw e;
@@ -175,7 +199,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
             this.#onBad(path, reason);
           }
         } finally {
-          out.forEach((t) => t.dispose());
+          if (!rowsHandedOver) out.forEach((t) => t.dispose());
         }
       }
       if (attempt >= this.o.maxBadRetries || this.#cache.bad.size >= this.o.dataset.items.length) {
@@ -221,9 +245,14 @@ export class VideoLoader implements AsyncIterable<Batch> {
         const ids = Array.from({ length: rowsOf(g) }, (_, k) => g * bs + k);
         const samples = await Promise.all(ids.map((i) => pending.get(i)!));
         ids.forEach((i) => pending.delete(i));
+        try {
+          const jobs = samples.flatMap((s) => s.jobs);
+          if (jobs.length > 0) augmentClipsNow(jobs, o.normalization);
+        } finally {
+          samples.forEach(release);
+        }
         this.stats.dataWaitMs += performance.now() - t0;
         const views = rows.take(g);
-        for (const s of samples) s.clips.forEach((c) => c.dispose());
         const epoch = epochOf(g);
         for (const e of this.#orders.keys()) if (e < epoch) this.#orders.delete(e);
         const batch: Batch = {
@@ -238,7 +267,7 @@ export class VideoLoader implements AsyncIterable<Batch> {
       }
     } finally {
       // The consumer stopped early or an error escaped: free whatever is still being prepared.
-      for (const p of pending.values()) p.then((s) => s.clips.forEach((c) => c.dispose()), () => undefined);
+      for (const p of pending.values()) p.then(release, () => undefined);
       rows.dispose();
     }
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fromTypedArray, tidy, tensor, randn, rand, Tensor } from '../../src/torch/index.js';
 import { saveSafetensors, loadSafetensors } from '../../src/nn/index.js';
-import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClipAsync, evalCrops, validateAugment } from '../../src/video/index.js';
+import { Rng, cvrlViewConfigs, cropFlipConfig, sampleClipParams, sampleCrop, augmentClipAsync, augmentClipsNow, evalCrops, validateAugment } from '../../src/video/index.js';
 import { adjustHue, adjustSaturation, adjustContrast, adjustBrightness, gaussianBlur } from '../helpers/color.js';
 import { augmentClip } from '../helpers/augment-reference.js';
 import { movingPattern } from '../helpers/videos.js';
@@ -185,4 +185,29 @@ test('augmentation writes into a given row of a batch, and rejects a destination
     out.dispose();
   }
   [frames, alone, batch, row, written].forEach((t) => t.dispose());
+});
+
+test('augmentClipsNow: a batch of clips at once on the compute threads, bit for bit what augmentClipAsync gives; malformed clips are errors naming them', async () => {
+  const frames = fromTypedArray(movingPattern(4, 40, 52), [4, 40, 52, 3]);
+  // A clip cut from a longer video at a stride (the frame cache's views): frames not adjacent in memory.
+  const long = fromTypedArray(movingPattern(8, 40, 52), [8, 40, 52, 3]);
+  const strided = long.slice(0, 1, 8, 2);
+  const cfgs = cvrlViewConfigs(32);
+  const rng = Rng.from(11);
+  const batch = tensor(new Array(6 * 3 * 4 * 32 * 32).fill(-5)).reshape([6, 3, 4, 32, 32]);
+  const jobs = Array.from({ length: 6 }, (_, i) => {
+    const config = cfgs[i % 2];
+    return { frames: i % 3 ? frames : strided, params: sampleClipParams(config, 4, 40, 52, rng), config, out: batch.select(0, i) };
+  });
+  augmentClipsNow(jobs);
+  for (const [i, j] of jobs.entries()) {
+    const alone = await augmentClipAsync(j.frames, j.params, j.config);
+    assert.equal(tidy(() => batch.select(0, i).sub(alone).abs().amax().item()), 0, `clip ${i}`);
+    alone.dispose();
+  }
+  const wrongOut = randn([3, 4, 32, 31]);
+  assert.throws(() => augmentClipsNow([jobs[0], { ...jobs[1], out: wrongOut }]), /augmentClips\[1\]: out must have shape \[3, 4, 32, 32\]/);
+  const crop = { ...jobs[2].params[0], crop: { top: 30, left: 0, height: 20, width: 20 } };
+  assert.throws(() => augmentClipsNow([jobs[0], jobs[1], { ...jobs[2], params: jobs[2].params.map(() => crop) }]), /augmentClips\[2\]: params\[0\]/);
+  [frames, long, strided, batch, wrongOut, ...jobs.map((j) => j.out)].forEach((t) => t.dispose());
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync, readFileSync, copyFileSync } from 'node:fs';
 import { liveTensorCount, tidy, cat } from '../../src/torch/index.js';
 import { openDataset, synthesizeDataset, VideoLoader, VideoCache, probeVideo, decodeClips, evalCrops, uniformClipStarts, type LoaderOptions, type VideoDataset, type Batch } from '../../src/video/index.js';
+import { native } from '../../src/native/addon.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-loader-');
@@ -57,6 +58,28 @@ test('loader: one loader over several epochs yields what one loader per epoch do
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(liveTensorCount(), base);
   assert.throws(() => new VideoLoader({ dataset: ds, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, epochs: 0 }), /epochs must be a positive integer or Infinity, got 0/);
+});
+
+test("loader: augmentation on the step's threads ('step') gives the batches the worker threads give, and holds nothing after", async (t) => {
+  const base = liveTensorCount();
+  const batchCalls = t.mock.method(native, 'augmentClips');
+  for (const o of [{}, { mode: 'train' as const, dropLast: false, batchSize: 5 }, { prefetch: 0, parallelism: 1 }]) {
+    const calls = batchCalls.mock.callCount();
+    const step = await collect({ ...o, augmentOn: 'step' });
+    assert.equal(batchCalls.mock.callCount() - calls, step.batches.length, 'one native call per batch');
+    assert.deepEqual(step.batches, (await collect(o)).batches, JSON.stringify(o));
+  }
+  const early = new VideoLoader({ dataset: ds, mode: 'pretrain', batchSize: 2, frames: 4, stride: 2, size: 24, prefetch: 3, augmentOn: 'step' });
+  for await (const b of early) {
+    b.views.forEach((v) => v.dispose());
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(liveTensorCount(), base);
+  // Clips viewed in the frame cache's videos (which it keeps).
+  const cache = new VideoCache(64 * 2 ** 20);
+  for (const epoch of [0, 1]) assert.deepEqual((await collect({ epoch, augmentOn: 'step' }, cache)).batches, (await collect({ epoch })).batches);
+  assert.throws(() => new VideoLoader({ dataset: ds, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, augmentOn: 'gpu' as 'step' }), /augmentOn must be 'workers' or 'step', got gpu/);
 });
 
 test('loader: rho clips per video give rho distinct views, deterministically', async () => {
