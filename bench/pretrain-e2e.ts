@@ -136,7 +136,7 @@ export async function pairedCases(o: { rounds: number; threads: number; precisio
   const spec: PairedSpec = { config: CONFIG, data: DEMO_DATA, precisions: o.precisions, threads: o.threads, warmup: SKIP, rounds: o.rounds, blockSteps: 9, settle: 3 };
   const r = spawnSync(process.execPath, [compiledBenchScript(join(here, 'pretrain-paired.ts')), JSON.stringify(spec)], { encoding: 'utf8', env: o.env });
   if (r.status !== 0) return names.map((name) => ({ name, unit: 'clips/s', error: (r.stderr || 'failed').trim().split('\n').pop()! }));
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { arms: { feed: string; precision: string; block_ms: number[] }[]; wait_ms_per_step: number };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { arms: { feed: string; precision: string; block_ms: number[] }[]; wait_ms_per_step: number; augment_on: string };
   const ms = (feed: string, precision: string) => out.arms.find((a) => a.feed === feed && a.precision === precision)!.block_ms;
   const c = demoConfig(), clipsPerStep = c.clipsPerVideo * c.batch;
   const row = (name: string, a: number[], b: number[], referenceIs: string) => {
@@ -147,6 +147,7 @@ export async function pairedCases(o: { rounds: number; threads: number; precisio
   const rows: Record<string, unknown>[] = o.precisions.map((p, i) => ({
     ...row(names[i], ms('loader', p), ms('memory', p), `the same steps on a batch in memory, in alternating blocks`),
     data_wait_ms_per_step: round(out.wait_ms_per_step, 2),
+    augment_on: out.augment_on,
   }));
   if (names.length === 3) rows.push(row(names[2], ms('loader', 'bf16'), ms('loader', 'fp32'), 'fp32 steps fed by the loader, in alternating blocks'));
   return rows;

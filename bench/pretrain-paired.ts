@@ -4,7 +4,7 @@
  * already in memory while the loader, its prefetch window full, has nothing to do; in each
  * precision asked for. This machine's speed drifts over seconds to minutes by more than the few
  * percent to resolve; blocks of a few seconds in rotating order put that drift on every arm alike.
- * Argument: JSON PairedSpec. Prints {"arms": [{"feed", "precision", "block_ms": [mean step ms per round]}], "wait_ms_per_step"}.
+ * Argument: JSON PairedSpec. Prints {"arms": [{"feed", "precision", "block_ms": [mean step ms per round]}], "wait_ms_per_step", "augment_on"}.
  */
 import { resolveConfig } from '../src/train/config.js';
 import { buildTraining } from '../src/train/pretrain-setup.js';
@@ -87,5 +87,5 @@ for (let r = 0; r < s.rounds; r++) {
 }
 held.forEach((v) => v.dispose());
 const loaderSteps = arms.filter((a) => a.feed === 'loader').length * s.rounds * s.blockSteps;
-console.log(JSON.stringify({ arms, wait_ms_per_step: waitMs / loaderSteps }));
+console.log(JSON.stringify({ arms, wait_ms_per_step: waitMs / loaderSteps, augment_on: base.augmentOn }));
 process.exit(0); // the loader's pending samples would otherwise keep the process alive
