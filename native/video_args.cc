@@ -220,9 +220,9 @@ namespace {
 
 // One clip's request; `fn` names the call (and the clip's index in a batch) in errors.
 AugmentRequest ParseAugmentValues(Napi::Env env, const Field& fn, const Napi::Value& frames, const Napi::Value& params, const Napi::Value& spec,
-                                  const Napi::Value& out, size_t framesArg) {
+                                  const Napi::Value& out) {
   AugmentRequest r;
-  r.frames = Frames(env, Field(fn, ": frames"), frames, framesArg);
+  r.frames = Frames(env, Field(fn, ": frames"), frames, 0);
   const int64_t T = r.frames.size(0), H = r.frames.size(1), W = r.frames.size(2);
   const Field pf(fn, ": params");
   Napi::Array arr = Arr(env, pf, params);
@@ -249,7 +249,7 @@ AugmentRequest ParseAugmentValues(Napi::Env env, const Field& fn, const Napi::Va
 }  // namespace
 
 AugmentRequest ParseAugment(const Napi::CallbackInfo& info) {
-  return ParseAugmentValues(info.Env(), Field("augmentClip"), Arg(info, 0), Arg(info, 1), Arg(info, 2), Arg(info, 3), 0);
+  return ParseAugmentValues(info.Env(), Field("augmentClip"), Arg(info, 0), Arg(info, 1), Arg(info, 2), Arg(info, 3));
 }
 
 std::vector<AugmentRequest> ParseAugmentBatch(const Napi::CallbackInfo& info) {
@@ -263,7 +263,7 @@ std::vector<AugmentRequest> ParseAugmentBatch(const Napi::CallbackInfo& info) {
     Napi::Array a = Arr(env, item, list.Get(k));
     if (a.Length() != 4) RangeErr(env, item, "must be [frames, params, spec, out], got " + std::to_string(a.Length()) + " entries");
     if (!Given(a.Get(3u))) TypeErr(env, Field(item, ": out"), "is required (the clip's row of the batch)");
-    reqs.push_back(ParseAugmentValues(env, item, a.Get(0u), a.Get(1u), a.Get(2u), a.Get(3u), 0));
+    reqs.push_back(ParseAugmentValues(env, item, a.Get(0u), a.Get(1u), a.Get(2u), a.Get(3u)));
   }
   return reqs;
 }
