@@ -30,6 +30,8 @@
         "native/video_open.cc",
         "native/video_display.cc",
         "native/video_args.cc",
+        "native/augment_args.cc",
+        "native/js_args.cc",
         "native/video_writer.cc",
         "native/video_bindings.cc",
         "native/augment.cc",
