@@ -1,5 +1,6 @@
-// Checked JS arguments of the video entry points (probeVideo, decodeClips, encodeVideo and
-// setVideoLimits in video_args.cc; augmentClip and augmentClips in augment_args.cc). Doubles from JS are validated before any cast (NaN, Infinity, 1e300 and sums that
+// Checked JS arguments of the video entry points: probeVideo, decodeClips, encodeVideo and
+// setVideoLimits (video_args.cc), augmentClip and augmentClips (augment_args.cc), read with
+// js_args.h: doubles from JS are validated before any cast (NaN, Infinity, 1e300 and sums that
 // overflow int64 never reach C++ arithmetic); errors are TypeError (wrong type, NUL in a string,
 // non-CPU tensor) or RangeError (bad value), and name the function and the field.
 #pragma once
