@@ -24,6 +24,7 @@ import { loadTrainCheckpoint, type TrainState } from './run-checkpoint.js';
 import { completeCheckpoints, removeStaleTemporaries } from './run-files.js';
 import { type Progress } from './progress.js';
 import { type RankFact } from './distributed.js';
+import { augmentOnFor } from '../video/loader-options.js';
 
 export interface Training {
   spec: ModelSpec;
@@ -113,7 +114,7 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
 
 export function writeRunConfig(runDir: string, c: PretrainConfig, t: Training, worldSize: number, dataset: VideoDataset): void {
   writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, device: t.device, videos: dataset.items.length, classes: dataset.classes },
+    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, device: t.device, augmentOn: augmentOnFor(c.augmentOn, t.device), videos: dataset.items.length, classes: dataset.classes },
     environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
   }, null, 2));
 }

@@ -52,6 +52,7 @@ test('pre-training runs, logs and checkpoints; the first loss is not below chanc
   const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { precision: string }; resolved: { precision: string } };
   assert.equal(meta.config.precision, 'auto');
   assert.equal(meta.resolved.precision, resolvePrecision('auto'), 'config.json records what auto chose on this CPU');
+  assert.equal(meta.resolved.augmentOn, 'step', "config.json records where auto put the augmentation (the step's threads on a CPU)");
   const ck = loadTrainCheckpoint(r.runDir);
   assert.equal(ck.state.step, 8);
   assert.ok(ck.encoder.has('stem.0.weight') && ck.head.has('mlp.0.weight'));
