@@ -33,9 +33,10 @@ export class LoaderWatch {
   }
 }
 
-/** The knobs that feed the model faster, with their values in this run. */
-export function loaderAdvice(c: { parallelism: number; prefetch: number; frameCacheMb: number; threads: number }, cores: number): string {
+/** The knobs that feed the model faster, with their values in this run; augmentOn: the loader's (resolved). */
+export function loaderAdvice(c: { parallelism: number; prefetch: number; frameCacheMb: number; threads: number }, cores: number, augmentOn: 'workers' | 'step'): string {
   return `Try more videos decoded at once (--parallelism, now ${c.parallelism}) or more batches ahead (--prefetch, now ${c.prefetch}); ` +
     `a frame cache that holds the decoded data set (--frame-cache-mb, now ${c.frameCacheMb}); or a smaller --decode-short-side. ` +
-    `Decoding shares this machine's ${cores} cores with the ${c.threads} compute threads.`;
+    `Decoding shares this machine's ${cores} cores with the ${c.threads} compute threads.` +
+    (augmentOn === 'step' ? " The wait includes each batch's augmentation on the compute threads (--augment-on step); with cores to spare, --augment-on workers overlaps it with the step." : '');
 }

@@ -97,7 +97,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives) + Number(c.shuffleNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }),
-    loaderAdvice: loaderAdvice(c, availableParallelism()) });
+    loaderAdvice: loaderAdvice(c, availableParallelism(), augmentOnFor(c.augmentOn, c.device)) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
   const cache = new VideoCache(frameCacheBytes(c.frameCacheMb));

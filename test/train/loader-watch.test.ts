@@ -37,6 +37,9 @@ test('loader watch: below the threshold, or within the first epoch and 4 windows
 });
 
 test('loader advice names each knob with its value and the cores', () => {
-  const a = loaderAdvice({ parallelism: 4, prefetch: 2, frameCacheMb: 1024, threads: 2 }, 8);
+  const a = loaderAdvice({ parallelism: 4, prefetch: 2, frameCacheMb: 1024, threads: 2 }, 8, 'workers');
   for (const s of ['--parallelism, now 4', '--prefetch, now 2', '--frame-cache-mb, now 1024', '--decode-short-side', "this machine's 8 cores with the 2 compute threads"]) assert.ok(a.includes(s), s);
+  assert.ok(!a.includes('--augment-on'), 'workers: the augmentation is not in the wait');
+  const step = loaderAdvice({ parallelism: 4, prefetch: 2, frameCacheMb: 1024, threads: 2 }, 8, 'step');
+  assert.ok(step.startsWith(a) && step.includes("each batch's augmentation on the compute threads (--augment-on step)") && step.includes('--augment-on workers'), step);
 });

@@ -49,7 +49,7 @@ test('pre-training runs, logs and checkpoints; the first loss is not below chanc
   // Untrained projections are not orthogonal here (tiny head, look-alike clips), so the first loss
   // may sit above 2 ln(2N - 1) but an untrained model cannot do much better than chance.
   assert.ok(Number.isFinite(l.get(1)!) && l.get(1)! > 2 * Math.log(2 * 4 - 1) - 1, `first loss ${l.get(1)}`);
-  const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { precision: string }; resolved: { precision: string } };
+  const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { precision: string }; resolved: { precision: string; augmentOn: string } };
   assert.equal(meta.config.precision, 'auto');
   assert.equal(meta.resolved.precision, resolvePrecision('auto'), 'config.json records what auto chose on this CPU');
   assert.equal(meta.resolved.augmentOn, 'step', "config.json records where auto put the augmentation (the step's threads on a CPU)");
