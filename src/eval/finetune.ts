@@ -4,7 +4,7 @@
  * identical schedule (the supervised-from-scratch baseline). Tested with multi-view softmax averaging.
  */
 import { TEST_VIEWS } from '../video/samplers.js';
-import { manualSeed } from '../torch/runtime.js';
+import { manualSeed, getNumThreads } from '../torch/runtime.js';
 import { autocast } from '../torch/autograd.js';
 import { type Tensor } from '../torch/tensor.js';
 import { Module } from '../nn/module.js';
@@ -74,7 +74,7 @@ export async function finetune(encoder: ResNet3d, train: VideoDataset, test: Vid
   const trainTop1 = await runEpochs({
     name: 'finetune', epochs, model, optimizer: opt, schedule, setLr, log, onEpoch: o.onEpoch,
     logits: (x) => (o.bf16 ? autocast(() => model.forward(x)) : model.forward(x)),
-    batches: (epoch) => loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device), seed, epoch, shuffle: true, dropLast: false }, cache)),
+    batches: (epoch) => loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device, getNumThreads()), seed, epoch, shuffle: true, dropLast: false }, cache)),
   });
   log(`finetune: testing ${test.items.length} videos x ${o.temporalViews ?? TEST_VIEWS.temporal} x ${o.spatialViews ?? TEST_VIEWS.spatial} views`);
   const result = await multiViewTest(encoder, model.classifier, test, { ...clip, temporalViews: o.temporalViews ?? TEST_VIEWS.temporal, spatialViews: o.spatialViews ?? TEST_VIEWS.spatial }, cache);

@@ -7,7 +7,7 @@
 import { TEST_VIEWS } from '../video/samplers.js';
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
-import { manualSeed } from '../torch/runtime.js';
+import { manualSeed, getNumThreads } from '../torch/runtime.js';
 import { tensor } from '../torch/creation.js';
 import { type Tensor } from '../torch/tensor.js';
 import { LinearProbeHead } from '../models/heads.js';
@@ -78,7 +78,7 @@ export async function linearEval(encoder: ResNet3d, train: VideoDataset, test: V
     trainTop1 = await runEpochs({
       name: 'linear-eval', epochs, model: head, optimizer: opt, schedule, log, onEpoch: o.onEpoch, logEvery: Math.max(1, Math.round(epochs / 10)),
       batches: (epoch) => cached ? cachedBatches(cached, bs, Rng.from(seed, epoch, 0x11ea))
-        : loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device), seed, epoch, shuffle: true, dropLast: false }, cache), features),
+        : loaderBatches(new VideoLoader({ dataset: train, mode: 'train', batchSize: bs, ...clip, augment: trainAugment(o.size, o.cropAreaMin, o.flipProb), augmentOn: augmentOnFor('auto', encoder.device, getNumThreads()), seed, epoch, shuffle: true, dropLast: false }, cache), features),
     });
   } finally {
     cached?.x.dispose();

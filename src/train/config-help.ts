@@ -59,7 +59,7 @@ export const CONFIG_HELP: Record<keyof z.input<typeof PretrainConfigSchema>, str
   threads: 'compute threads (split between processes under --nproc)',
   parallelism: 'videos decoded and augmented at once on worker threads',
   prefetch: 'batches prepared ahead of the step',
-  augmentOn: "where clips are augmented: workers (as decoded), step (a batch at once on the step's threads); auto: step on a CPU device",
+  augmentOn: "where clips are augmented: workers (as decoded), step (a batch at once on the step's threads); auto: step where CPU compute threads take every core",
   frameCacheMb: 'MiB of decoded videos kept across epochs (0: decode every sample)',
   logEvery: 'steps between progress lines',
   knnEvery: 'online kNN top-1 on labelled subsets every K steps (0: off; needs a labelled split)',

@@ -112,9 +112,14 @@ export function startPosition(t: Training, c: PretrainConfig, o: { runDir: strin
   return { ...ck.state, config: c, worldSize: o.worldSize };
 }
 
+/** The loader's augmentOn for a config; compute threads: this process's times the machine's training processes (LOCAL_WORLD_SIZE). */
+export function pretrainAugmentOn(c: PretrainConfig, env: NodeJS.ProcessEnv = process.env): 'workers' | 'step' {
+  return augmentOnFor(c.augmentOn, c.device, c.threads * (Number(env.LOCAL_WORLD_SIZE) || 1));
+}
+
 export function writeRunConfig(runDir: string, c: PretrainConfig, t: Training, worldSize: number, dataset: VideoDataset): void {
   writeFileSync(join(runDir, 'config.json'), JSON.stringify({
-    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, device: t.device, augmentOn: augmentOnFor(c.augmentOn, t.device), videos: dataset.items.length, classes: dataset.classes },
+    config: c, resolved: { effectiveBatch: t.effectiveBatch, worldSize, perRankBatch: c.batch, lr: t.lr, stepsPerEpoch: t.stepsPerEpoch, totalSteps: t.totalSteps, precision: t.precision, device: t.device, augmentOn: pretrainAugmentOn(c), videos: dataset.items.length, classes: dataset.classes },
     environment: { node: process.version, host: hostname(), cpus: cpus().length, worldSize, torch: (({ buildConfig, ...rest }) => rest)(info()) },
   }, null, 2));
 }

@@ -24,13 +24,12 @@ import { pretrainViews } from '../ssl/pretrain-views.js';
 import { Rng } from '../video/rng.js';
 import { openDataset, type DatasetFormat, type VideoDataset } from '../video/dataset.js';
 import { VideoLoader, type LoaderOptions } from '../video/loader.js';
-import { augmentOnFor } from '../video/loader-options.js';
 import { VideoCache, frameCacheBytes } from '../video/video-cache.js';
 import { type PretrainConfig } from './config.js';
 import { saveTrainCheckpoint, checkpointName, type TrainState } from './run-checkpoint.js';
 import { initDistributed, startTogether, allReduceGradients, anyRank, parameterDigest as digest, sameDigest, type DistributedContext } from './distributed.js';
 import { chanceLoss } from './collapse-watch.js';
-import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, runFacts, type Training } from './pretrain-setup.js';
+import { buildTraining, startPosition, writeRunConfig, sceneBatchGroups, runFacts, pretrainAugmentOn, type Training } from './pretrain-setup.js';
 import { RunLog } from './run-log.js';
 import { loaderAdvice } from './loader-watch.js';
 import { hparamValues } from '../formats/tensorboard.js';
@@ -97,7 +96,7 @@ async function train(o: PretrainOptions, dist: DistributedContext): Promise<Pret
   if (main) writeRunConfig(runDir, c, t, worldSize, dataset);
   const extraNegatives = (Number(c.staticNegatives) + Number(c.reverseNegatives) + Number(c.shuffleNegatives)) * c.batch * worldSize;
   const log = new RunLog({ runDir, main, quiet: Boolean(o.quiet), logEvery: c.logEvery, resumedAt: pos.step, resumed: Boolean(o.resume), chanceLoss: chanceLoss(c.batch * worldSize, c.clipsPerVideo, extraNegatives), totalSteps, hparams: hparamValues({ ...c, worldSize }),
-    loaderAdvice: loaderAdvice(c, availableParallelism(), augmentOnFor(c.augmentOn, c.device)) });
+    loaderAdvice: loaderAdvice(c, availableParallelism(), pretrainAugmentOn(c)) });
   const checkpoints = new Checkpointer(runDir, main, t, c.keepCheckpoints, log);
   const signals = new StopSignals();
   const cache = new VideoCache(frameCacheBytes(c.frameCacheMb));
@@ -178,7 +177,7 @@ export function pretrainLoaderBase(c: PretrainConfig, dataset: VideoDataset): Lo
   return {
     dataset, mode: 'pretrain', batchSize: c.batch, frames: c.frames, stride: c.stride, size: c.size, decodeShortSide: c.decodeShortSide,
     augment: pretrainViews(c), clipsPerVideo: c.clipsPerVideo, gapLaw: c.gapLaw, gapPower: c.gapPower, seed: c.seed,
-    parallelism: c.parallelism, prefetch: c.prefetch, augmentOn: augmentOnFor(c.augmentOn, c.device),
+    parallelism: c.parallelism, prefetch: c.prefetch, augmentOn: pretrainAugmentOn(c),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Options, batches and statistics of the data loader (src/video/loader.ts). */
+import { availableParallelism } from 'node:os';
 import { type Tensor } from '../torch/tensor.js';
 import { type VideoDataset } from './dataset.js';
 import { type GapLaw } from './samplers.js';
@@ -40,7 +41,8 @@ export interface LoaderOptions {
    * as soon as its frames are decoded. 'step': a batch's clips together when the consumer takes the
    * batch, on the calling thread and libtorch's intra-op threads. On a CPU that also runs the model,
    * 'step' keeps the augmentation off the cores while the step's threads work (workers preempting
-   * them make their partners spin); on a GPU, 'workers' overlaps it with the step.
+   * them make their partners spin); on a GPU or spare cores, 'workers' overlaps it with the step
+   * (see augmentOnFor).
    */
   augmentOn?: 'workers' | 'step';
   /** Videos decoded at once (native worker threads). */
@@ -87,7 +89,13 @@ export interface LoaderStats {
   dataWaitMs: number;
 }
 
-/** A config's augmentOn for the loader: 'auto' is 'step' where the model runs on the CPU, 'workers' on a GPU. */
-export function augmentOnFor(setting: 'auto' | 'workers' | 'step', device: string): 'workers' | 'step' {
-  return setting === 'auto' ? (device === 'cpu' ? 'step' : 'workers') : setting;
+/**
+ * Where the loader augments, for a setting: 'auto' is 'step' where the model runs on the CPU and the
+ * compute threads of this machine's training processes take every core (a worker thread there
+ * preempts one of them, and its partners spin meanwhile), 'workers' on a GPU or where cores are
+ * spare (workers on idle cores overlap with the step at no cost to it).
+ */
+export function augmentOnFor(setting: 'auto' | 'workers' | 'step', device: string, computeThreads: number, cores = availableParallelism()): 'workers' | 'step' {
+  if (setting !== 'auto') return setting;
+  return device === 'cpu' && computeThreads >= cores ? 'step' : 'workers';
 }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { synthesizeDataset } from '../../src/video/index.js';
@@ -9,6 +10,8 @@ import { resolvePrecision } from '../../src/torch/precision.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { pretrain, pseudoMotionWeight } from '../../src/train/pretrain.js';
 import { loadTrainCheckpoint } from '../../src/train/run-checkpoint.js';
+import { pretrainAugmentOn } from '../../src/train/pretrain-setup.js';
+import { augmentOnFor } from '../../src/video/loader-options.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-pretrain-');
@@ -52,7 +55,7 @@ test('pre-training runs, logs and checkpoints; the first loss is not below chanc
   const meta = JSON.parse(readFileSync(join(r.runDir, 'config.json'), 'utf8')) as { config: { precision: string }; resolved: { precision: string; augmentOn: string } };
   assert.equal(meta.config.precision, 'auto');
   assert.equal(meta.resolved.precision, resolvePrecision('auto'), 'config.json records what auto chose on this CPU');
-  assert.equal(meta.resolved.augmentOn, 'step', "config.json records where auto put the augmentation (the step's threads on a CPU)");
+  assert.equal(meta.resolved.augmentOn, availableParallelism() > 1 ? 'workers' : 'step', 'config.json records where auto put the augmentation (1 compute thread: workers wherever a core is spare)');
   const ck = loadTrainCheckpoint(r.runDir);
   assert.equal(ck.state.step, 8);
   assert.ok(ck.encoder.has('stem.0.weight') && ck.head.has('mlp.0.weight'));
@@ -168,4 +171,12 @@ test('pseudo-motion schedules: constant, or falling linearly to 0 over the run',
   const w = (schedule: 'constant' | 'linear') => [0, 100, 200, 399].map((s) => Number(pseudoMotionWeight({ pseudoMotion: 4, pseudoMotionSchedule: schedule }, s, 400).toFixed(9)));
   assert.deepEqual(w('constant'), [4, 4, 4, 4]);
   assert.deepEqual(w('linear'), [4, 3, 2, 0.01]);
+});
+
+test("pre-training's augmentOn counts the compute threads of every local process", () => {
+  const c = resolveConfig({ data: '-', format: 'folder', out: '-', threads: 2 });
+  assert.equal(pretrainAugmentOn(c, {}), augmentOnFor('auto', 'cpu', 2));
+  assert.equal(pretrainAugmentOn(c, { LOCAL_WORLD_SIZE: '64' }), 'step');
+  assert.equal(pretrainAugmentOn({ ...c, device: 'cuda' }, { LOCAL_WORLD_SIZE: '64' }), 'workers');
+  assert.equal(pretrainAugmentOn({ ...c, augmentOn: 'workers' }, { LOCAL_WORLD_SIZE: '64' }), 'workers');
 });

@@ -5,6 +5,7 @@ import { writeFileSync, readFileSync, copyFileSync } from 'node:fs';
 import { liveTensorCount, tidy, cat } from '../../src/torch/index.js';
 import { openDataset, synthesizeDataset, VideoLoader, VideoCache, probeVideo, decodeClips, evalCrops, uniformClipStarts, type LoaderOptions, type VideoDataset, type Batch } from '../../src/video/index.js';
 import { native } from '../../src/native/addon.js';
+import { augmentOnFor } from '../../src/video/loader-options.js';
 import { tempDir } from '../helpers/python.js';
 
 const root = tempDir('cvrl-loader-');
@@ -80,6 +81,15 @@ test("loader: augmentation on the step's threads ('step') gives the batches the 
   const cache = new VideoCache(64 * 2 ** 20);
   for (const epoch of [0, 1]) assert.deepEqual((await collect({ epoch, augmentOn: 'step' }, cache)).batches, (await collect({ epoch })).batches);
   assert.throws(() => new VideoLoader({ dataset: ds, mode: 'train', batchSize: 2, frames: 4, stride: 1, size: 24, augmentOn: 'gpu' as 'step' }), /augmentOn must be 'workers' or 'step', got gpu/);
+});
+
+test("augmentOnFor: auto augments on the step's threads only where CPU compute threads take every core", () => {
+  assert.equal(augmentOnFor('auto', 'cpu', 2, 2), 'step');
+  assert.equal(augmentOnFor('auto', 'cpu', 4, 2), 'step');
+  assert.equal(augmentOnFor('auto', 'cpu', 1, 2), 'workers', 'a spare core runs the workers without preempting the step');
+  assert.equal(augmentOnFor('auto', 'cuda:0', 64, 2), 'workers', 'a GPU step leaves the cores to the workers');
+  assert.equal(augmentOnFor('workers', 'cpu', 2, 2), 'workers');
+  assert.equal(augmentOnFor('step', 'cuda', 1, 8), 'step');
 });
 
 test('loader: rho clips per video give rho distinct views, deterministically', async () => {
