@@ -93,7 +93,8 @@ export interface LoaderStats {
  * Where the loader augments, for a setting: 'auto' is 'step' where the model runs on the CPU and the
  * compute threads of this machine's training processes take every core (a worker thread there
  * preempts one of them, and its partners spin meanwhile), 'workers' on a GPU or where cores are
- * spare (workers on idle cores overlap with the step at no cost to it).
+ * spare: there the workers overlap with the step, where 'step' would make it wait for a whole
+ * batch's augmentation on its few threads.
  */
 export function augmentOnFor(setting: 'auto' | 'workers' | 'step', device: string, computeThreads: number, cores = availableParallelism()): 'workers' | 'step' {
   if (setting !== 'auto') return setting;
