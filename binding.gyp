@@ -20,6 +20,7 @@
         "native/pseudo_motion_grid.cc",
         "native/ops_loss.cc",
         "native/ops_autograd.cc",
+        "native/optim_steps.cc",
         "native/runtime.cc",
         "native/ops_distributed.cc",
         "native/dist_nccl.cc",

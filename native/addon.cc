@@ -20,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRuntime(env, exports);
   RegisterVideo(env, exports);
   RegisterDistributed(env, exports);
+  RegisterOptimOps(env, exports);
   return exports;
 }
 

@@ -147,4 +147,5 @@ void RegisterAutogradOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterVideo(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
+void RegisterOptimOps(Napi::Env env, Napi::Object exports);
 }  // namespace cvrl

@@ -207,6 +207,9 @@ export interface NativeAddon extends NativeDistributed, NativeVideo {
   setAutocast(enabled: boolean, dtype?: string): boolean;
   /** Opens (true) or closes (false) an autocast region; returns how many stay open. */
   autocastNesting(enter: boolean): number;
+  // optimisers: a group's updates in one call (native/optim_steps.cc)
+  sgdStep(params: H[], grads: H[], momentumBuffers: H[], lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean): void;
+  larsStep(params: H[], grads: H[], momentumBuffers: H[], adapt: number[], lr: number, momentum: number, weightDecay: number, trustCoefficient: number, eps: number, nesterov: boolean): void;
   // runtime
   info(): NativeInfo;
   dispose(a: H): void;

@@ -6,7 +6,8 @@
 import { Tensor } from '../torch/tensor.js';
 import { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../torch/creation.js';
-import { Optimizer, type GroupSpec } from './optimizer.js';
+import { native } from '../native/addon.js';
+import { Optimizer, type GroupSpec, type ParamGroup } from './optimizer.js';
 
 export interface LarsOptions {
   lr: number;
@@ -26,6 +27,14 @@ export class LARS extends Optimizer<LarsOptions> {
     if (h.lr < 0 || h.momentum < 0 || h.weightDecay < 0 || h.trustCoefficient <= 0) throw new RangeError('LARS: lr, momentum, weightDecay must be >= 0 and trustCoefficient > 0');
     super(params, h);
     this.#exclude = exclude;
+  }
+
+  protected override groupStep(g: ParamGroup<LarsOptions>): boolean {
+    const h = g.options, live = this.withBuffers(g, 'momentum_buffer');
+    if (!live) return false;
+    native.larsStep(live.params.map((p) => p.handle), live.grads.map((t) => t.handle), live.buffers.map((t) => t.handle), live.params.map((p) => (this.#exclude(p) ? 0 : 1)),
+      h.lr, h.momentum, h.weightDecay, h.trustCoefficient, h.eps, h.nesterov);
+    return true;
   }
 
   protected update(p: Parameter, grad: Tensor, h: LarsOptions): void {

@@ -48,6 +48,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.steps++;
     noGrad(() => {
       for (const g of this.groups) {
+        if (tidy(() => this.groupStep(g))) continue;
         for (const p of g.params) {
           tidy(() => {
             const grad = p.grad;
@@ -59,6 +60,29 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 
   protected abstract update(p: Parameter, grad: Tensor, h: H & { lr: number }): void;
+
+  /**
+   * A group's updates in one native call, the same ops as `update` (inside a tidy scope); false
+   * where the optimiser has none or a state buffer is still missing (then `update` runs per parameter).
+   */
+  protected groupStep(_g: ParamGroup<H>): boolean {
+    return false;
+  }
+
+  /** The group's parameters that have a gradient, their gradients and their `name` buffers; null if a buffer is missing. */
+  protected withBuffers(g: ParamGroup<H>, name: string | null): { params: Parameter[]; grads: Tensor[]; buffers: Tensor[] } | null {
+    const params: Parameter[] = [], grads: Tensor[] = [], buffers: Tensor[] = [];
+    for (const p of g.params) {
+      const grad = p.grad;
+      if (!grad) continue;
+      const b = name === null ? undefined : this.state.get(p)?.get(name);
+      if (name !== null && !b) return null;
+      params.push(p);
+      grads.push(grad);
+      if (b) buffers.push(b);
+    }
+    return { params, grads, buffers };
+  }
 
   /** A state tensor of this parameter, created (kept outside any tidy scope) on first use. */
   protected buffer(p: Parameter, name: string, init: () => Tensor): { t: Tensor; fresh: boolean } {

@@ -1,0 +1,75 @@
+// The optimisers' per-parameter updates for a whole parameter group in one call: the same ATen ops,
+// in the same order and with the same scalars, as src/optim/sgd.ts and lars.ts issue one N-API call
+// at a time, so the same bits, without a round trip through JS for each op of each tensor.
+#include "common.h"
+
+#include <cmath>
+
+namespace cvrl {
+
+namespace {
+
+// What Args::scalar makes of a JS number: integral values become integer scalars.
+at::Scalar JsScalar(double x) {
+  if (std::isfinite(x) && std::trunc(x) == x && std::abs(x) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(x));
+  return at::Scalar(x);
+}
+
+void CheckLengths(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs, const std::vector<at::Tensor>& bufs, bool needBufs) {
+  if (gs.size() != ps.size()) throw std::invalid_argument("optimizer step: " + std::to_string(ps.size()) + " parameters but " + std::to_string(gs.size()) + " gradients");
+  if (needBufs && bufs.size() != ps.size()) throw std::invalid_argument("optimizer step: " + std::to_string(ps.size()) + " parameters but " + std::to_string(bufs.size()) + " momentum buffers");
+}
+
+// sgd.ts's update: d = g + wd p; buf = m buf + (1 - dampening) d; d = Nesterov ? d + m buf : buf; p -= lr d.
+void SgdStep(const Args& a) {
+  const std::vector<at::Tensor> ps = a.tensors(0), gs = a.tensors(1), bufs = a.tensors(2);
+  const double lr = a.d(3), m = a.d(4), damp = a.d(5), wd = a.d(6);
+  const bool nesterov = a.b(7);
+  CheckLengths(ps, gs, bufs, m != 0);
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < ps.size(); i++) {
+    at::Tensor p = ps[i];
+    at::Tensor d = wd != 0 ? at::add(gs[i], p, JsScalar(wd)) : gs[i];
+    if (m != 0) {
+      at::Tensor buf = bufs[i];
+      buf.mul_(JsScalar(m)).add_(d, JsScalar(1 - damp));
+      d = nesterov ? at::add(d, buf, JsScalar(m)) : buf;
+    }
+    p.sub_(d, JsScalar(lr));
+  }
+}
+
+// lars.ts's update; adapt[i]: parameter i gets weight decay and the trust ratio.
+void LarsStep(const Args& a) {
+  const std::vector<at::Tensor> ps = a.tensors(0), gs = a.tensors(1), bufs = a.tensors(2);
+  const std::vector<int64_t> adapt = a.ints(3);
+  const double baseLr = a.d(4), m = a.d(5), wd = a.d(6), eta = a.d(7), eps = a.d(8);
+  const bool nesterov = a.b(9);
+  CheckLengths(ps, gs, bufs, true);
+  if (adapt.size() != ps.size()) throw std::invalid_argument("larsStep: " + std::to_string(ps.size()) + " parameters but " + std::to_string(adapt.size()) + " adapt flags");
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < ps.size(); i++) {
+    at::Tensor p = ps[i], v = bufs[i];
+    at::Tensor g = gs[i];
+    double lr = baseLr;
+    if (adapt[i]) {
+      if (wd != 0) g = at::add(gs[i], p, JsScalar(wd));
+      const double wn = at::norm(p, JsScalar(2)).item().toDouble();
+      const double gn = at::norm(g, JsScalar(2)).item().toDouble();
+      const double trust = wn > 0 && gn > 0 ? (eta * wn) / (gn + eps) : 1;
+      lr = baseLr * trust;
+    }
+    v.mul_(JsScalar(m)).add_(g, JsScalar(lr));
+    if (nesterov) p.sub_(v, JsScalar(m)).sub_(g, JsScalar(lr));
+    else p.sub_(v);
+  }
+}
+
+}  // namespace
+
+void RegisterOptimOps(Napi::Env env, Napi::Object exports) {
+  CVRL_VOID("sgdStep", SgdStep(a));
+  CVRL_VOID("larsStep", LarsStep(a));
+}
+
+}  // namespace cvrl
