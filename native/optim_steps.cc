@@ -21,10 +21,8 @@ void CheckLengths(const std::vector<at::Tensor>& ps, const std::vector<at::Tenso
 }
 
 // sgd.ts's update: d = g + wd p; buf = m buf + (1 - dampening) d; d = Nesterov ? d + m buf : buf; p -= lr d.
-void SgdStep(const Args& a) {
-  const std::vector<at::Tensor> ps = a.tensors(0), gs = a.tensors(1), bufs = a.tensors(2);
-  const double lr = a.d(3), m = a.d(4), damp = a.d(5), wd = a.d(6);
-  const bool nesterov = a.b(7);
+void SgdStep(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs, const std::vector<at::Tensor>& bufs, double lr, double m, double damp, double wd,
+             bool nesterov) {
   CheckLengths(ps, gs, bufs, m != 0);
   at::NoGradGuard noGrad;
   for (size_t i = 0; i < ps.size(); i++) {
@@ -40,11 +38,8 @@ void SgdStep(const Args& a) {
 }
 
 // lars.ts's update; adapt[i]: parameter i gets weight decay and the trust ratio.
-void LarsStep(const Args& a) {
-  const std::vector<at::Tensor> ps = a.tensors(0), gs = a.tensors(1), bufs = a.tensors(2);
-  const std::vector<int64_t> adapt = a.ints(3);
-  const double baseLr = a.d(4), m = a.d(5), wd = a.d(6), eta = a.d(7), eps = a.d(8);
-  const bool nesterov = a.b(9);
+void LarsStep(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs, const std::vector<at::Tensor>& bufs, const std::vector<int64_t>& adapt, double baseLr,
+              double m, double wd, double eta, double eps, bool nesterov) {
   CheckLengths(ps, gs, bufs, true);
   if (adapt.size() != ps.size()) throw std::invalid_argument("larsStep: " + std::to_string(ps.size()) + " parameters but " + std::to_string(adapt.size()) + " adapt flags");
   at::NoGradGuard noGrad;
@@ -68,8 +63,8 @@ void LarsStep(const Args& a) {
 }  // namespace
 
 void RegisterOptimOps(Napi::Env env, Napi::Object exports) {
-  CVRL_VOID("sgdStep", SgdStep(a));
-  CVRL_VOID("larsStep", LarsStep(a));
+  CVRL_VOID("sgdStep", SgdStep(a.tensors(0), a.tensors(1), a.tensors(2), a.d(3), a.d(4), a.d(5), a.d(6), a.b(7)));
+  CVRL_VOID("larsStep", LarsStep(a.tensors(0), a.tensors(1), a.tensors(2), a.ints(3), a.d(4), a.d(5), a.d(6), a.d(7), a.d(8), a.b(9)));
 }
 
 }  // namespace cvrl
