@@ -143,14 +143,6 @@ export class VideoLoader implements AsyncIterable<Batch> {
     try {
       const [T, H, W] = perStart[0].shape;
       const clips: Tensor[] = [];
-      if (o.mode !== 'eval' && o.augmentOn === 'step' && out) {
-        const jobs = perStart.map((f, v) => {
-          const cfg = this.views[v % this.views.length];
-          return { frames: f, params: sampleClipParams(cfg, T, H, W, rng), config: cfg, out: out[v] };
-        });
-        handedOver = true;
-        return { clips, jobs, hold: decoded ? [...perStart, decoded.frames] : perStart, label: item.label, index };
-      }
       if (o.mode === 'eval') {
         // Start v's crops are views v * spatialViews onwards: the order of concatenating each start's evalCrops.
         const crops = perStart.map((f, v) => {
@@ -159,12 +151,17 @@ export class VideoLoader implements AsyncIterable<Batch> {
         });
         await settleAll(crops, () => undefined);
       } else {
-        // Parameters are drawn here, in order, from the sample's generator; the ops run on worker threads.
-        const jobs = perStart.map((f, v) => {
-          const cfg = this.views[v % this.views.length];
-          return augmentClipAsync(f, sampleClipParams(cfg, T, H, W, rng), cfg, o.normalization, out?.[v]);
+        // Parameters are drawn here, in order, from the sample's generator; the ops run on worker
+        // threads, or (augmentOn 'step') with the whole batch when the consumer takes it.
+        const drawn = perStart.map((frames, v) => {
+          const config = this.views[v % this.views.length];
+          return { frames, params: sampleClipParams(config, T, H, W, rng), config };
         });
-        clips.push(...await settleAll(jobs, (t) => t.dispose()));
+        if (o.augmentOn === 'step' && out) {
+          handedOver = true;
+          return { clips, jobs: drawn.map((d, v) => ({ ...d, out: out[v] })), hold: decoded ? [...perStart, decoded.frames] : perStart, label: item.label, index };
+        }
+        clips.push(...await settleAll(drawn.map((d, v) => augmentClipAsync(d.frames, d.params, d.config, o.normalization, out?.[v])), (t) => t.dispose()));
       }
       return { clips, jobs: [], hold: [], label: item.label, index };
     } finally {
