@@ -75,6 +75,9 @@ class Args {
 
 [[noreturn]] void ArgError(Napi::Env env, size_t i, const std::string& msg);
 
+// The scalar a JS number becomes as an op argument (Args::scalar): integral values are integers.
+at::Scalar ScalarFromJs(double x);
+
 // Result conversion.
 inline Napi::Value Out(Napi::Env env, const at::Tensor& t) { return WrapTensor(env, t); }
 inline Napi::Value Out(Napi::Env env, double v) { return Napi::Number::New(env, v); }

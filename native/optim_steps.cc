@@ -3,17 +3,9 @@
 // at a time, so the same bits, without a round trip through JS for each op of each tensor.
 #include "common.h"
 
-#include <cmath>
-
 namespace cvrl {
 
 namespace {
-
-// What Args::scalar makes of a JS number: integral values become integer scalars.
-at::Scalar JsScalar(double x) {
-  if (std::isfinite(x) && std::trunc(x) == x && std::abs(x) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(x));
-  return at::Scalar(x);
-}
 
 void CheckLengths(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs, const std::vector<at::Tensor>& bufs, bool needBufs) {
   if (gs.size() != ps.size()) throw std::invalid_argument("optimizer step: " + std::to_string(ps.size()) + " parameters but " + std::to_string(gs.size()) + " gradients");
@@ -27,13 +19,13 @@ void SgdStep(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& g
   at::NoGradGuard noGrad;
   for (size_t i = 0; i < ps.size(); i++) {
     at::Tensor p = ps[i];
-    at::Tensor d = wd != 0 ? at::add(gs[i], p, JsScalar(wd)) : gs[i];
+    at::Tensor d = wd != 0 ? at::add(gs[i], p, ScalarFromJs(wd)) : gs[i];
     if (m != 0) {
       at::Tensor buf = bufs[i];
-      buf.mul_(JsScalar(m)).add_(d, JsScalar(1 - damp));
-      d = nesterov ? at::add(d, buf, JsScalar(m)) : buf;
+      buf.mul_(ScalarFromJs(m)).add_(d, ScalarFromJs(1 - damp));
+      d = nesterov ? at::add(d, buf, ScalarFromJs(m)) : buf;
     }
-    p.sub_(d, JsScalar(lr));
+    p.sub_(d, ScalarFromJs(lr));
   }
 }
 
@@ -48,14 +40,14 @@ void LarsStep(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& 
     at::Tensor g = gs[i];
     double lr = baseLr;
     if (adapt[i]) {
-      if (wd != 0) g = at::add(gs[i], p, JsScalar(wd));
-      const double wn = at::norm(p, JsScalar(2)).item().toDouble();
-      const double gn = at::norm(g, JsScalar(2)).item().toDouble();
+      if (wd != 0) g = at::add(gs[i], p, ScalarFromJs(wd));
+      const double wn = at::norm(p, ScalarFromJs(2)).item().toDouble();
+      const double gn = at::norm(g, ScalarFromJs(2)).item().toDouble();
       const double trust = wn > 0 && gn > 0 ? (eta * wn) / (gn + eps) : 1;
       lr = baseLr * trust;
     }
-    v.mul_(JsScalar(m)).add_(g, JsScalar(lr));
-    if (nesterov) p.sub_(v, JsScalar(m)).sub_(g, JsScalar(lr));
+    v.mul_(ScalarFromJs(m)).add_(g, ScalarFromJs(lr));
+    if (nesterov) p.sub_(v, ScalarFromJs(m)).sub_(g, ScalarFromJs(lr));
     else p.sub_(v);
   }
 }

@@ -197,7 +197,10 @@ at::Scalar Args::scalar(size_t i) const {
   Napi::Value v = at(i, "number");
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
   if (!v.IsNumber()) ArgError(env(), i, "expected a number");
-  double x = v.As<Napi::Number>().DoubleValue();
+  return ScalarFromJs(v.As<Napi::Number>().DoubleValue());
+}
+
+at::Scalar ScalarFromJs(double x) {
   // Integral JS numbers become integer scalars so that integer tensors keep their dtype.
   if (std::isfinite(x) && std::trunc(x) == x && std::abs(x) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(x));
   return at::Scalar(x);
