@@ -5,7 +5,6 @@
  */
 import { Tensor } from '../torch/tensor.js';
 import { Parameter } from '../nn/parameter.js';
-import { zerosLike } from '../torch/creation.js';
 import { native } from '../native/addon.js';
 import { Optimizer, type GroupSpec, type ParamGroup } from './optimizer.js';
 
@@ -27,6 +26,7 @@ export class LARS extends Optimizer<LarsOptions> {
     if (h.lr < 0 || h.momentum < 0 || h.weightDecay < 0 || h.trustCoefficient <= 0) throw new RangeError('LARS: lr, momentum, weightDecay must be >= 0 and trustCoefficient > 0');
     super(params, h);
     this.#exclude = exclude;
+    this.reserveState('momentum_buffer');
   }
 
   protected override groupStep(g: ParamGroup<LarsOptions>): boolean {
@@ -48,7 +48,7 @@ export class LARS extends Optimizer<LarsOptions> {
       const trust = wn > 0 && gn > 0 ? (h.trustCoefficient * wn) / (gn + h.eps) : 1;
       lr = h.lr * trust;
     }
-    const { t: v } = this.buffer(p, 'momentum_buffer', () => zerosLike(p));
+    const { t: v } = this.buffer(p, 'momentum_buffer', 'zeros');
     v.mul_(h.momentum).add_(g, lr);
     if (h.nesterov) p.sub_(v, h.momentum).sub_(g, lr);
     else p.sub_(v);

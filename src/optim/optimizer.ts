@@ -6,6 +6,7 @@ import { Tensor } from '../torch/tensor.js';
 import { noGrad } from '../torch/autograd.js';
 import { tidy } from '../torch/scope.js';
 import { Parameter } from '../nn/parameter.js';
+import { zerosLike } from '../torch/creation.js';
 
 export interface ParamGroup<H> {
   params: Parameter[];
@@ -26,6 +27,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   readonly groups: ParamGroup<H>[];
   protected readonly state = new Map<Parameter, Map<string, Tensor>>();
   protected readonly scalars = new Map<Parameter, Record<string, number>>();
+  /** Storage for state tensors that no step has filled yet (see reserveState). */
+  readonly #reserved = new Map<Parameter, Map<string, Tensor>>();
   steps = 0;
 
   constructor(spec: GroupSpec<H>, defaults: H) {
@@ -84,13 +87,42 @@ export abstract class Optimizer<H extends { lr: number }> {
     return { params, grads, buffers };
   }
 
-  /** A state tensor of this parameter, created (kept outside any tidy scope) on first use. */
-  protected buffer(p: Parameter, name: string, init: () => Tensor): { t: Tensor; fresh: boolean } {
+  /**
+   * Allocates the named state tensors of every trainable parameter now, before the first forward
+   * pass, for the first step to fill. Created by that step instead, they take memory its activations
+   * had freed, the next step's activations no longer fit there and take new pages: a higher peak of
+   * resident memory (bench/NOTES.md). The values are the same either way.
+   */
+  protected reserveState(...names: string[]): void {
+    for (const g of this.groups) {
+      for (const p of g.params) {
+        if (!p.requiresGrad) continue;
+        let r = this.#reserved.get(p);
+        if (!r) this.#reserved.set(p, (r = new Map()));
+        for (const n of names) if (!r.has(n)) r.set(n, zerosLike(p).keep());
+      }
+    }
+  }
+
+  /** The reserved `name` tensor of `p` if it has this shape, dtype and device (else it is freed): null if none. */
+  #takeReserved(p: Parameter, name: string, like: { shape: number[]; dtype: string; device: string }): Tensor | null {
+    const r = this.#reserved.get(p), t = r?.get(name);
+    if (!t) return null;
+    r!.delete(name);
+    if (t.shape.join() === like.shape.join() && t.dtype === like.dtype && t.device === like.device) return t;
+    t.dispose();
+    return null;
+  }
+
+  /** A state tensor of this parameter, on first use a copy of `init` (or zeros), kept outside any tidy scope. */
+  protected buffer(p: Parameter, name: string, init: Tensor | 'zeros'): { t: Tensor; fresh: boolean } {
     let s = this.state.get(p);
     if (!s) this.state.set(p, (s = new Map()));
     const existing = s.get(name);
     if (existing) return { t: existing, fresh: false };
-    const t = init().keep();
+    const from = init === 'zeros' ? p : init;
+    const reserved = this.#takeReserved(p, name, from);
+    const t = reserved ? (init === 'zeros' ? reserved.zero_() : reserved.copy_(init)) : (init === 'zeros' ? zerosLike(p) : init.clone()).keep();
     s.set(name, t);
     return { t, fresh: true };
   }
@@ -134,7 +166,14 @@ export abstract class Optimizer<H extends { lr: number }> {
     });
     this.steps = s.meta.steps;
     this.groups.forEach((g, k) => Object.assign(g.options, s.meta.groups[k]));
-    for (const t of this.state.values()) for (const x of t.values()) x.dispose();
+    for (const [p, m] of this.state) {
+      for (const [n, x] of m) {
+        let r = this.#reserved.get(p);
+        if (!r) this.#reserved.set(p, (r = new Map()));
+        r.get(n)?.dispose();
+        r.set(n, x);
+      }
+    }
     this.state.clear();
     this.scalars.clear();
     const params = this.groups.flatMap((g) => g.params);
@@ -145,7 +184,8 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (p.shape.join() !== t.shape.join()) throw new Error(`optimizer state '${key}' has shape [${t.shape}] but the parameter has [${p.shape}]`);
       let m = this.state.get(p);
       if (!m) this.state.set(p, (m = new Map()));
-      m.set(key.slice(dot + 1), (t.device === p.device ? t.clone() : t.to(p.device)).keep()); // a CPU checkpoint resumed on a GPU
+      const name = key.slice(dot + 1), reserved = this.#takeReserved(p, name, { shape: t.shape, dtype: t.dtype, device: p.device });
+      m.set(name, reserved ? reserved.copy_(t) : (t.device === p.device ? t.clone() : t.to(p.device)).keep()); // a CPU checkpoint resumed on a GPU
     }
     for (const [k, sc] of Object.entries(s.meta.perParam)) {
       const p = params[Number(k)];

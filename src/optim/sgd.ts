@@ -18,6 +18,7 @@ export class SGD extends Optimizer<SgdOptions> {
     if (h.lr < 0 || h.momentum < 0 || h.weightDecay < 0) throw new RangeError('SGD: lr, momentum and weightDecay must be >= 0');
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
     super(params, h);
+    if (h.momentum) this.reserveState('momentum_buffer');
   }
 
   protected override groupStep(g: ParamGroup<SgdOptions>): boolean {
@@ -30,7 +31,7 @@ export class SGD extends Optimizer<SgdOptions> {
   protected update(p: Parameter, grad: Tensor, h: SgdOptions): void {
     let d = h.weightDecay ? grad.add(p, h.weightDecay) : grad;
     if (h.momentum) {
-      const { t: buf, fresh } = this.buffer(p, 'momentum_buffer', () => d.clone());
+      const { t: buf, fresh } = this.buffer(p, 'momentum_buffer', d);
       if (!fresh) buf.mul_(h.momentum).add_(d, 1 - h.dampening);
       d = h.nesterov ? d.add(buf, h.momentum) : buf;
     }
