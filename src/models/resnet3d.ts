@@ -105,7 +105,7 @@ export class ResNet3d extends Module {
     if (x.ndim !== 5 || x.size(1) !== 3) throw new RangeError(`expected clips [B, 3, T, H, W], got [${x.shape.join(', ')}]`);
     return tidy(() => {
       const input = this.config.input === 'diff' ? frameDifferences(x) : this.config.input === 'aligned-diff' ? alignedFrameDifferences(x) : x;
-      return applyInTurn(input, [this.stem, ...this.stages]);
+      return applyInTurn(input, [this.stem, ...this.stages], input !== x);
     });
   }
 

@@ -176,3 +176,33 @@ test('Sequential frees each intermediate once the next layer used it, never its 
     assert.deepEqual(w.grad!.toArray(), x.mul(4).mul(x.mul(w).gt(0)).sum(0).toArray());
   });
 });
+
+test('a nested Sequential is handed its input: freed after its first layer, before its later ones run', () => {
+  const events: string[] = [];
+  let stageInput: Tensor | null = null;
+  class Record extends Module {
+    constructor(readonly name: string) { super(); }
+    forward(x: Tensor): Tensor {
+      events.push(`${this.name}:${stageInput?.isDisposed ? 'freed' : 'held'}`);
+      return x.mul(2);
+    }
+  }
+  class First extends Module {
+    forward(x: Tensor): Tensor {
+      stageInput = x.add(1);
+      return stageInput;
+    }
+  }
+  tidy(() => {
+    const x = randn([3, 4]);
+    const inner = new Sequential(new Record('a'), new Record('b'));
+    const y = new Sequential(new First(), inner, new Sequential()).forward(x);
+    assert.deepEqual(events, ['a:held', 'b:freed'], "the stage's input is freed once its first layer used it");
+    assert.ok(!x.isDisposed, 'the outer input stays');
+    assert.deepEqual(y.toArray(), x.add(1).mul(4).toArray(), 'an empty Sequential passes its input through');
+    // Called directly, a Sequential's input is the caller's: it stays.
+    const z = randn([2]);
+    inner.forward(z);
+    assert.ok(!z.isDisposed);
+  });
+});
