@@ -12,7 +12,8 @@
  * Rates are medians of --reps runs (ours and the tuned reference interleaved) because a shared
  * machine makes single runs noisy; the much slower PyTorchVideo recipe runs once per case, on the
  * first --pv-clips clips (default: all of them; fewer resolve its rate as well).
- * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--pv-clips N] [--out DIR]. Prints one JSON object.
+ * --video FILE (repeatable) runs the cases on your own files instead of the synthetic ones.
+ * Usage: npm run bench:decode -- [--clips 96] [--reps 4] [--pv-clips N] [--out DIR] [--video FILE ...]. Prints one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -21,12 +22,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { fromTypedArray, stack, setNumThreads, type Tensor } from '../src/torch/index.js';
-import { writeVideo, decodeClips, Rng, cvrlViewConfigs, sampleClipParams, sampleClipPair, augmentClipAsync, type VideoCodec } from '../src/video/index.js';
+import { writeVideo, decodeClips, probeVideo, Rng, cvrlViewConfigs, sampleClipParams, sampleClipPair, augmentClipAsync, type VideoCodec } from '../src/video/index.js';
 import { renderVideo } from '../src/video/synth.js';
 import { jemallocEnv } from '../scripts/jemalloc.mjs';
 import { median, round } from './stats.js';
 
-const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, 'pv-clips': { type: 'string' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') } } });
+const { values } = parseArgs({ options: { clips: { type: 'string', default: '96' }, reps: { type: 'string', default: '4' }, 'pv-clips': { type: 'string' }, out: { type: 'string', default: join(tmpdir(), 'cvrl-bench') }, video: { type: 'string', multiple: true } } });
 const CLIPS = Number(values.clips), REPS = Math.max(1, Number(values.reps)), FRAMES = 16, STRIDE = 2, LENGTH = 175; // UCF-101's mean length at 25 fps
 const PV_CLIPS = Number(values['pv-clips'] ?? CLIPS);
 if (!Number.isInteger(CLIPS) || CLIPS < 8) throw new RangeError(`--clips must be an integer >= 8 (one batch of 8), got ${values.clips}`);
@@ -61,15 +62,18 @@ async function pool<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
   return out;
 }
 
-function starts(seed: number): number[] {
+/** A video under test: its path and its length in frames. */
+interface Source { path: string; length: number }
+
+function starts(seed: number, length: number): number[] {
   const rng = Rng.from(seed);
-  return Array.from({ length: CLIPS }, () => rng.int(LENGTH - (FRAMES - 1) * STRIDE));
+  return Array.from({ length: CLIPS }, () => rng.int(Math.max(1, length - (FRAMES - 1) * STRIDE)));
 }
 
-async function oursDecode(path: string, threads: number, skipNonRef: boolean): Promise<{ rate: number; decoded: number }> {
+async function oursDecode({ path, length }: Source, threads: number, skipNonRef: boolean): Promise<{ rate: number; decoded: number }> {
   let decoded = 0;
   const t0 = performance.now();
-  await pool(threads, starts(0).map((s) => async () => {
+  await pool(threads, starts(0, length).map((s) => async () => {
     const r = await decodeClips(path, { starts: [s], frames: FRAMES, stride: STRIDE, size: { height: 112, width: 112 }, skipNonRef });
     decoded += r.decodedFrames;
     r.frames.dispose();
@@ -78,9 +82,9 @@ async function oursDecode(path: string, threads: number, skipNonRef: boolean): P
 }
 
 /** CVRL's workload: two clips per video, starts from the pre-training sampler (flat: a0, b0, a1, b1, ...). */
-function pairStarts(seed: number): number[] {
+function pairStarts(seed: number, length: number): number[] {
   const rng = Rng.from(seed);
-  return Array.from({ length: Math.floor(CLIPS / 2) }, () => sampleClipPair(LENGTH, { frames: FRAMES, stride: STRIDE }, rng).starts).flat();
+  return Array.from({ length: Math.floor(CLIPS / 2) }, () => sampleClipPair(length, { frames: FRAMES, stride: STRIDE }, rng).starts).flat();
 }
 
 /** Clips/s when both clips of a video are requested in one call, as the loader does (one decode pass serves both). */
@@ -94,8 +98,8 @@ async function oursPairs(path: string, threads: number, flat: number[]): Promise
 }
 
 /** Batches of 8 decoded + augmented clips, each made by one worker and collated, as a DataLoader worker makes them. */
-async function oursAugment(path: string, threads: number): Promise<number> {
-  const cfg = cvrlViewConfigs(112)[0], all = starts(0), batches: number[][] = [];
+async function oursAugment({ path, length }: Source, threads: number): Promise<number> {
+  const cfg = cvrlViewConfigs(112)[0], all = starts(0, length), batches: number[][] = [];
   for (let i = 0; i + 8 <= all.length; i += 8) batches.push(all.slice(i, i + 8));
   const t0 = performance.now();
   await pool(threads, batches.map((b, j) => async () => {
@@ -119,9 +123,9 @@ const ratio = (a: number, b: unknown) => (typeof b === 'number' ? round(a / b) :
 type RefResult = Record<string, number | string>;
 
 /** One run of bench/decode_ref.py under the same allocator settings as ours (jemalloc, no page decay). */
-function reference(path: string, threads: number, mode: 'decode' | 'augment' | 'pairs', recipe: 'pytorchvideo' | 'tuned'): RefResult {
+function reference(path: string, threads: number, mode: 'decode' | 'augment' | 'pairs', recipe: 'pytorchvideo' | 'tuned', pairsFile: string): RefResult {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'decode_ref.py');
-  const args = [script, path, String(recipe === 'pytorchvideo' ? PV_CLIPS : CLIPS), String(threads), mode, '0', recipe, ...(mode === 'pairs' ? [PAIRS_FILE] : [])];
+  const args = [script, path, String(recipe === 'pytorchvideo' ? PV_CLIPS : CLIPS), String(threads), mode, '0', recipe, ...(mode === 'pairs' ? [pairsFile] : [])];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: jemallocEnv() ?? process.env });
   if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() ?? 'failed' };
   return JSON.parse(r.stdout);
@@ -157,10 +161,22 @@ function decodeOnlyMsPerFrame(path: string): number | null {
 }
 
 const results: Record<string, unknown>[] = [];
-const PAIRS = pairStarts(0), PAIRS_FILE = join(values.out, 'pair-starts.json');
-writeFileSync(PAIRS_FILE, JSON.stringify(PAIRS));
-for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['mpeg4', 'avi', 0]] as const) {
-  const path = await fixture(codec, ext, bframes);
+const SYNTHETIC = [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['mpeg4', 'avi', 0]] as const;
+// Your files (--video) or the synthetic ones, each with what labels its rows.
+const sources: (Source & { label: Record<string, unknown> })[] = [];
+if (values.video) {
+  for (const path of values.video) {
+    const info = await probeVideo(path);
+    if (info.frames < FRAMES * STRIDE) throw new RangeError(`--video ${path}: ${info.frames} frames, fewer than one clip of ${FRAMES} at stride ${STRIDE}`);
+    sources.push({ path, length: info.frames, label: { video: path, codec: info.codec, size: `${info.width}x${info.height}`, frames: info.frames } });
+  }
+} else {
+  for (const [codec, ext, bframes] of SYNTHETIC) sources.push({ path: await fixture(codec, ext, bframes), length: LENGTH, label: { codec, bframes } });
+}
+for (const [k, source] of sources.entries()) {
+  const { path } = source;
+  const pairs = pairStarts(0, source.length), pairsFile = join(values.out, `pair-starts-${k}.json`);
+  writeFileSync(pairsFile, JSON.stringify(pairs));
   (await decodeClips(path, { starts: [0], frames: 1, stride: 1 })).frames.dispose(); // index the file once, outside the timings
   for (const threads of [1, 2]) {
     setNumThreads(1); // equal threads: `threads` clips decode and augment at once on worker threads, one op thread each
@@ -168,26 +184,26 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
     let all = { rate: 0, decoded: 0 }, skip = { rate: 0, decoded: 0 };
     for (let i = 0; i < REPS; i++) {
       // Alternate which variant runs first: the second of two back-to-back runs tends to be faster.
-      if (i % 2 === 0) all = await oursDecode(path, threads, false);
-      skip = await oursDecode(path, threads, true);
-      if (i % 2 === 1) all = await oursDecode(path, threads, false);
+      if (i % 2 === 0) all = await oursDecode(source, threads, false);
+      skip = await oursDecode(source, threads, true);
+      if (i % 2 === 1) all = await oursDecode(source, threads, false);
       runs.all.push(all.rate);
       runs.skip.push(skip.rate);
-      runs.tuned.push(reference(path, threads, 'decode', 'tuned'));
+      runs.tuned.push(reference(path, threads, 'decode', 'tuned', pairsFile));
       // Measured in every repetition, beside the runs it bounds: this machine's speed drifts between minutes.
       const ms = decodeOnlyMsPerFrame(path);
       if (ms !== null) runs.msPerFrame.push(ms);
-      runs.aug.push(await oursAugment(path, threads));
-      runs.tunedAug.push(reference(path, threads, 'augment', 'tuned'));
-      runs.pairs.push(await oursPairs(path, threads, PAIRS));
-      runs.tunedPairs.push(reference(path, threads, 'pairs', 'tuned'));
+      runs.aug.push(await oursAugment(source, threads));
+      runs.tunedAug.push(reference(path, threads, 'augment', 'tuned', pairsFile));
+      runs.pairs.push(await oursPairs(path, threads, pairs));
+      runs.tunedPairs.push(reference(path, threads, 'pairs', 'tuned', pairsFile));
     }
     // The PyTorchVideo recipe runs once per case: it is several times slower, so noise cannot change the comparison.
-    const pv = (mode: 'decode' | 'augment' | 'pairs') => reference(path, threads, mode, 'pytorchvideo');
+    const pv = (mode: 'decode' | 'augment' | 'pairs') => reference(path, threads, mode, 'pytorchvideo', pairsFile);
     // Clips/s if decoding the frames each clip needs were the only work (threads x a full core each).
     const bound = runs.msPerFrame.length ? round((threads * 1000) / (median(runs.msPerFrame) * skip.decoded), 1) : null;
     results.push({
-      codec, bframes, threads,
+      ...source.label, threads,
       decode: {
         ...comparison('clips_per_s', runs.skip, pv('decode'), runs.tuned, 0),
         cvrl_skip_off_clips_per_s: round(median(runs.all)), runs_skip_off: runs.all.map((x) => Math.round(x)),
@@ -201,5 +217,5 @@ for (const [codec, ext, bframes] of [['h264', 'mp4', 0], ['h264', 'mp4', 3], ['m
 }
 console.log(JSON.stringify({
   bench: 'decode', clips: CLIPS, pv_clips: PV_CLIPS, reps: REPS, frames: FRAMES, stride: STRIDE,
-  source: '320x240, 175 frames, 25 fps; h264 keyframe every 25 (bframes 0 or 3), mpeg4 every 12', results,
+  source: values.video ? 'files given by --video' : '320x240, 175 frames, 25 fps; h264 keyframe every 25 (bframes 0 or 3), mpeg4 every 12', results,
 }, null, 1));
