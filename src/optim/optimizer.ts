@@ -97,11 +97,16 @@ export abstract class Optimizer<H extends { lr: number }> {
     for (const g of this.groups) {
       for (const p of g.params) {
         if (!p.requiresGrad) continue;
-        let r = this.#reserved.get(p);
-        if (!r) this.#reserved.set(p, (r = new Map()));
+        const r = this.#reservedOf(p);
         for (const n of names) if (!r.has(n)) r.set(n, zerosLike(p).keep());
       }
     }
+  }
+
+  #reservedOf(p: Parameter): Map<string, Tensor> {
+    let r = this.#reserved.get(p);
+    if (!r) this.#reserved.set(p, (r = new Map()));
+    return r;
   }
 
   /** The reserved `name` tensor of `p` if it has this shape, dtype and device (else it is freed): null if none. */
@@ -120,9 +125,10 @@ export abstract class Optimizer<H extends { lr: number }> {
     if (!s) this.state.set(p, (s = new Map()));
     const existing = s.get(name);
     if (existing) return { t: existing, fresh: false };
-    const from = init === 'zeros' ? p : init;
-    const reserved = this.#takeReserved(p, name, from);
-    const t = reserved ? (init === 'zeros' ? reserved.zero_() : reserved.copy_(init)) : (init === 'zeros' ? zerosLike(p) : init.clone()).keep();
+    const reserved = this.#takeReserved(p, name, init === 'zeros' ? p : init);
+    let t: Tensor;
+    if (init === 'zeros') t = reserved ? reserved.zero_() : zerosLike(p).keep();
+    else t = reserved ? reserved.copy_(init) : init.clone().keep();
     s.set(name, t);
     return { t, fresh: true };
   }
@@ -167,9 +173,8 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.steps = s.meta.steps;
     this.groups.forEach((g, k) => Object.assign(g.options, s.meta.groups[k]));
     for (const [p, m] of this.state) {
+      const r = this.#reservedOf(p);
       for (const [n, x] of m) {
-        let r = this.#reserved.get(p);
-        if (!r) this.#reserved.set(p, (r = new Map()));
         r.get(n)?.dispose();
         r.set(n, x);
       }
