@@ -28,6 +28,8 @@ struct ConvPrimitives {
   dnnl::convolution_backward_weights bwdWeightsPrim;
   // The dtype bwdWeights reads its input and output gradient in (float32 under StemGradF32).
   at::ScalarType weightGradInput;
+  // Zero frames bwdWeights takes on each side of the input's time axis, padded explicitly (TimePadded).
+  int64_t weightGradTimePad;
 };
 
 struct ConvShape {
@@ -74,6 +76,24 @@ bool StemGradF32() {
   return v && std::strcmp(v, "1") == 0;
 }
 
+bool IsGemm(const char* impl) { return std::strstr(impl, "gemm") != nullptr; }
+
+// oneDNN's float32 weight gradient falls back to its GEMM implementation when the time axis is
+// padded and short against the kernel (the late layers' 1-2 frames under a 3-tap kernel, the stem),
+// slower there than its direct kernel. Given the input with those zero frames added and no padding
+// on that axis, the direct kernel takes it: the same products, summed in its own order. Only for
+// kernels that are also spatial: on AVX2 the direct kernel lost to GEMM on time-only (kx1x1) ones.
+// Returns it, or none.
+c10::optional<dnnl::convolution_backward_weights::primitive_desc> TimePadded(const ConvShape& s) {
+  if (s.padding[0] == 0 || (s.w[3] == 1 && s.w[4] == 1)) return c10::nullopt;
+  ConvShape padded = s;
+  padded.x[2] += 2 * s.padding[0];
+  padded.padding[0] = 0;
+  auto d = Describe(padded, s.dtype).bwdWeights;
+  if (!onednn::IsOptimized(d.impl_info_str()) || IsGemm(d.impl_info_str())) return c10::nullopt;
+  return d;
+}
+
 std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
   const auto key = onednn::Key("conv3d", s.dtype, {static_cast<double>(s.bias), static_cast<double>(StemGradF32())}, {s.x, s.w, s.stride, s.padding, s.dilation});
   return std::static_pointer_cast<ConvPrimitives>(onednn::Cached(key, [&]() -> std::shared_ptr<void> {
@@ -90,9 +110,16 @@ std::shared_ptr<ConvPrimitives> Primitives(const ConvShape& s) {
         gradInput = at::kFloat;
       }
     }
+    int64_t timePad = 0;
+    if (gradInput == s.dtype && IsGemm(bwdWeights.impl_info_str())) {
+      if (auto padded = TimePadded(s)) {
+        bwdWeights = *padded;
+        timePad = s.padding[0];
+      }
+    }
     return std::make_shared<ConvPrimitives>(ConvPrimitives{d.fwd, d.bwdData, bwdWeights, dnnl::convolution_forward(d.fwd),
                                                            dnnl::convolution_backward_data(d.bwdData),
-                                                           dnnl::convolution_backward_weights(bwdWeights), gradInput});
+                                                           dnnl::convolution_backward_weights(bwdWeights), gradInput, timePad});
   }));
 }
 
@@ -152,7 +179,9 @@ struct ConvFn : public torch::autograd::Function<ConvFn> {
     if (ctx->needs_input_grad(1) || (s.bias && ctx->needs_input_grad(2))) {
       memory gwm(p->bwdWeights.diff_weights_desc(), onednn::Engine());
       const auto cl = at::MemoryFormat::ChannelsLast3d;
-      const at::Tensor xc = x.to(p->weightGradInput).contiguous(cl);
+      at::Tensor xc = x.to(p->weightGradInput).contiguous(cl);
+      const int64_t tp = p->weightGradTimePad;
+      if (tp > 0) xc = at::constant_pad_nd(xc, {0, 0, 0, 0, tp, tp}).contiguous(cl);
       const at::Tensor gyc = p->weightGradInput == gy.scalar_type() ? gy : gy.to(p->weightGradInput).contiguous(cl);
       std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::ChannelsLast(xc)}, {DNNL_ARG_DIFF_DST, onednn::ChannelsLast(gyc)}, {DNNL_ARG_DIFF_WEIGHTS, gwm}};
       at::Tensor gb32;

@@ -26,6 +26,9 @@ const CASES: ConvCase[] = [
   { name: '1x1x1 shortcut, stride 2', x: [2, 16, 6, 9, 9], w: [32, 16, 1, 1, 1], bias: false, stride: [2, 2, 2] },
   { name: '(2+1)D: 1x3x3 then 3x1x1, dilation 2', x: [1, 4, 7, 11, 11], w: [5, 4, 1, 3, 3], bias: true, padding: [0, 2, 2], dilation: [1, 2, 2] },
   { name: 'temporal 3x1x1, channels-last input view', x: [2, 6, 5, 4, 4], w: [6, 6, 3, 1, 1], bias: false, padding: [1, 0, 0], channelsLast: true },
+  // Late layers: a padded 3-frame kernel over 1-2 frames, whose weight gradient takes the input padded explicitly.
+  { name: '3x3x3 over 1 frame, padding 1', x: [2, 16, 1, 7, 7], w: [16, 16, 3, 3, 3], bias: false, padding: [1, 1, 1] },
+  { name: '3x3x3 over 2 frames, padding 1, bias', x: [2, 16, 2, 6, 6], w: [24, 16, 3, 3, 3], bias: true, padding: [1, 1, 1] },
 ];
 
 function input(c: ConvCase): Tensor {
