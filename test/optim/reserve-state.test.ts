@@ -87,3 +87,17 @@ test('loading state fills the reserved tensors, also in an optimizer that has st
     }
   });
 });
+
+test('an optimizer loads its own state (the tensors it holds) and steps on', () => {
+  tidy(() => {
+    manualSeed(8);
+    const p = new Parameter(randn([3]));
+    const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    p.grad = randn([3]);
+    opt.step();
+    const before = opt.stateDict().tensors.get('0.momentum_buffer')!.toArray();
+    opt.loadStateDict(opt.stateDict());
+    assert.deepEqual(opt.stateDict().tensors.get('0.momentum_buffer')!.toArray(), before);
+    opt.step();
+  });
+});
