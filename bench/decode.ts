@@ -67,7 +67,7 @@ interface Source { path: string; length: number }
 
 function starts(seed: number, length: number): number[] {
   const rng = Rng.from(seed);
-  return Array.from({ length: CLIPS }, () => rng.int(Math.max(1, length - (FRAMES - 1) * STRIDE)));
+  return Array.from({ length: CLIPS }, () => rng.int(length - (FRAMES - 1) * STRIDE));
 }
 
 async function oursDecode({ path, length }: Source, threads: number, skipNonRef: boolean): Promise<{ rate: number; decoded: number }> {

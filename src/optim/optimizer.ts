@@ -23,6 +23,13 @@ export interface OptimizerState {
   meta: { steps: number; groups: Record<string, number | boolean>[]; perParam: Record<string, Record<string, number>> };
 }
 
+/** The tensors of `p` in a per-parameter map, the entry made if missing. */
+function tensorsOf(m: Map<Parameter, Map<string, Tensor>>, p: Parameter): Map<string, Tensor> {
+  let t = m.get(p);
+  if (!t) m.set(p, (t = new Map()));
+  return t;
+}
+
 export abstract class Optimizer<H extends { lr: number }> {
   readonly groups: ParamGroup<H>[];
   protected readonly state = new Map<Parameter, Map<string, Tensor>>();
@@ -97,16 +104,10 @@ export abstract class Optimizer<H extends { lr: number }> {
     for (const g of this.groups) {
       for (const p of g.params) {
         if (!p.requiresGrad) continue;
-        const r = this.#reservedOf(p);
+        const r = tensorsOf(this.#reserved, p);
         for (const n of names) if (!r.has(n)) r.set(n, zerosLike(p).keep());
       }
     }
-  }
-
-  #reservedOf(p: Parameter): Map<string, Tensor> {
-    let r = this.#reserved.get(p);
-    if (!r) this.#reserved.set(p, (r = new Map()));
-    return r;
   }
 
   /** The reserved `name` tensor of `p` if it has this shape, dtype and device (else it is freed): null if none. */
@@ -121,8 +122,7 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** A state tensor of this parameter, on first use a copy of `init` (or zeros), kept outside any tidy scope. */
   protected buffer(p: Parameter, name: string, init: Tensor | 'zeros'): { t: Tensor; fresh: boolean } {
-    let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = new Map()));
+    const s = tensorsOf(this.state, p);
     const existing = s.get(name);
     if (existing) return { t: existing, fresh: false };
     const reserved = this.#takeReserved(p, name, init === 'zeros' ? p : init);
@@ -173,7 +173,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.steps = s.meta.steps;
     this.groups.forEach((g, k) => Object.assign(g.options, s.meta.groups[k]));
     for (const [p, m] of this.state) {
-      const r = this.#reservedOf(p);
+      const r = tensorsOf(this.#reserved, p);
       for (const [n, x] of m) {
         r.get(n)?.dispose();
         r.set(n, x);
@@ -187,8 +187,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       const p = params[Number(key.slice(0, dot))];
       if (!p) throw new Error(`optimizer state key '${key}' names a parameter this optimizer does not have`);
       if (p.shape.join() !== t.shape.join()) throw new Error(`optimizer state '${key}' has shape [${t.shape}] but the parameter has [${p.shape}]`);
-      let m = this.state.get(p);
-      if (!m) this.state.set(p, (m = new Map()));
+      const m = tensorsOf(this.state, p);
       const name = key.slice(dot + 1), reserved = this.#takeReserved(p, name, { shape: t.shape, dtype: t.dtype, device: p.device });
       m.set(name, reserved ? reserved.copy_(t) : (t.device === p.device ? t.clone() : t.to(p.device)).keep()); // a CPU checkpoint resumed on a GPU
     }
